@@ -1,0 +1,87 @@
+//! Errors of the environment: bad scenarios and misuse of the steppers.
+
+use std::fmt;
+
+/// One broken rule in a scenario: where (a field path) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Field path, e.g. `arrivals.channels[2].segments`.
+    pub path: String,
+    /// The rule broken and the value found.
+    pub rule: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.rule)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{origin}: cannot read: {source}")]
+    Read {
+        /// The file.
+        origin: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The text is not a well-formed scenario (syntax, unknown or missing field, wrong type).
+    #[error("{origin}:{line}:{column}: {message}")]
+    Parse {
+        /// The file or built-in name.
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// Well-formed, but values break the model's rules.
+    #[error("{origin}: invalid scenario:{}", list(problems))]
+    Invalid {
+        /// The file or built-in name.
+        origin: String,
+        /// Every broken rule found.
+        problems: Vec<Problem>,
+    },
+    /// No built-in scenario has this name, and it is not a path to a file.
+    #[error("unknown scenario '{name}': give one of {known}, or a path to a .ron file")]
+    UnknownName {
+        /// The name asked for.
+        name: String,
+        /// The built-in names.
+        known: String,
+    },
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("\n  {p}")).collect()
+}
+
+/// Misuse of a stepper: the caller's actions do not fit the environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    /// An action index outside the scenario's actions.
+    #[error("action {action} does not exist: the scenario has {count} actions (0..{count})")]
+    UnknownAction {
+        /// The index given.
+        action: usize,
+        /// Number of actions in the scenario.
+        count: usize,
+    },
+    /// A batch of actions whose length differs from the number of live users.
+    #[error("got {got} actions for {expected} live users")]
+    BatchSize {
+        /// Live users.
+        expected: usize,
+        /// Actions given.
+        got: usize,
+    },
+    /// `step` called on a user whose episode has ended, or before `reset`.
+    #[error("the episode has ended: call reset first")]
+    EpisodeOver,
+}

@@ -1,0 +1,277 @@
+//! Metrics of a cohort by age, with 95 % confidence intervals.
+//!
+//! Accumulation is streaming: each simulated day adds sums (counts, sums of values
+//! and of squares) to one [`AgeTotals`] per age, so memory does not grow with the
+//! number of users. A user who churns keeps counting, with zero daily values and
+//! frozen totals, at every later age: all rates are over the whole cohort.
+
+use crate::dynamics::DayOutcome;
+use crate::user::User;
+
+/// z-value of a two-sided 95 % interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// The money-like quantities tracked per user: revenue, profit, cost, messages, reward.
+pub const QUANTITIES: [&str; 5] = ["revenue", "profit", "cost", "messages", "reward"];
+
+/// Sum and sum of squares of one quantity over users.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Moments {
+    /// Σ x.
+    pub sum: f64,
+    /// Σ x².
+    pub sum_sq: f64,
+}
+
+impl Moments {
+    fn add(&mut self, x: f64) {
+        self.sum += x;
+        self.sum_sq += x * x;
+    }
+
+    fn merge(&mut self, other: &Moments) {
+        self.sum += other.sum;
+        self.sum_sq += other.sum_sq;
+    }
+}
+
+/// Sums over the users who lived through one age (on one day or many).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgeTotals {
+    /// Users live at the start of the day.
+    pub stepped: u64,
+    /// Of those, users who did not churn at its end.
+    pub survived: u64,
+    /// Users who visited.
+    pub active: u64,
+    /// Users who had bought at least once by the end of the day.
+    pub converted: u64,
+    /// Users who had unsubscribed by the end of the day.
+    pub unsubscribed: u64,
+    /// Users who churned this day having bought: they stay converted at later ages.
+    pub churned_converted: u64,
+    /// Users who churned this day unsubscribed: they stay so at later ages.
+    pub churned_unsubscribed: u64,
+    /// The day's revenue, profit, cost, messages and reward (order of [`QUANTITIES`]).
+    pub daily: [Moments; 5],
+    /// The same quantities summed since signup, at the end of the day.
+    pub to_date: [Moments; 5],
+    /// Totals since signup of the users who churned this day (kept at later ages).
+    pub churned_to_date: [Moments; 5],
+}
+
+fn quantities(outcome: &DayOutcome) -> [f64; 5] {
+    [
+        outcome.revenue,
+        outcome.profit,
+        outcome.cost,
+        f64::from(u8::from(outcome.message)),
+        outcome.reward,
+    ]
+}
+
+fn totals_of(user: &User) -> [f64; 5] {
+    let t = &user.state.totals;
+    [t.revenue, t.profit, t.cost, t.messages, t.reward]
+}
+
+impl AgeTotals {
+    /// Adds one user-day: the user's state after the day and the day's outcome.
+    pub fn record(&mut self, user: &User, outcome: &DayOutcome) {
+        let converted = user.state.purchases > 0;
+        let unsubscribed = !user.state.subscribed;
+        self.stepped += 1;
+        self.survived += u64::from(!outcome.churned);
+        self.active += u64::from(outcome.visited);
+        self.converted += u64::from(converted);
+        self.unsubscribed += u64::from(unsubscribed);
+        let to_date = totals_of(user);
+        for (m, x) in self.daily.iter_mut().zip(quantities(outcome)) {
+            m.add(x);
+        }
+        for (m, x) in self.to_date.iter_mut().zip(to_date) {
+            m.add(x);
+        }
+        if outcome.churned {
+            self.churned_converted += u64::from(converted);
+            self.churned_unsubscribed += u64::from(unsubscribed);
+            for (m, x) in self.churned_to_date.iter_mut().zip(to_date) {
+                m.add(x);
+            }
+        }
+    }
+
+    /// Adds another set of sums.
+    pub fn merge(&mut self, other: &AgeTotals) {
+        self.stepped += other.stepped;
+        self.survived += other.survived;
+        self.active += other.active;
+        self.converted += other.converted;
+        self.unsubscribed += other.unsubscribed;
+        self.churned_converted += other.churned_converted;
+        self.churned_unsubscribed += other.churned_unsubscribed;
+        for i in 0..QUANTITIES.len() {
+            self.daily[i].merge(&other.daily[i]);
+            self.to_date[i].merge(&other.to_date[i]);
+            self.churned_to_date[i].merge(&other.churned_to_date[i]);
+        }
+    }
+}
+
+/// Streaming sums for a cohort of users, by age.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortMetrics {
+    users: u64,
+    ages: Vec<AgeTotals>,
+}
+
+/// An estimate with its 95 % confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Point estimate.
+    pub mean: f64,
+    /// Lower end of the 95 % interval.
+    pub low: f64,
+    /// Upper end of the 95 % interval.
+    pub high: f64,
+}
+
+impl Estimate {
+    /// A proportion `successes / n` with its Wilson score interval.
+    pub fn proportion(successes: u64, n: u64) -> Self {
+        if n == 0 {
+            return Self::undefined();
+        }
+        let n = n as f64;
+        let p = successes as f64 / n;
+        let z2 = Z95 * Z95;
+        let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+        let half = Z95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        Self {
+            mean: p,
+            low: (centre - half).max(0.0),
+            high: (centre + half).min(1.0),
+        }
+    }
+
+    /// A mean over `n` values from their sum and sum of squares, with a normal interval.
+    pub fn mean(moments: Moments, n: u64) -> Self {
+        if n == 0 {
+            return Self::undefined();
+        }
+        let nf = n as f64;
+        let mean = moments.sum / nf;
+        let variance = if n > 1 {
+            ((moments.sum_sq - nf * mean * mean) / (nf - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        let half = Z95 * (variance / nf).sqrt();
+        Self {
+            mean,
+            low: mean - half,
+            high: mean + half,
+        }
+    }
+
+    fn undefined() -> Self {
+        Self {
+            mean: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+        }
+    }
+}
+
+/// The metrics of a cohort at one age, each with a 95 % interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeMetrics {
+    /// Days since signup.
+    pub age: u32,
+    /// Share of users not churned at the end of the day.
+    pub survival: Estimate,
+    /// Share of users who visited that day (day-N retention).
+    pub active: Estimate,
+    /// Share of users who had bought at least once by the end of the day.
+    pub conversion: Estimate,
+    /// Share of users unsubscribed from messages by the end of the day.
+    pub unsubscribed: Estimate,
+    /// Per user, that day, in the order of [`QUANTITIES`].
+    pub daily: [Estimate; 5],
+    /// Per user, summed from signup to the end of the day, in the order of [`QUANTITIES`].
+    pub to_date: [Estimate; 5],
+}
+
+impl CohortMetrics {
+    /// Empty sums for users followed over `horizon` ages.
+    pub fn new(horizon: u32) -> Self {
+        Self {
+            users: 0,
+            ages: vec![AgeTotals::default(); horizon as usize],
+        }
+    }
+
+    /// Counts `users` more users in the cohort (they start at age 0).
+    pub fn add_users(&mut self, users: u64) {
+        self.users += users;
+    }
+
+    /// Adds the sums of one day at `age`.
+    pub fn add(&mut self, age: u32, totals: &AgeTotals) {
+        self.ages[age as usize].merge(totals);
+    }
+
+    /// Adds another cohort's sums (same horizon).
+    pub fn merge(&mut self, other: &CohortMetrics) {
+        self.users += other.users;
+        for (mine, theirs) in self.ages.iter_mut().zip(&other.ages) {
+            mine.merge(theirs);
+        }
+    }
+
+    /// Users in the cohort.
+    pub fn users(&self) -> u64 {
+        self.users
+    }
+
+    /// Days followed.
+    pub fn horizon(&self) -> u32 {
+        self.ages.len() as u32
+    }
+
+    /// The raw sums, by age.
+    pub fn totals(&self) -> &[AgeTotals] {
+        &self.ages
+    }
+
+    /// Estimates with intervals at every age.
+    pub fn by_age(&self) -> Vec<AgeMetrics> {
+        let n = self.users;
+        let mut churned_converted = 0;
+        let mut churned_unsubscribed = 0;
+        let mut churned_to_date = [Moments::default(); 5];
+        let mut rows = Vec::with_capacity(self.ages.len());
+        for (age, totals) in self.ages.iter().enumerate() {
+            let to_date = std::array::from_fn(|i| {
+                let mut m = totals.to_date[i];
+                m.merge(&churned_to_date[i]);
+                Estimate::mean(m, n)
+            });
+            rows.push(AgeMetrics {
+                age: age as u32,
+                survival: Estimate::proportion(totals.survived, n),
+                active: Estimate::proportion(totals.active, n),
+                conversion: Estimate::proportion(totals.converted + churned_converted, n),
+                unsubscribed: Estimate::proportion(totals.unsubscribed + churned_unsubscribed, n),
+                daily: std::array::from_fn(|i| Estimate::mean(totals.daily[i], n)),
+                to_date,
+            });
+            churned_converted += totals.churned_converted;
+            churned_unsubscribed += totals.churned_unsubscribed;
+            for (c, m) in churned_to_date.iter_mut().zip(&totals.churned_to_date) {
+                c.merge(m);
+            }
+        }
+        rows
+    }
+}

@@ -1,0 +1,156 @@
+//! A simulated user: who they are (drawn once at signup) and where they stand.
+
+use crate::model::{Model, categorical};
+use crate::random::{Domain, stream};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Latent traits drawn at signup; a policy never sees them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Traits {
+    /// Log-odds added to visit and purchase.
+    pub intent: f64,
+    /// Purchase log-odds per unit of discount (at least 0).
+    pub price_sensitivity: f64,
+    /// Fatigue above which unsubscribes become likely (at least 0).
+    pub tolerance: f64,
+}
+
+/// Who a user is: fixed from signup on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    /// Unique id; keys the user's random streams.
+    pub id: u64,
+    /// Calendar day of signup.
+    pub signup_day: u32,
+    /// Acquisition channel index.
+    pub channel: u8,
+    /// True segment index (latent).
+    pub segment: u8,
+    /// Segment named by the noisy first-session signal (observed).
+    pub signal: u8,
+    /// Latent traits.
+    pub traits: Traits,
+}
+
+/// Running totals of a user's outcomes since signup.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Totals {
+    /// Revenue net of discounts.
+    pub revenue: f64,
+    /// Profit: margin · value − discount − action cost.
+    pub profit: f64,
+    /// Action costs.
+    pub cost: f64,
+    /// Messages delivered.
+    pub messages: f64,
+    /// Objective reward.
+    pub reward: f64,
+}
+
+/// Where a user stands at the start of a day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UserState {
+    /// Days since signup of the next day to simulate.
+    pub age: u32,
+    /// Habit `h`.
+    pub habit: f64,
+    /// Fatigue `f`.
+    pub fatigue: f64,
+    /// Platform knowledge of the user `k`, in `[0, 1]`.
+    pub knowledge: f64,
+    /// Coupon dependence `c`.
+    pub dependence: f64,
+    /// Whether messages reach the user.
+    pub subscribed: bool,
+    /// Whether the user has churned (absorbing).
+    pub churned: bool,
+    /// Days since the last visit (signup counts as a visit).
+    pub days_since_visit: u32,
+    /// Visits so far, signup included.
+    pub visits: u32,
+    /// Purchases so far.
+    pub purchases: u32,
+    /// Fraction off the next order, 0 if none pending.
+    pub pending_discount: f64,
+    /// Days the pending discount stays usable.
+    pub discount_days_left: u32,
+    /// Action of the previous day, if any.
+    pub last_action: Option<u8>,
+    /// Bit `i` set when a message was delivered `i + 1` days ago (7 days kept).
+    pub message_days: u8,
+    /// Totals since signup.
+    pub totals: Totals,
+}
+
+/// A user: profile and state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct User {
+    /// Who the user is.
+    pub profile: Profile,
+    /// Where the user stands.
+    pub state: UserState,
+}
+
+impl User {
+    /// Draws user `id`, signed up on `signup_day`, from the signup stream of `seed`.
+    /// The channel is drawn from the scenario's shares unless `channel` fixes it.
+    pub fn sign_up(model: &Model, seed: u64, id: u64, signup_day: u32, channel: Option<u8>) -> Self {
+        let mut rng = stream(seed, Domain::Signup, id, 0);
+        let u_channel: f64 = rng.random();
+        let u_segment: f64 = rng.random();
+        let z_intent: f64 = StandardNormal.sample(&mut rng);
+        let z_price: f64 = StandardNormal.sample(&mut rng);
+        let z_tolerance: f64 = StandardNormal.sample(&mut rng);
+        let u_signal_true: f64 = rng.random();
+        let u_signal_pick: f64 = rng.random();
+
+        let channel = channel.unwrap_or_else(|| categorical(&model.channel_cdf, u_channel) as u8);
+        let n_segments = model.n_segments();
+        let mix = &model.segment_cdf[channel as usize * n_segments..][..n_segments];
+        let segment = categorical(mix, u_segment);
+        let params = &model.segments[segment];
+        let signal = if u_signal_true < model.dynamics().signal_accuracy {
+            segment
+        } else {
+            ((u_signal_pick * n_segments as f64) as usize).min(n_segments - 1)
+        };
+        let traits = Traits {
+            intent: params.intent.0 + params.intent.1 * z_intent,
+            price_sensitivity: (params.price_sensitivity.0 + params.price_sensitivity.1 * z_price).max(0.0),
+            tolerance: (params.tolerance.0 + params.tolerance.1 * z_tolerance).max(0.0),
+        };
+        Self {
+            profile: Profile {
+                id,
+                signup_day,
+                channel,
+                segment: segment as u8,
+                signal: signal as u8,
+                traits,
+            },
+            state: UserState {
+                age: 0,
+                habit: 0.0,
+                fatigue: 0.0,
+                knowledge: 0.0,
+                dependence: 0.0,
+                subscribed: true,
+                churned: false,
+                days_since_visit: 0,
+                visits: 0,
+                purchases: 0,
+                pending_discount: 0.0,
+                discount_days_left: 0,
+                last_action: None,
+                message_days: 0,
+                totals: Totals::default(),
+            },
+        }
+    }
+
+    /// Calendar day of the user's next step.
+    pub fn day(&self) -> u32 {
+        self.profile.signup_day + self.state.age
+    }
+}

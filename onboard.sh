@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# onboard's entry point: sets up libtorch on first use, then runs the tool or its tests.
+#
+#   ./onboard.sh demo             the main job
+#   ./onboard.sh test [ARGS]      every test of the workspace (cargo test ARGS)
+#   ./onboard.sh bench [ARGS]     the criterion benchmarks (cargo bench ARGS)
+#   ./onboard.sh ARGS...          any onboard command, e.g. ./onboard.sh run coupon-trap --policy nothing
+set -euo pipefail
+cd "$(dirname "$0")"
+# shellcheck source=scripts/libtorch.sh
+source scripts/libtorch.sh
+
+case "${1:-}" in
+    test)
+        shift
+        exec cargo test --workspace "$@"
+        ;;
+    bench)
+        shift
+        exec cargo bench --workspace "$@"
+        ;;
+    *)
+        exec cargo run --release --quiet --bin onboard -- "$@"
+        ;;
+esac
