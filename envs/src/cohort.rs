@@ -165,7 +165,8 @@ impl Cohort {
         }
         let features = self.model.layout().len();
         self.next_observations.resize(self.observations.len(), 0.0);
-        self.outcomes.resize(self.users.len(), DayOutcome::default());
+        self.outcomes
+            .resize(self.users.len(), DayOutcome::default());
 
         // Cut every bucket into chunks; each chunk is one parallel work item.
         let mut jobs = Vec::new();
@@ -193,7 +194,9 @@ impl Cohort {
             .map(|(bucket, users, next, outcomes, actions)| {
                 let mut totals = AgeTotals::default();
                 let rows = next.chunks_exact_mut(features);
-                for (((user, row), outcome), &action) in users.iter_mut().zip(rows).zip(outcomes).zip(actions) {
+                for (((user, row), outcome), &action) in
+                    users.iter_mut().zip(rows).zip(outcomes).zip(actions)
+                {
                     *outcome = step_user(model, seed, user, action);
                     model.layout().write(user, row);
                     totals.record(user, outcome);
@@ -246,7 +249,8 @@ impl Cohort {
                 let done = self.outcomes[row].churned || self.outcomes[row].truncated;
                 if !done {
                     self.users[kept] = self.users[row];
-                    self.observations.copy_within(row * features..(row + 1) * features, kept * features);
+                    self.observations
+                        .copy_within(row * features..(row + 1) * features, kept * features);
                     kept += 1;
                     live += 1;
                 }
@@ -273,7 +277,10 @@ impl Cohort {
         let mut metrics = CohortMetrics::new(self.model.horizon());
         metrics.add_users(count);
         let first = self.users.len();
-        self.users.extend((0..count).map(|i| User::sign_up(&self.model, self.seed, self.next_id + i, self.day, None)));
+        self.users.extend(
+            (0..count)
+                .map(|i| User::sign_up(&self.model, self.seed, self.next_id + i, self.day, None)),
+        );
         self.next_id += count;
         self.observations.resize(self.users.len() * features, 0.0);
         for (user, row) in self.users[first..]

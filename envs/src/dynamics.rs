@@ -83,9 +83,14 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
         s.discount_days_left = d.coupon_validity;
     }
 
-    let visit_logit = segment.visit_base + traits.intent + d.habit_visit * s.habit - d.fatigue_visit * s.fatigue
+    let visit_logit = segment.visit_base + traits.intent + d.habit_visit * s.habit
+        - d.fatigue_visit * s.fatigue
         + d.weekday_visit[(day % 7) as usize]
-        + if reached_before_visit { model.visit_effect[effect] } else { 0.0 };
+        + if reached_before_visit {
+            model.visit_effect[effect]
+        } else {
+            0.0
+        };
     let visited = s.age == 0 || u_visit < sigmoid(visit_logit);
     let delivered = reached_before_visit || (act.kind == ActionKind::InApp && visited);
 
@@ -98,7 +103,8 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
     };
     if visited {
         let discount = s.pending_discount;
-        let mut purchase_logit = segment.purchase_base + traits.intent + traits.price_sensitivity * discount;
+        let mut purchase_logit =
+            segment.purchase_base + traits.intent + traits.price_sensitivity * discount;
         if delivered {
             purchase_logit += model.purchase_effect[effect];
             if act.personalised {
@@ -125,11 +131,16 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
         + d.habit_per_visit * f64::from(u8::from(visited))
         + d.habit_per_purchase * f64::from(u8::from(out.purchased));
     s.fatigue = d.fatigue_decay * s.fatigue + act.fatigue * delivered_f;
-    s.knowledge = (s.knowledge + d.knowledge_per_visit * f64::from(u8::from(visited)) + act.knowledge * delivered_f).min(1.0);
+    s.knowledge = (s.knowledge
+        + d.knowledge_per_visit * f64::from(u8::from(visited))
+        + act.knowledge * delivered_f)
+        .min(1.0);
     s.dependence = d.dependence_decay * s.dependence + act.dependence * delivered_f;
     if out.message {
         let unsubscribe = model.unsubscribe();
-        if u_unsubscribe < sigmoid(unsubscribe.base + unsubscribe.slope * (s.fatigue - traits.tolerance)) {
+        if u_unsubscribe
+            < sigmoid(unsubscribe.base + unsubscribe.slope * (s.fatigue - traits.tolerance))
+        {
             s.subscribed = false;
             out.unsubscribed = true;
         }

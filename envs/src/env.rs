@@ -33,7 +33,11 @@ pub struct UserEnv {
 impl UserEnv {
     /// An environment drawing users and days from the streams of `seed`.
     pub fn new(model: Arc<Model>, seed: u64) -> Self {
-        Self { model, seed, user: None }
+        Self {
+            model,
+            seed,
+            user: None,
+        }
     }
 
     /// Starts the episode of user `id`, signed up on calendar day `signup_day`;

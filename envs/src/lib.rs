@@ -87,7 +87,7 @@ mod scenario;
 mod user;
 mod validate;
 
-pub use arrivals::{expected_signups, signups};
+pub use arrivals::{MAX_SIGNUPS_PER_DAY, expected_signups, signups};
 pub use cohort::{Cohort, Transitions};
 pub use dynamics::{DayOutcome, sigmoid, step_user};
 pub use env::{Step, UserEnv};
@@ -96,7 +96,7 @@ pub use metrics::{AgeMetrics, AgeTotals, CohortMetrics, Estimate, Moments, QUANT
 pub use model::Model;
 pub use observation::ObservationLayout;
 pub use scenario::{
-    Action, ActionKind, Arrivals, BUILTIN, Channel, Churn, Dynamics, LogNormal, Normal, Objective, Scenario,
-    Segment, Unsubscribe,
+    Action, ActionKind, Arrivals, BUILTIN, Channel, Churn, Dynamics, LogNormal, Normal, Objective,
+    Scenario, Segment, Unsubscribe,
 };
 pub use user::{Profile, Totals, Traits, User, UserState};

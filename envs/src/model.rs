@@ -1,7 +1,9 @@
 //! A validated scenario compiled into the dense tables the dynamics read.
 
+use crate::error::ScenarioError;
 use crate::observation::ObservationLayout;
 use crate::scenario::{ActionKind, Churn, Dynamics, Objective, Scenario, Unsubscribe};
+use crate::validate;
 
 /// Per-segment constants, with the order value stored as log-normal parameters.
 #[derive(Debug, Clone)]
@@ -46,8 +48,15 @@ pub struct Model {
 }
 
 impl Model {
-    /// Compiles a scenario (valid by construction: see [`Scenario::from_ron`]).
-    pub fn new(scenario: Scenario) -> Self {
+    /// Validates and compiles a scenario.
+    pub fn new(scenario: Scenario) -> Result<Self, ScenarioError> {
+        let problems = validate::problems(&scenario);
+        if !problems.is_empty() {
+            return Err(ScenarioError::Invalid {
+                origin: format!("scenario '{}'", scenario.name),
+                problems,
+            });
+        }
         let segments = scenario
             .segments
             .iter()
@@ -75,18 +84,19 @@ impl Model {
                 dependence: a.dependence,
             })
             .collect();
-        let per_segment = |pick: fn(&crate::scenario::Action) -> &std::collections::BTreeMap<String, f64>| {
-            scenario
-                .actions
-                .iter()
-                .flat_map(|a| {
-                    scenario
-                        .segments
-                        .iter()
-                        .map(move |s| pick(a).get(&s.name).copied().unwrap_or(0.0))
-                })
-                .collect::<Vec<f64>>()
-        };
+        let per_segment =
+            |pick: fn(&crate::scenario::Action) -> &std::collections::BTreeMap<String, f64>| {
+                scenario
+                    .actions
+                    .iter()
+                    .flat_map(|a| {
+                        scenario
+                            .segments
+                            .iter()
+                            .map(move |s| pick(a).get(&s.name).copied().unwrap_or(0.0))
+                    })
+                    .collect::<Vec<f64>>()
+            };
         let visit_effect = per_segment(|a| &a.visit);
         let purchase_effect = per_segment(|a| &a.purchase);
         let channel_cdf = cumulative(scenario.arrivals.channels.iter().map(|c| c.share));
@@ -104,7 +114,7 @@ impl Model {
             })
             .collect();
         let layout = ObservationLayout::new(&scenario);
-        Self {
+        Ok(Self {
             scenario,
             layout,
             segments,
@@ -113,7 +123,7 @@ impl Model {
             purchase_effect,
             channel_cdf,
             segment_cdf,
-        }
+        })
     }
 
     /// The scenario this model was compiled from.

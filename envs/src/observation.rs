@@ -27,15 +27,39 @@ impl ObservationLayout {
     pub fn new(scenario: &Scenario) -> Self {
         let mut names = vec!["age".to_string()];
         let channel = names.len();
-        names.extend(scenario.arrivals.channels.iter().map(|c| format!("channel={}", c.name)));
+        names.extend(
+            scenario
+                .arrivals
+                .channels
+                .iter()
+                .map(|c| format!("channel={}", c.name)),
+        );
         let visits = names.len();
         names.extend(["visits", "purchases", "days_since_visit"].map(String::from));
         let last_action = names.len();
-        names.extend(scenario.actions.iter().map(|a| format!("last_action={}", a.name)));
+        names.extend(
+            scenario
+                .actions
+                .iter()
+                .map(|a| format!("last_action={}", a.name)),
+        );
         let messages = names.len();
-        names.extend(["messages_7d", "has_purchased", "subscribed", "discount_pending"].map(String::from));
+        names.extend(
+            [
+                "messages_7d",
+                "has_purchased",
+                "subscribed",
+                "discount_pending",
+            ]
+            .map(String::from),
+        );
         let signal = names.len();
-        names.extend(scenario.segments.iter().map(|s| format!("signal={}", s.name)));
+        names.extend(
+            scenario
+                .segments
+                .iter()
+                .map(|s| format!("signal={}", s.name)),
+        );
         Self {
             names,
             channel,

@@ -234,7 +234,10 @@ pub struct Unsubscribe {
 /// The scenarios shipped with onboard, embedded in the binary: `(name, RON text)`.
 pub const BUILTIN: [(&str, &str); 4] = [
     ("default", include_str!("../../scenarios/default.ron")),
-    ("coupon-trap", include_str!("../../scenarios/coupon-trap.ron")),
+    (
+        "coupon-trap",
+        include_str!("../../scenarios/coupon-trap.ron"),
+    ),
     ("no-delay", include_str!("../../scenarios/no-delay.ron")),
     ("tiny", include_str!("../../scenarios/tiny.ron")),
 ];
@@ -276,7 +279,11 @@ impl Scenario {
             .find(|(builtin, _)| *builtin == name)
             .ok_or_else(|| ScenarioError::UnknownName {
                 name: name.to_string(),
-                known: BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                known: BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
         Self::from_ron(text, &format!("builtin scenario '{name}'"))
     }
@@ -285,7 +292,8 @@ impl Scenario {
     pub fn load(name_or_path: &str) -> Result<Self, ScenarioError> {
         let path = Path::new(name_or_path);
         let is_builtin = BUILTIN.iter().any(|(n, _)| *n == name_or_path);
-        let looks_like_path = path.exists() || name_or_path.ends_with(".ron") || name_or_path.contains('/');
+        let looks_like_path =
+            path.exists() || name_or_path.ends_with(".ron") || name_or_path.contains('/');
         if is_builtin || !looks_like_path {
             Self::builtin(name_or_path)
         } else {

@@ -95,7 +95,13 @@ pub struct User {
 impl User {
     /// Draws user `id`, signed up on `signup_day`, from the signup stream of `seed`.
     /// The channel is drawn from the scenario's shares unless `channel` fixes it.
-    pub fn sign_up(model: &Model, seed: u64, id: u64, signup_day: u32, channel: Option<u8>) -> Self {
+    pub fn sign_up(
+        model: &Model,
+        seed: u64,
+        id: u64,
+        signup_day: u32,
+        channel: Option<u8>,
+    ) -> Self {
         let mut rng = stream(seed, Domain::Signup, id, 0);
         let u_channel: f64 = rng.random();
         let u_segment: f64 = rng.random();
@@ -117,7 +123,8 @@ impl User {
         };
         let traits = Traits {
             intent: params.intent.0 + params.intent.1 * z_intent,
-            price_sensitivity: (params.price_sensitivity.0 + params.price_sensitivity.1 * z_price).max(0.0),
+            price_sensitivity: (params.price_sensitivity.0 + params.price_sensitivity.1 * z_price)
+                .max(0.0),
             tolerance: (params.tolerance.0 + params.tolerance.1 * z_tolerance).max(0.0),
         };
         Self {

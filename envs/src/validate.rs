@@ -1,6 +1,7 @@
 //! Validation of a parsed scenario: every rule the model relies on, each broken rule
 //! reported with its field path and the value found.
 
+use crate::arrivals::MAX_SIGNUPS_PER_DAY;
 use crate::error::Problem;
 use crate::scenario::{Action, ActionKind, Channel, LogNormal, Normal, Scenario, Segment};
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,14 +65,20 @@ impl Checker {
             if name.trim().is_empty() {
                 self.fail(format!("{path}[{i}].name"), "must not be empty");
             } else if !seen.insert(name) {
-                self.fail(format!("{path}[{i}].name"), format!("'{name}' is used twice"));
+                self.fail(
+                    format!("{path}[{i}].name"),
+                    format!("'{name}' is used twice"),
+                );
             }
         }
     }
 
     fn week(&mut self, path: &str, values: &[f64]) {
         if values.len() != 7 {
-            self.fail(path, format!("needs one value per weekday (7), got {}", values.len()));
+            self.fail(
+                path,
+                format!("needs one value per weekday (7), got {}", values.len()),
+            );
         }
     }
 
@@ -88,7 +95,10 @@ impl Checker {
         for (name, value) in map {
             if !segments.contains(name.as_str()) {
                 let known = segments.iter().copied().collect::<Vec<_>>().join(", ");
-                self.fail(path, format!("unknown segment '{name}' (segments: {known})"));
+                self.fail(
+                    path,
+                    format!("unknown segment '{name}' (segments: {known})"),
+                );
             }
             self.finite(&format!("{path}[\"{name}\"]"), *value);
         }
@@ -102,7 +112,13 @@ pub fn problems(scenario: &Scenario) -> Vec<Problem> {
         c.fail("name", "must not be empty");
     }
     if !(1..=MAX_HORIZON).contains(&scenario.horizon) {
-        c.fail("horizon", format!("must lie in [1, {MAX_HORIZON}] days, got {}", scenario.horizon));
+        c.fail(
+            "horizon",
+            format!(
+                "must lie in [1, {MAX_HORIZON}] days, got {}",
+                scenario.horizon
+            ),
+        );
     }
     c.within("margin", scenario.margin, 0.0, 1.0);
     if let crate::Objective::Weighted {
@@ -117,29 +133,52 @@ pub fn problems(scenario: &Scenario) -> Vec<Problem> {
     }
 
     c.count("segments", scenario.segments.len());
-    c.unique_names("segments", scenario.segments.iter().map(|s| s.name.as_str()));
+    c.unique_names(
+        "segments",
+        scenario.segments.iter().map(|s| s.name.as_str()),
+    );
     for (i, segment) in scenario.segments.iter().enumerate() {
         check_segment(&mut c, &format!("segments[{i}]"), segment);
     }
     let segment_names: BTreeSet<&str> = scenario.segments.iter().map(|s| s.name.as_str()).collect();
 
     let arrivals = &scenario.arrivals;
-    c.non_negative("arrivals.rate", arrivals.rate);
+    c.within("arrivals.rate", arrivals.rate, 0.0, MAX_SIGNUPS_PER_DAY);
     c.week("arrivals.weekly", &arrivals.weekly);
     for (d, w) in arrivals.weekly.iter().enumerate() {
         c.non_negative(&format!("arrivals.weekly[{d}]"), *w);
     }
-    if c.finite("arrivals.growth", arrivals.growth) && arrivals.growth <= -1.0 {
-        c.fail("arrivals.growth", format!("must be above -1, got {}", arrivals.growth));
+    if c.finite("arrivals.growth", arrivals.growth)
+        && !(arrivals.growth > -1.0 && arrivals.growth <= 1.0)
+    {
+        c.fail(
+            "arrivals.growth",
+            format!(
+                "must lie in (-1, 1] (a daily rate), got {}",
+                arrivals.growth
+            ),
+        );
     }
     c.count("arrivals.channels", arrivals.channels.len());
-    c.unique_names("arrivals.channels", arrivals.channels.iter().map(|ch| ch.name.as_str()));
+    c.unique_names(
+        "arrivals.channels",
+        arrivals.channels.iter().map(|ch| ch.name.as_str()),
+    );
     c.probabilities(
         "arrivals.channels",
-        arrivals.channels.iter().enumerate().map(|(i, ch)| (format!("[{i}].share"), ch.share)),
+        arrivals
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, ch)| (format!("[{i}].share"), ch.share)),
     );
     for (i, channel) in arrivals.channels.iter().enumerate() {
-        check_channel(&mut c, &format!("arrivals.channels[{i}].segments"), channel, &segment_names);
+        check_channel(
+            &mut c,
+            &format!("arrivals.channels[{i}].segments"),
+            channel,
+            &segment_names,
+        );
     }
 
     c.count("actions", scenario.actions.len());
@@ -188,7 +227,11 @@ fn check_segment(c: &mut Checker, path: &str, segment: &Segment) {
     c.finite(&format!("{path}.purchase_base"), segment.purchase_base);
     c.finite(&format!("{path}.churn_base"), segment.churn_base);
     check_normal(c, &format!("{path}.intent"), segment.intent);
-    check_normal(c, &format!("{path}.price_sensitivity"), segment.price_sensitivity);
+    check_normal(
+        c,
+        &format!("{path}.price_sensitivity"),
+        segment.price_sensitivity,
+    );
     check_normal(c, &format!("{path}.tolerance"), segment.tolerance);
     check_log_normal(c, &format!("{path}.order_value"), segment.order_value);
 }
@@ -200,7 +243,10 @@ fn check_normal(c: &mut Checker, path: &str, normal: Normal) {
 
 fn check_log_normal(c: &mut Checker, path: &str, log_normal: LogNormal) {
     if c.finite(&format!("{path}.median"), log_normal.median) && log_normal.median <= 0.0 {
-        c.fail(format!("{path}.median"), format!("must be above 0, got {}", log_normal.median));
+        c.fail(
+            format!("{path}.median"),
+            format!("must be above 0, got {}", log_normal.median),
+        );
     }
     c.non_negative(&format!("{path}.sigma"), log_normal.sigma);
 }
@@ -209,12 +255,18 @@ fn check_channel(c: &mut Checker, path: &str, channel: &Channel, segments: &BTre
     for name in channel.segments.keys() {
         if !segments.contains(name.as_str()) {
             let known = segments.iter().copied().collect::<Vec<_>>().join(", ");
-            c.fail(path, format!("unknown segment '{name}' (segments: {known})"));
+            c.fail(
+                path,
+                format!("unknown segment '{name}' (segments: {known})"),
+            );
         }
     }
     c.probabilities(
         path,
-        channel.segments.iter().map(|(name, p)| (format!("[\"{name}\"]"), *p)),
+        channel
+            .segments
+            .iter()
+            .map(|(name, p)| (format!("[\"{name}\"]"), *p)),
     );
 }
 

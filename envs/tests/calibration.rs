@@ -10,9 +10,12 @@ const USERS: usize = 200_000;
 
 fn nothing_policy_metrics() -> Vec<AgeMetrics> {
     let scenario = Scenario::builtin("default").expect("default scenario is valid");
-    let nothing = scenario.action_index("nothing").expect("default has a nothing action");
+    let nothing = scenario
+        .action_index("nothing")
+        .expect("default has a nothing action");
     let seed = scenario.seed;
-    let mut cohort = Cohort::fixed(Arc::new(Model::new(scenario)), seed, USERS);
+    let model = Model::new(scenario).expect("default scenario compiles");
+    let mut cohort = Cohort::fixed(Arc::new(model), seed, USERS);
     let mut actions = Vec::new();
     while !cohort.is_finished() {
         actions.clear();

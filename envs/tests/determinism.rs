@@ -1,0 +1,199 @@
+//! Common random numbers and determinism: same seed, same results, whatever the
+//! number of threads or the stepper; different policies meet the same users.
+
+mod common;
+
+use common::{model, trajectories};
+use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, Scenario, UserEnv};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn default_model() -> Arc<Model> {
+    model(Scenario::builtin("default").expect("valid"))
+}
+
+/// A policy that looks at the observation: push users who have not visited since
+/// signup, recommend to the others. Deterministic, and different across users.
+fn observed_policy(cohort: &mut Cohort) -> Vec<usize> {
+    let layout = cohort.model().layout().clone();
+    let since = layout.index("days_since_visit").expect("feature exists");
+    cohort
+        .observations()
+        .rows()
+        .into_iter()
+        .map(|row| if row[since] > 0.0 { 3 } else { 5 })
+        .collect()
+}
+
+fn run_in_pool(threads: usize, launch: bool) -> CohortMetrics {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| {
+        let model = default_model();
+        let mut cohort = if launch {
+            Cohort::launch(model, 17, 10)
+        } else {
+            Cohort::fixed(model, 17, 30_000)
+        };
+        while !cohort.is_finished() {
+            let actions = observed_policy(&mut cohort);
+            cohort.step(&actions).expect("valid actions");
+        }
+        cohort.metrics().clone()
+    })
+}
+
+#[test]
+fn metrics_are_bit_identical_with_one_and_two_threads() {
+    for launch in [false, true] {
+        let one = run_in_pool(1, launch);
+        let two = run_in_pool(2, launch);
+        assert!(one.users() > 5_000, "several parallel chunks");
+        assert_eq!(one, two, "launch = {launch}");
+    }
+}
+
+#[test]
+fn different_policies_meet_the_same_users_and_luck_until_they_differ() {
+    let model = default_model();
+    let switch_age = 3;
+    let mut nothing = UserEnv::new(Arc::clone(&model), 23);
+    let mut pushy = UserEnv::new(Arc::clone(&model), 23);
+    let mut diverged = 0;
+    for id in 0..2_000 {
+        nothing.reset(id, 0);
+        pushy.reset(id, 0);
+        assert_eq!(nothing.user(), pushy.user(), "user {id} differs at signup");
+        let mut age = 0;
+        loop {
+            let a = nothing.step(0).expect("valid");
+            let b = pushy
+                .step(if age >= switch_age { 3 } else { 0 })
+                .expect("valid");
+            if age < switch_age {
+                assert_eq!(
+                    a, b,
+                    "user {id} differs at age {age} before the policies do"
+                );
+            } else if a != b {
+                diverged += 1;
+                break;
+            }
+            if a.terminated || a.truncated || b.terminated || b.truncated {
+                break;
+            }
+            age += 1;
+        }
+    }
+    assert!(
+        diverged > 100,
+        "the push must change some outcomes ({diverged})"
+    );
+}
+
+#[test]
+fn cohort_and_single_user_environment_give_identical_trajectories() {
+    let model = default_model();
+    let policy = |id: u64, age: u32| ((id + u64::from(age)) % 7) as usize;
+    let (log, _) = trajectories(&model, 31, 3_000, policy);
+    let mut by_user: BTreeMap<u64, Vec<DayOutcome>> = BTreeMap::new();
+    for (id, _, outcome) in log {
+        by_user.entry(id).or_default().push(outcome);
+    }
+    let mut env = UserEnv::new(Arc::clone(&model), 31);
+    for (id, cohort_days) in &by_user {
+        env.reset(*id, 0);
+        let mut env_days = Vec::new();
+        for age in 0.. {
+            let step = env.step(policy(*id, age)).expect("valid");
+            env_days.push(step.info);
+            if step.terminated || step.truncated {
+                break;
+            }
+        }
+        assert_eq!(&env_days, cohort_days, "user {id}");
+    }
+}
+
+#[test]
+fn streaming_metrics_equal_a_recount_from_trajectories() {
+    let model = default_model();
+    let horizon = model.horizon() as usize;
+    let users = 5_000;
+    let (log, mut cohort) = trajectories(&model, 41, users, |id, age| {
+        ((id * 3 + u64::from(age)) % 7) as usize
+    });
+    // Brute force: each user's path, extended with zeros after churn.
+    let mut active = vec![0u64; horizon];
+    let mut converted = vec![0u64; horizon];
+    let mut survived = vec![0u64; horizon];
+    let mut profit_to_date = vec![Vec::new(); horizon];
+    let mut paths: BTreeMap<u64, Vec<DayOutcome>> = BTreeMap::new();
+    for (id, _, o) in &log {
+        paths.entry(*id).or_default().push(*o);
+    }
+    assert_eq!(paths.len(), users);
+    for path in paths.values() {
+        let mut bought = false;
+        let mut profit = 0.0;
+        for age in 0..horizon {
+            let day = path.get(age);
+            bought |= day.is_some_and(|o| o.purchased);
+            profit += day.map_or(0.0, |o| o.profit);
+            active[age] += u64::from(day.is_some_and(|o| o.visited));
+            converted[age] += u64::from(bought);
+            survived[age] += u64::from(day.is_some_and(|o| !o.churned));
+            profit_to_date[age].push(profit);
+        }
+    }
+    let rows = cohort.metrics().by_age();
+    let n = users as f64;
+    for (age, row) in rows.iter().enumerate() {
+        assert_eq!(row.active.mean, active[age] as f64 / n, "active at {age}");
+        assert_eq!(
+            row.conversion.mean,
+            converted[age] as f64 / n,
+            "conversion at {age}"
+        );
+        assert_eq!(
+            row.survival.mean,
+            survived[age] as f64 / n,
+            "survival at {age}"
+        );
+        let values = &profit_to_date[age];
+        let mean = values.iter().sum::<f64>() / n;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let half = 1.959_963_984_540_054 * sd / n.sqrt();
+        let got = row.to_date[1];
+        assert!(
+            (got.mean - mean).abs() < 1e-9 * (1.0 + mean.abs()),
+            "profit mean at {age}"
+        );
+        assert!(
+            ((got.high - got.mean) - half).abs() < 1e-6 * (1.0 + half),
+            "profit interval at {age}"
+        );
+    }
+}
+
+#[test]
+fn transitions_end_exactly_at_churn_or_horizon() {
+    let model = default_model();
+    let horizon = model.horizon();
+    let (log, _) = trajectories(&model, 8, 4_000, |_, _| 0);
+    let mut last_age: BTreeMap<u64, (u32, DayOutcome)> = BTreeMap::new();
+    for (id, age, o) in &log {
+        if let Some((previous, p)) = last_age.get(id) {
+            assert!(
+                !p.churned && !p.truncated,
+                "user {id} stepped after the end"
+            );
+            assert_eq!(*age, previous + 1);
+        }
+        assert_eq!(o.truncated, *age == horizon - 1 && !o.churned);
+        last_age.insert(*id, (*age, *o));
+    }
+    assert!(last_age.values().all(|(_, o)| o.churned || o.truncated));
+}
