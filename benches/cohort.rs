@@ -1,1 +1,48 @@
-fn main() {}
+//! Throughput of the batched cohort stepper: user-days simulated per second on the
+//! default scenario under a constant policy, with one thread and with all threads.
+//! Target (issue 2): at least 20 million user-days per second per core.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use onboard_envs::{Cohort, Model, Scenario};
+use std::hint::black_box;
+use std::sync::Arc;
+
+const USERS: usize = 100_000;
+
+/// Runs a fixed cohort to the end under action 0; returns the user-days simulated.
+fn simulate(model: &Arc<Model>, seed: u64) -> u64 {
+    let mut cohort = Cohort::fixed(Arc::clone(model), seed, USERS);
+    let mut actions = Vec::with_capacity(USERS);
+    let mut user_days = 0;
+    while !cohort.is_finished() {
+        let live = cohort.observations().nrows();
+        actions.clear();
+        actions.resize(live, 0);
+        user_days += live as u64;
+        black_box(cohort.step(&actions).expect("valid actions"));
+    }
+    user_days
+}
+
+fn cohort_throughput(c: &mut Criterion) {
+    let scenario = Scenario::builtin("default").expect("default scenario is valid");
+    let model = Arc::new(Model::new(scenario).expect("default scenario compiles"));
+    let user_days = simulate(&model, 1);
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut group = c.benchmark_group("cohort");
+    group.throughput(Throughput::Elements(user_days));
+    group.sample_size(20);
+    for threads in [1, all] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        group.bench_function(format!("default_constant_{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| simulate(&model, 1)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, cohort_throughput);
+criterion_main!(benches);

@@ -1,4 +1,11 @@
 //! onboard: experiments on the onboarding environment.
 //!
 //! Wires the environment of [`onboard_envs`] and the policies of [`onboard_agents`] to
-//! files, tables and the command line.
+//! files, tables and the command line: [`simulate`] runs a policy on a population,
+//! [`table`] renders metrics for the terminal, [`output`] writes run folders, and
+//! [`cli`] is the `onboard` command.
+
+pub mod cli;
+pub mod output;
+pub mod simulate;
+pub mod table;

@@ -241,22 +241,29 @@ impl Cohort {
         self.pending_removal = false;
         let features = self.model.layout().len();
         std::mem::swap(&mut self.observations, &mut self.next_observations);
+        // Move each run of consecutive survivors down in one copy.
+        let finished = |o: &DayOutcome| o.churned || o.truncated;
         let mut kept = 0;
         let mut row = 0;
         for bucket in &mut self.buckets {
-            let mut live = 0;
-            for _ in 0..bucket.live {
-                let done = self.outcomes[row].churned || self.outcomes[row].truncated;
-                if !done {
-                    self.users[kept] = self.users[row];
-                    self.observations
-                        .copy_within(row * features..(row + 1) * features, kept * features);
-                    kept += 1;
-                    live += 1;
+            let end = row + bucket.live;
+            let before = kept;
+            while row < end {
+                let start = row;
+                while row < end && !finished(&self.outcomes[row]) {
+                    row += 1;
                 }
-                row += 1;
+                if start != kept {
+                    self.users.copy_within(start..row, kept);
+                    let rows = start * features..row * features;
+                    self.observations.copy_within(rows, kept * features);
+                }
+                kept += row - start;
+                while row < end && finished(&self.outcomes[row]) {
+                    row += 1;
+                }
             }
-            bucket.live = live;
+            bucket.live = kept - before;
         }
         self.users.truncate(kept);
         self.observations.truncate(kept * features);

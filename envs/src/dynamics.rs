@@ -3,10 +3,9 @@
 //! [`step_user`].
 
 use crate::model::Model;
-use crate::random::{Domain, stream};
+use crate::random::{Domain, Stream};
 use crate::scenario::{ActionKind, Objective};
 use crate::user::User;
-use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 /// What happened to a user on one day.
@@ -48,23 +47,31 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// Whether a uniform draw `u` falls below `σ(logit)`: `u < 1 / (1 + e^−logit)`,
+/// written without the division.
+#[inline]
+fn happens(u: f64, logit: f64) -> bool {
+    u * (1.0 + (-logit).exp()) < 1.0
+}
+
+/// Draw slots of a user-day's stream.
+const VISIT: u64 = 0;
+const PURCHASE: u64 = 1;
+const ORDER_VALUE: u64 = 2;
+const UNSUBSCRIBE: u64 = 3;
+const CHURN: u64 = 4;
+
 /// Simulates the next day of a live `user` under `action` and advances their state.
 ///
-/// Whatever the action, the day consumes the same five draws of the stream keyed by
-/// `(seed, user id, age)`, in the same order: visit, purchase, order value,
-/// unsubscribe, churn. The caller guarantees that the user is live and that
+/// Whatever the action, the day's five draws are the same: slots visit, purchase,
+/// order value, unsubscribe and churn of the stream keyed by `(seed, user id, age)`
+/// (only the draws needed are computed). The caller guarantees that the user is live and that
 /// `action < model.n_actions()`.
 pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> DayOutcome {
     let profile = &user.profile;
     let s = &mut user.state;
     debug_assert!(!s.churned && s.age < model.horizon());
-    let mut rng = stream(seed, Domain::UserDay, profile.id, u64::from(s.age));
-    let u_visit: f64 = rng.random();
-    let u_purchase: f64 = rng.random();
-    let z_value: f64 = StandardNormal.sample(&mut rng);
-    let u_unsubscribe: f64 = rng.random();
-    let u_churn: f64 = rng.random();
-
+    let draws = Stream::new(seed, Domain::UserDay, profile.id, u64::from(s.age));
     let d = model.dynamics();
     let segment = &model.segments[usize::from(profile.segment)];
     let act = &model.actions[action];
@@ -91,7 +98,7 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
         } else {
             0.0
         };
-    let visited = s.age == 0 || u_visit < sigmoid(visit_logit);
+    let visited = s.age == 0 || happens(draws.uniform(VISIT), visit_logit);
     let delivered = reached_before_visit || (act.kind == ActionKind::InApp && visited);
 
     let mut out = DayOutcome {
@@ -114,9 +121,10 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
         if discount == 0.0 {
             purchase_logit -= d.dependence_penalty * s.dependence;
         }
-        if u_purchase < sigmoid(purchase_logit) {
+        if happens(draws.uniform(PURCHASE), purchase_logit) {
             out.purchased = true;
             out.first_purchase = s.purchases == 0;
+            let z_value: f64 = StandardNormal.sample(&mut draws.generator(ORDER_VALUE));
             out.order_value = (segment.log_value_mean + segment.log_value_sd * z_value).exp();
             out.discount = out.order_value * discount;
             out.revenue = out.order_value - out.discount;
@@ -138,9 +146,8 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
     s.dependence = d.dependence_decay * s.dependence + act.dependence * delivered_f;
     if out.message {
         let unsubscribe = model.unsubscribe();
-        if u_unsubscribe
-            < sigmoid(unsubscribe.base + unsubscribe.slope * (s.fatigue - traits.tolerance))
-        {
+        let logit = unsubscribe.base + unsubscribe.slope * (s.fatigue - traits.tolerance);
+        if happens(draws.uniform(UNSUBSCRIBE), logit) {
             s.subscribed = false;
             out.unsubscribed = true;
         }
@@ -162,7 +169,7 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
     let churn_logit = segment.churn_base - churn.habit * s.habit
         + churn.fatigue * s.fatigue
         + churn.recency * f64::from(s.days_since_visit);
-    out.churned = u_churn < sigmoid(churn_logit);
+    out.churned = happens(draws.uniform(CHURN), churn_logit);
     s.churned = out.churned;
     out.truncated = !out.churned && s.age == model.horizon();
 

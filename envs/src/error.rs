@@ -21,12 +21,12 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("{origin}: cannot read: {source}")]
+    #[error("{origin}: cannot read: {io}")]
     Read {
         /// The file.
         origin: String,
         /// The I/O error.
-        source: std::io::Error,
+        io: std::io::Error,
     },
     /// The text is not a well-formed scenario (syntax, unknown or missing field, wrong type).
     #[error("{origin}:{line}:{column}: {message}")]

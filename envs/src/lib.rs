@@ -40,10 +40,10 @@
 //! action's `cost` is paid only then.
 //!
 //! # One day of one live user under action `a` (segment `s`, σ the logistic)
-//! 1. visit ~ Bernoulli(σ(visit_base_s + i + η_h·h − η_f·f + weekday_visit[d mod 7]
-//!    + visit[a,s]·[reached before the visit])), certain at age 0.
-//! 2. if visit: purchase ~ Bernoulli(σ(purchase_base_s + i + π·D + (purchase[a,s]
-//!    + η_k·k·[a personalised])·[delivered] − δ·c·[D = 0])) where `D` is the pending
+//! 1. visit ~ Bernoulli(σ(visit_base_s + i + η_h·h − η_f·f + weekday_visit[d mod 7] +
+//!    visit[a,s]·[reached before the visit])), certain at age 0.
+//! 2. if visit: purchase ~ Bernoulli(σ(purchase_base_s + i + π·D + (purchase[a,s] +
+//!    η_k·k·[a personalised])·[delivered] − δ·c·[D = 0])) where `D` is the pending
 //!    discount. The order value is `V ~ LogNormal(ln median_s, sigma_s)`; the
 //!    discount given is `V·D`; revenue `V·(1 − D)`.
 //! 3. updates: `h ← ρ_h·h + κ·visit + κ'·purchase`; `f ← ρ_f·f + fatigue[a]·[delivered]`;
@@ -92,7 +92,7 @@ pub use cohort::{Cohort, Transitions};
 pub use dynamics::{DayOutcome, sigmoid, step_user};
 pub use env::{Step, UserEnv};
 pub use error::{Problem, ScenarioError, StepError};
-pub use metrics::{AgeMetrics, AgeTotals, CohortMetrics, Estimate, Moments, QUANTITIES};
+pub use metrics::{AgeMetrics, AgeTotals, CohortMetrics, Estimate, Moments, Quantity};
 pub use model::Model;
 pub use observation::ObservationLayout;
 pub use scenario::{

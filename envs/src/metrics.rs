@@ -11,8 +11,42 @@ use crate::user::User;
 /// z-value of a two-sided 95 % interval.
 const Z95: f64 = 1.959_963_984_540_054;
 
-/// The money-like quantities tracked per user: revenue, profit, cost, messages, reward.
-pub const QUANTITIES: [&str; 5] = ["revenue", "profit", "cost", "messages", "reward"];
+/// The additive quantities tracked per user, each per day and summed to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// Revenue net of discounts, currency units.
+    Revenue,
+    /// Profit (margin · value − discount − cost), currency units.
+    Profit,
+    /// Action costs, currency units.
+    Cost,
+    /// Messages delivered.
+    Messages,
+    /// The objective's reward.
+    Reward,
+}
+
+impl Quantity {
+    /// Every quantity, in storage order.
+    pub const ALL: [Quantity; 5] = [
+        Quantity::Revenue,
+        Quantity::Profit,
+        Quantity::Cost,
+        Quantity::Messages,
+        Quantity::Reward,
+    ];
+
+    /// Lower-case name, for tables and files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantity::Revenue => "revenue",
+            Quantity::Profit => "profit",
+            Quantity::Cost => "cost",
+            Quantity::Messages => "messages",
+            Quantity::Reward => "reward",
+        }
+    }
+}
 
 /// Sum and sum of squares of one quantity over users.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -52,7 +86,7 @@ pub struct AgeTotals {
     pub churned_converted: u64,
     /// Users who churned this day unsubscribed: they stay so at later ages.
     pub churned_unsubscribed: u64,
-    /// The day's revenue, profit, cost, messages and reward (order of [`QUANTITIES`]).
+    /// The day's revenue, profit, cost, messages and reward (order of [`Quantity::ALL`]).
     pub daily: [Moments; 5],
     /// The same quantities summed since signup, at the end of the day.
     pub to_date: [Moments; 5],
@@ -110,7 +144,7 @@ impl AgeTotals {
         self.unsubscribed += other.unsubscribed;
         self.churned_converted += other.churned_converted;
         self.churned_unsubscribed += other.churned_unsubscribed;
-        for i in 0..QUANTITIES.len() {
+        for i in 0..Quantity::ALL.len() {
             self.daily[i].merge(&other.daily[i]);
             self.to_date[i].merge(&other.to_date[i]);
             self.churned_to_date[i].merge(&other.churned_to_date[i]);
@@ -196,10 +230,20 @@ pub struct AgeMetrics {
     pub conversion: Estimate,
     /// Share of users unsubscribed from messages by the end of the day.
     pub unsubscribed: Estimate,
-    /// Per user, that day, in the order of [`QUANTITIES`].
-    pub daily: [Estimate; 5],
-    /// Per user, summed from signup to the end of the day, in the order of [`QUANTITIES`].
-    pub to_date: [Estimate; 5],
+    daily: [Estimate; 5],
+    to_date: [Estimate; 5],
+}
+
+impl AgeMetrics {
+    /// Mean of `quantity` per user on that day.
+    pub fn daily(&self, quantity: Quantity) -> Estimate {
+        self.daily[quantity as usize]
+    }
+
+    /// Mean of `quantity` per user, summed from signup to the end of that day.
+    pub fn to_date(&self, quantity: Quantity) -> Estimate {
+        self.to_date[quantity as usize]
+    }
 }
 
 impl CohortMetrics {

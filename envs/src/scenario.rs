@@ -265,9 +265,9 @@ impl Scenario {
     /// Reads, parses and validates a RON file.
     pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let text = std::fs::read_to_string(path).map_err(|io| ScenarioError::Read {
             origin: origin.clone(),
-            source,
+            io,
         })?;
         Self::from_ron(&text, &origin)
     }

@@ -1,8 +1,7 @@
 //! A simulated user: who they are (drawn once at signup) and where they stand.
 
 use crate::model::{Model, categorical};
-use crate::random::{Domain, stream};
-use rand::RngExt;
+use crate::random::{Domain, Stream};
 use rand_distr::{Distribution, StandardNormal};
 
 /// Latent traits drawn at signup; a policy never sees them.
@@ -102,14 +101,16 @@ impl User {
         signup_day: u32,
         channel: Option<u8>,
     ) -> Self {
-        let mut rng = stream(seed, Domain::Signup, id, 0);
-        let u_channel: f64 = rng.random();
-        let u_segment: f64 = rng.random();
-        let z_intent: f64 = StandardNormal.sample(&mut rng);
-        let z_price: f64 = StandardNormal.sample(&mut rng);
-        let z_tolerance: f64 = StandardNormal.sample(&mut rng);
-        let u_signal_true: f64 = rng.random();
-        let u_signal_pick: f64 = rng.random();
+        // Slots: 0 channel, 1 segment, 2 signal is true, 3 signal pick, 4 traits.
+        let draws = Stream::new(seed, Domain::Signup, id, 0);
+        let mut normals = draws.generator(4);
+        let z_intent: f64 = StandardNormal.sample(&mut normals);
+        let z_price: f64 = StandardNormal.sample(&mut normals);
+        let z_tolerance: f64 = StandardNormal.sample(&mut normals);
+        let u_channel = draws.uniform(0);
+        let u_segment = draws.uniform(1);
+        let u_signal_true = draws.uniform(2);
+        let u_signal_pick = draws.uniform(3);
 
         let channel = channel.unwrap_or_else(|| categorical(&model.channel_cdf, u_channel) as u8);
         let n_segments = model.n_segments();

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{model, trajectories};
-use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, Scenario, UserEnv};
+use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, Quantity, Scenario, UserEnv};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -166,7 +166,7 @@ fn streaming_metrics_equal_a_recount_from_trajectories() {
         let mean = values.iter().sum::<f64>() / n;
         let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
         let half = 1.959_963_984_540_054 * sd / n.sqrt();
-        let got = row.to_date[1];
+        let got = row.to_date(Quantity::Profit);
         assert!(
             (got.mean - mean).abs() < 1e-9 * (1.0 + mean.abs()),
             "profit mean at {age}"

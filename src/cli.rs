@@ -1,0 +1,140 @@
+//! The command line: argument definitions and what each command does.
+
+use crate::output::{run_folder, write_metrics_csv};
+use crate::simulate::{Population, simulate};
+use crate::table;
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use onboard_agents::ConstantPolicy;
+use onboard_envs::{BUILTIN, Model, Scenario};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Reinforcement-learning experimentation simulator for e-commerce new-user onboarding.
+#[derive(Debug, Parser)]
+#[command(name = "onboard", version, about)]
+pub struct Cli {
+    /// Hide progress bars.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The main job: simulates the default scenario under the "nothing" baseline and
+    /// prints its cohort metrics.
+    ///
+    /// Example: onboard demo --users 50000
+    Demo {
+        /// Users in the simulated cohort.
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        /// Where to write the outputs.
+        #[arg(long, default_value = "results/demo")]
+        out: PathBuf,
+    },
+    /// Simulates a scenario under a constant policy; prints and writes cohort metrics.
+    ///
+    /// Example: onboard run coupon-trap --policy welcome_coupon --users 20000
+    Run {
+        /// A built-in scenario name (see `onboard scenarios`) or a path to a RON file.
+        scenario: String,
+        /// The action to take for every user every day (an action name of the scenario).
+        #[arg(long, default_value = "nothing")]
+        policy: String,
+        /// Users in a cohort that signs up on day 0.
+        #[arg(long, default_value_t = 100_000, conflicts_with = "launch")]
+        users: usize,
+        /// Instead of a cohort, simulate a launch: users arrive for this many days.
+        #[arg(long)]
+        launch: Option<u32>,
+        /// Seed of every random stream (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: results/<scenario>-<timestamp>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Lists the built-in scenarios.
+    ///
+    /// Example: onboard scenarios
+    Scenarios,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { users, out } => {
+            let scenario = Scenario::builtin("default")?;
+            simulate_constant(
+                scenario,
+                "nothing",
+                Population::Cohort { users },
+                None,
+                Some(out),
+                cli.quiet,
+            )
+        }
+        Command::Run {
+            scenario,
+            policy,
+            users,
+            launch,
+            seed,
+            out,
+        } => {
+            let population = match launch {
+                Some(days) => Population::Launch { days },
+                None => Population::Cohort { users },
+            };
+            simulate_constant(
+                Scenario::load(&scenario)?,
+                &policy,
+                population,
+                seed,
+                out,
+                cli.quiet,
+            )
+        }
+        Command::Scenarios => {
+            for (name, text) in BUILTIN {
+                let summary = text.lines().next().unwrap_or("").trim_start_matches("// ");
+                println!("{name:<12} {summary}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn simulate_constant(
+    scenario: Scenario,
+    action: &str,
+    population: Population,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> Result<()> {
+    let Some(index) = scenario.action_index(action) else {
+        let known: Vec<&str> = scenario.actions.iter().map(|a| a.name.as_str()).collect();
+        bail!(
+            "unknown policy '{action}': scenario '{}' has the actions {}",
+            scenario.name,
+            known.join(", ")
+        );
+    };
+    let name = scenario.name.clone();
+    let seed = seed.unwrap_or(scenario.seed);
+    let model = Arc::new(Model::new(scenario)?);
+    let mut policy = ConstantPolicy::new(action, index);
+    let metrics = simulate(model, seed, population, &mut policy, quiet)?;
+    let folder = run_folder(out.as_deref(), &name)?;
+    let csv = folder.join("metrics.csv");
+    write_metrics_csv(&csv, &metrics)
+        .with_context(|| format!("writing the results of '{name}'"))?;
+    println!("scenario {name}, policy {action}, seed {seed}");
+    print!("{}", table::render(&metrics));
+    println!("metrics by day written to {}", csv.display());
+    Ok(())
+}
