@@ -1,17 +1,24 @@
 //! Throughput of the batched cohort stepper: user-days simulated per second on the
 //! default scenario under a constant policy, with one thread and with all threads.
 //! Target (issue 2): at least 20 million user-days per second per core.
+//!
+//! `step_*` times the stepping of a cohort whose users have signed up (the signup
+//! draws are set-up, not timed); `signup_and_step_*` times both.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use onboard_envs::{Cohort, Model, Scenario};
 use std::hint::black_box;
 use std::sync::Arc;
 
 const USERS: usize = 100_000;
 
-/// Runs a fixed cohort to the end under action 0; returns the user-days simulated.
+/// Signs up a fixed cohort and runs it to the end under action 0.
 fn simulate(model: &Arc<Model>, seed: u64) -> u64 {
-    let mut cohort = Cohort::fixed(Arc::clone(model), seed, USERS);
+    run_to_end(Cohort::fixed(Arc::clone(model), seed, USERS))
+}
+
+/// Runs a cohort to the end under action 0; returns the user-days simulated.
+fn run_to_end(mut cohort: Cohort) -> u64 {
     let mut actions = Vec::with_capacity(USERS);
     let mut user_days = 0;
     while !cohort.is_finished() {
@@ -37,7 +44,14 @@ fn cohort_throughput(c: &mut Criterion) {
             .num_threads(threads)
             .build()
             .expect("thread pool");
-        group.bench_function(format!("default_constant_{threads}_threads"), |b| {
+        group.bench_function(format!("step_{threads}_threads"), |b| {
+            b.iter_batched(
+                || Cohort::fixed(Arc::clone(&model), 1, USERS),
+                |cohort| pool.install(|| run_to_end(cohort)),
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function(format!("signup_and_step_{threads}_threads"), |b| {
             b.iter(|| pool.install(|| simulate(&model, 1)))
         });
     }

@@ -73,8 +73,8 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
     debug_assert!(!s.churned && s.age < model.horizon());
     let draws = Stream::new(seed, Domain::UserDay, profile.id, u64::from(s.age));
     let d = model.dynamics();
-    let segment = &model.segments[usize::from(profile.segment)];
-    let act = &model.actions[action];
+    let segment = &model.scenario().segments[usize::from(profile.segment)];
+    let act = &model.scenario().actions[action];
     let effect = action * model.n_segments() + usize::from(profile.segment);
     let traits = &profile.traits;
     let day = profile.signup_day + s.age;
@@ -125,7 +125,9 @@ pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> Da
             out.purchased = true;
             out.first_purchase = s.purchases == 0;
             let z_value: f64 = StandardNormal.sample(&mut draws.generator(ORDER_VALUE));
-            out.order_value = (segment.log_value_mean + segment.log_value_sd * z_value).exp();
+            out.order_value = (model.log_median_value[usize::from(profile.segment)]
+                + segment.order_value.sigma * z_value)
+                .exp();
             out.discount = out.order_value * discount;
             out.revenue = out.order_value - out.discount;
             s.pending_discount = 0.0;

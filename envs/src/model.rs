@@ -2,41 +2,16 @@
 
 use crate::error::ScenarioError;
 use crate::observation::ObservationLayout;
-use crate::scenario::{ActionKind, Churn, Dynamics, Objective, Scenario, Unsubscribe};
+use crate::scenario::{Action, Churn, Dynamics, Objective, Scenario, Unsubscribe};
 use crate::validate;
-
-/// Per-segment constants, with the order value stored as log-normal parameters.
-#[derive(Debug, Clone)]
-pub(crate) struct SegmentParams {
-    pub visit_base: f64,
-    pub purchase_base: f64,
-    pub churn_base: f64,
-    pub intent: (f64, f64),
-    pub price_sensitivity: (f64, f64),
-    pub tolerance: (f64, f64),
-    pub log_value_mean: f64,
-    pub log_value_sd: f64,
-}
-
-/// Per-action constants that do not depend on the segment.
-#[derive(Debug, Clone)]
-pub(crate) struct ActionParams {
-    pub kind: ActionKind,
-    pub cost: f64,
-    pub discount: f64,
-    pub personalised: bool,
-    pub fatigue: f64,
-    pub knowledge: f64,
-    pub dependence: f64,
-}
 
 /// The compiled model of one scenario. Cheap to share between threads by reference.
 #[derive(Debug, Clone)]
 pub struct Model {
     scenario: Scenario,
     layout: ObservationLayout,
-    pub(crate) segments: Vec<SegmentParams>,
-    pub(crate) actions: Vec<ActionParams>,
+    /// `ln(order_value.median)` per segment.
+    pub(crate) log_median_value: Vec<f64>,
     /// `visit_effect[action * n_segments + segment]`, log-odds.
     pub(crate) visit_effect: Vec<f64>,
     /// `purchase_effect[action * n_segments + segment]`, log-odds.
@@ -57,46 +32,23 @@ impl Model {
                 problems,
             });
         }
-        let segments = scenario
+        let log_median_value = scenario
             .segments
             .iter()
-            .map(|s| SegmentParams {
-                visit_base: s.visit_base,
-                purchase_base: s.purchase_base,
-                churn_base: s.churn_base,
-                intent: (s.intent.mean, s.intent.sd),
-                price_sensitivity: (s.price_sensitivity.mean, s.price_sensitivity.sd),
-                tolerance: (s.tolerance.mean, s.tolerance.sd),
-                log_value_mean: s.order_value.median.ln(),
-                log_value_sd: s.order_value.sigma,
-            })
+            .map(|s| s.order_value.median.ln())
             .collect();
-        let actions = scenario
-            .actions
-            .iter()
-            .map(|a| ActionParams {
-                kind: a.kind,
-                cost: a.cost,
-                discount: a.discount,
-                personalised: a.personalised,
-                fatigue: a.fatigue,
-                knowledge: a.knowledge,
-                dependence: a.dependence,
-            })
-            .collect();
-        let per_segment =
-            |pick: fn(&crate::scenario::Action) -> &std::collections::BTreeMap<String, f64>| {
-                scenario
-                    .actions
-                    .iter()
-                    .flat_map(|a| {
-                        scenario
-                            .segments
-                            .iter()
-                            .map(move |s| pick(a).get(&s.name).copied().unwrap_or(0.0))
-                    })
-                    .collect::<Vec<f64>>()
-            };
+        let per_segment = |pick: fn(&Action) -> &std::collections::BTreeMap<String, f64>| {
+            scenario
+                .actions
+                .iter()
+                .flat_map(|a| {
+                    scenario
+                        .segments
+                        .iter()
+                        .map(move |s| pick(a).get(&s.name).copied().unwrap_or(0.0))
+                })
+                .collect::<Vec<f64>>()
+        };
         let visit_effect = per_segment(|a| &a.visit);
         let purchase_effect = per_segment(|a| &a.purchase);
         let channel_cdf = cumulative(scenario.arrivals.channels.iter().map(|c| c.share));
@@ -117,8 +69,7 @@ impl Model {
         Ok(Self {
             scenario,
             layout,
-            segments,
-            actions,
+            log_median_value,
             visit_effect,
             purchase_effect,
             channel_cdf,
@@ -143,12 +94,12 @@ impl Model {
 
     /// Number of actions a policy chooses from.
     pub fn n_actions(&self) -> usize {
-        self.actions.len()
+        self.scenario.actions.len()
     }
 
     /// Number of segments.
     pub fn n_segments(&self) -> usize {
-        self.segments.len()
+        self.scenario.segments.len()
     }
 
     /// Number of acquisition channels.

@@ -116,17 +116,18 @@ impl User {
         let n_segments = model.n_segments();
         let mix = &model.segment_cdf[channel as usize * n_segments..][..n_segments];
         let segment = categorical(mix, u_segment);
-        let params = &model.segments[segment];
+        let params = &model.scenario().segments[segment];
         let signal = if u_signal_true < model.dynamics().signal_accuracy {
             segment
         } else {
             ((u_signal_pick * n_segments as f64) as usize).min(n_segments - 1)
         };
         let traits = Traits {
-            intent: params.intent.0 + params.intent.1 * z_intent,
-            price_sensitivity: (params.price_sensitivity.0 + params.price_sensitivity.1 * z_price)
+            intent: params.intent.mean + params.intent.sd * z_intent,
+            price_sensitivity: (params.price_sensitivity.mean
+                + params.price_sensitivity.sd * z_price)
                 .max(0.0),
-            tolerance: (params.tolerance.0 + params.tolerance.1 * z_tolerance).max(0.0),
+            tolerance: (params.tolerance.mean + params.tolerance.sd * z_tolerance).max(0.0),
         };
         Self {
             profile: Profile {
