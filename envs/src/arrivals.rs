@@ -1,7 +1,7 @@
 //! New users per calendar day.
 
 use crate::model::Model;
-use crate::random::{Domain, Stream};
+use crate::random::{Domain, Streams};
 use rand_distr::{Distribution, Poisson};
 
 /// The most signups a day can expect, whatever the growth: more is a typo, and
@@ -22,9 +22,11 @@ pub fn expected_signups(model: &Model, day: u32) -> f64 {
 pub fn signups(model: &Model, seed: u64, day: u32) -> u64 {
     let mean = expected_signups(model, day);
     match Poisson::new(mean) {
-        Ok(poisson) => poisson
-            .sample(&mut Stream::new(seed, Domain::Arrivals, u64::from(day), 0).generator(0))
-            as u64,
+        Ok(poisson) => poisson.sample(
+            &mut Streams::new(seed, Domain::Arrivals, u64::from(day))
+                .stream(0)
+                .generator(0),
+        ) as u64,
         // A zero (or underflowed) rate: nobody signs up.
         Err(_) => 0,
     }

@@ -188,7 +188,6 @@ impl Cohort {
             }
         }
         let model = &*self.model;
-        let seed = self.seed;
         let sums: Vec<(usize, AgeTotals)> = jobs
             .into_par_iter()
             .map(|(bucket, users, next, outcomes, actions)| {
@@ -197,7 +196,7 @@ impl Cohort {
                 for (((user, row), outcome), &action) in
                     users.iter_mut().zip(rows).zip(outcomes).zip(actions)
                 {
-                    *outcome = step_user(model, seed, user, action);
+                    *outcome = step_user(model, user, action);
                     model.layout().write(user, row);
                     totals.record(user, outcome);
                 }

@@ -3,7 +3,6 @@
 //! [`step_user`].
 
 use crate::model::Model;
-use crate::random::{Domain, Stream};
 use crate::scenario::{ActionKind, Objective};
 use crate::user::User;
 use rand_distr::{Distribution, StandardNormal};
@@ -64,14 +63,14 @@ const CHURN: u64 = 4;
 /// Simulates the next day of a live `user` under `action` and advances their state.
 ///
 /// Whatever the action, the day's five draws are the same: slots visit, purchase,
-/// order value, unsubscribe and churn of the stream keyed by `(seed, user id, age)`
-/// (only the draws needed are computed). The caller guarantees that the user is live and that
-/// `action < model.n_actions()`.
-pub fn step_user(model: &Model, seed: u64, user: &mut User, action: usize) -> DayOutcome {
+/// order value, unsubscribe and churn of the stream keyed by `(seed, user id, age)`,
+/// whose key the user carries from signup. Only the draws needed are computed. The
+/// caller guarantees that the user is live and that `action < model.n_actions()`.
+pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
     let profile = &user.profile;
     let s = &mut user.state;
     debug_assert!(!s.churned && s.age < model.horizon());
-    let draws = Stream::new(seed, Domain::UserDay, profile.id, u64::from(s.age));
+    let draws = profile.days.stream(u64::from(s.age));
     let d = model.dynamics();
     let segment = &model.scenario().segments[usize::from(profile.segment)];
     let act = &model.scenario().actions[action];

@@ -60,7 +60,7 @@ impl UserEnv {
             return Err(StepError::UnknownAction { action, count });
         }
         let user = self.user.as_mut().ok_or(StepError::EpisodeOver)?;
-        let info = step_user(&self.model, self.seed, user, action);
+        let info = step_user(&self.model, user, action);
         let user = *user;
         if info.churned || info.truncated {
             self.user = None;

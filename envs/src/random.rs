@@ -28,24 +28,39 @@ pub(crate) enum Domain {
     UserDay,
 }
 
-/// The stream of `(seed, domain, a, b)`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Stream {
+/// The streams of `(seed, domain, a, ·)`, one per value of the last index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Streams {
     key: u64,
 }
 
-impl Stream {
-    pub(crate) fn new(seed: u64, domain: Domain, a: u64, b: u64) -> Self {
+impl Streams {
+    pub(crate) fn new(seed: u64, domain: Domain, a: u64) -> Self {
         let domain_key = match domain {
             Domain::Arrivals => 0xA771_7A15,
             Domain::Signup => 0x5167_0B00,
             Domain::UserDay => 0x05E2_DA75,
         };
         Self {
-            key: mix(mix(mix(seed ^ domain_key) ^ a) ^ b),
+            key: mix(mix(seed ^ domain_key) ^ a),
         }
     }
 
+    /// The stream of `(seed, domain, a, b)`.
+    pub(crate) fn stream(self, b: u64) -> Stream {
+        Stream {
+            key: mix(self.key ^ b),
+        }
+    }
+}
+
+/// One stream: a sequence of slots.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stream {
+    key: u64,
+}
+
+impl Stream {
     fn word(self, slot: u64) -> u64 {
         mix(self.key.wrapping_add(slot.wrapping_mul(GAMMA)))
     }

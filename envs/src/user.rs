@@ -1,7 +1,7 @@
 //! A simulated user: who they are (drawn once at signup) and where they stand.
 
 use crate::model::{Model, categorical};
-use crate::random::{Domain, Stream};
+use crate::random::{Domain, Streams};
 use rand_distr::{Distribution, StandardNormal};
 
 /// Latent traits drawn at signup; a policy never sees them.
@@ -30,6 +30,8 @@ pub struct Profile {
     pub signal: u8,
     /// Latent traits.
     pub traits: Traits,
+    /// The streams of the user's days, keyed by `(seed, id)`, one per age.
+    pub(crate) days: Streams,
 }
 
 /// Running totals of a user's outcomes since signup.
@@ -102,7 +104,7 @@ impl User {
         channel: Option<u8>,
     ) -> Self {
         // Slots: 0 channel, 1 segment, 2 signal is true, 3 signal pick, 4 traits.
-        let draws = Stream::new(seed, Domain::Signup, id, 0);
+        let draws = Streams::new(seed, Domain::Signup, id).stream(0);
         let mut normals = draws.generator(4);
         let z_intent: f64 = StandardNormal.sample(&mut normals);
         let z_price: f64 = StandardNormal.sample(&mut normals);
@@ -137,6 +139,7 @@ impl User {
                 segment: segment as u8,
                 signal: signal as u8,
                 traits,
+                days: Streams::new(seed, Domain::UserDay, id),
             },
             state: UserState {
                 age: 0,
