@@ -5,7 +5,7 @@ use crate::simulate::{Population, simulate};
 use crate::table;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use onboard_agents::ConstantPolicy;
+use onboard_agents::baselines::ConstantPolicy;
 use onboard_envs::{BUILTIN, Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -127,7 +127,7 @@ fn simulate_constant(
     let name = scenario.name.clone();
     let seed = seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
-    let mut policy = ConstantPolicy::new(action, index);
+    let mut policy = ConstantPolicy::new(action, index, model.n_actions());
     let metrics = simulate(model, seed, population, &mut policy, quiet)?;
     let folder = run_folder(out.as_deref(), &name)?;
     let csv = folder.join("metrics.csv");

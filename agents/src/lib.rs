@@ -1,25 +1,26 @@
 //! Policies and learners for onboarding.
 //!
 //! A [`Policy`] maps a batch of observations (one row per live user, the feature
-//! layout of [`onboard_envs::ObservationLayout`]) to one action per row. This crate
-//! knows the observation/action interface, not the business model behind it; it is
-//! the only crate of the workspace that depends on `tch`.
+//! layout of [`onboard_envs::ObservationLayout`]) to one action per row, and gives
+//! the probability of every action for every row: exactly the probabilities it
+//! samples from, so that logs can carry propensities for off-policy evaluation.
+//! A [`Learner`] is a policy that also learns from [`Experience`], batches of
+//! `(s, a, r, s', terminated, truncated)`.
 //!
-//! For now it holds the interface and the constant baseline; bandits, tabular
-//! Q-learning and DQN build on them.
+//! This crate knows the observation/action interface, not the business model
+//! behind it; it is the only crate of the workspace that depends on `tch`.
+//!
+//! - [`baselines`]: constant, uniformly random, and rule schedules written in RON;
+//! - [`bandits`]: context-free bandits (ε-greedy, UCB1, Thompson sampling, EXP3);
+//! - [`linear`]: linear contextual bandits (LinUCB, linear Thompson sampling).
 
-mod constant;
+pub mod bandits;
+pub mod baselines;
+mod error;
+pub mod linear;
+mod policy;
 
-pub use constant::ConstantPolicy;
-
-use ndarray::ArrayView2;
-
-/// Chooses one action for each observation row of a batch.
-pub trait Policy {
-    /// A short name for tables and plots.
-    fn name(&self) -> &str;
-
-    /// Writes one action index per row of `observations` into `actions`
-    /// (`actions.len() == observations.nrows()`).
-    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]);
-}
+pub use error::{AgentError, from_ron};
+pub use policy::{
+    Experience, ExperienceBuffer, Learner, Policy, PolicyRng, Sampler, one_hot, policy_rng, sample_actions,
+};

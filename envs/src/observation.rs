@@ -71,6 +71,11 @@ impl ObservationLayout {
         }
     }
 
+    /// Days simulated per user (the `age` feature is age / horizon).
+    pub fn horizon(&self) -> u32 {
+        self.horizon as u32
+    }
+
     /// Number of features.
     pub fn len(&self) -> usize {
         self.names.len()

@@ -1,0 +1,1 @@
+//! Context-free multi-armed bandits deciding per user-day.

@@ -1,0 +1,41 @@
+//! The constant baseline: the same action for every user on every day.
+
+use crate::policy::{Policy, one_hot};
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// Always pulls one lever (for example "nothing", the usual control arm).
+#[derive(Debug, Clone)]
+pub struct ConstantPolicy {
+    name: String,
+    action: usize,
+    n_actions: usize,
+}
+
+impl ConstantPolicy {
+    /// A policy that always takes `action` (of `n_actions`), shown as `name`.
+    pub fn new(name: impl Into<String>, action: usize, n_actions: usize) -> Self {
+        Self {
+            name: name.into(),
+            action,
+            n_actions,
+        }
+    }
+}
+
+impl Policy for ConstantPolicy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    fn probabilities(&mut self, observations: ArrayView2<'_, f32>, probabilities: ArrayViewMut2<'_, f64>) {
+        one_hot(&vec![self.action; observations.nrows()], probabilities);
+    }
+
+    fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+        actions.fill(self.action);
+    }
+}

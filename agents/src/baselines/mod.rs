@@ -1,0 +1,9 @@
+//! Baselines: policies that do not learn.
+
+mod constant;
+mod random;
+mod rules;
+
+pub use constant::ConstantPolicy;
+pub use random::RandomPolicy;
+pub use rules::{Comparison, Condition, Rule, RulePolicy, RuleSchedule};

@@ -1,0 +1,42 @@
+//! The uniformly random baseline.
+
+use crate::policy::{Policy, Sampler};
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// Pulls every lever with the same probability.
+#[derive(Debug, Clone)]
+pub struct RandomPolicy {
+    n_actions: usize,
+    sampler: Sampler,
+}
+
+impl RandomPolicy {
+    /// A uniform policy over `n_actions`, sampling with a generator seeded by `seed`.
+    pub fn new(n_actions: usize, seed: u64) -> Self {
+        Self {
+            n_actions,
+            sampler: Sampler::new(seed),
+        }
+    }
+}
+
+impl Policy for RandomPolicy {
+    fn name(&self) -> &str {
+        "random"
+    }
+
+    fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    fn probabilities(&mut self, _observations: ArrayView2<'_, f32>, mut probabilities: ArrayViewMut2<'_, f64>) {
+        probabilities.fill(1.0 / self.n_actions as f64);
+    }
+
+    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+        self.sampler
+            .buffer(observations.nrows(), self.n_actions)
+            .fill(1.0 / self.n_actions as f64);
+        self.sampler.sample(actions);
+    }
+}

@@ -1,0 +1,36 @@
+//! Errors of agent configurations.
+
+/// Why an agent could not be configured.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The RON text is not a well-formed configuration.
+    #[error("{origin}:{line}:{column}: {message}")]
+    Parse {
+        /// The file or name it came from.
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// A value breaks a rule: the field path and the rule.
+    #[error("{path}: {rule}")]
+    Invalid {
+        /// Field path, e.g. `rules[2].when[0].feature`.
+        path: String,
+        /// The rule broken and the value found.
+        rule: String,
+    },
+}
+
+/// Parses RON text into `T`, naming `origin`, line and column on error.
+pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, AgentError> {
+    ron::from_str(text).map_err(|e| AgentError::Parse {
+        origin: origin.to_string(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        message: e.code.to_string(),
+    })
+}

@@ -1,0 +1,1 @@
+//! Linear contextual bandits deciding per user-day.

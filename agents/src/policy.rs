@@ -1,0 +1,148 @@
+//! The two interfaces every agent implements: [`Policy`] acts, [`Learner`] learns.
+
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use onboard_envs::Transitions;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The random generator a stochastic policy samples with: seeded, so a run is
+/// reproducible, and separate from the environment's streams, so a policy's coin
+/// flips never change what the users do.
+pub type PolicyRng = Xoshiro256PlusPlus;
+
+/// A policy's generator for `seed`.
+pub fn policy_rng(seed: u64) -> PolicyRng {
+    PolicyRng::seed_from_u64(seed)
+}
+
+/// Chooses actions for a batch of observations, and says with which probabilities.
+pub trait Policy {
+    /// A short name for tables and plots.
+    fn name(&self) -> &str;
+
+    /// Number of actions the policy chooses from.
+    fn n_actions(&self) -> usize;
+
+    /// Writes the probability of every action for each observation row
+    /// (`probabilities` is `rows × n_actions`; each row sums to 1). These are the
+    /// probabilities [`Policy::act`] samples from, as logged for off-policy evaluation.
+    fn probabilities(&mut self, observations: ArrayView2<'_, f32>, probabilities: ArrayViewMut2<'_, f64>);
+
+    /// Writes one action per observation row into `actions`.
+    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]);
+}
+
+/// A policy that also learns from what its actions led to.
+pub trait Learner: Policy {
+    /// Updates from one batch of transitions.
+    fn observe(&mut self, experience: &Experience<'_>);
+}
+
+/// A batch of transitions `(s, a, r, s', terminated, truncated)`, row by row.
+#[derive(Debug, Clone, Copy)]
+pub struct Experience<'a> {
+    /// Observations the actions were chosen on.
+    pub observations: ArrayView2<'a, f32>,
+    /// The actions taken.
+    pub actions: &'a [usize],
+    /// The rewards received.
+    pub rewards: &'a [f64],
+    /// Observations after the step.
+    pub next_observations: ArrayView2<'a, f32>,
+    /// The episode ended in a terminal state (churn): no value after it.
+    pub terminated: &'a [bool],
+    /// The episode was cut at the horizon.
+    pub truncated: &'a [bool],
+}
+
+/// Reusable buffers that turn the environment's [`Transitions`] into [`Experience`].
+#[derive(Debug, Default)]
+pub struct ExperienceBuffer {
+    rewards: Vec<f64>,
+    terminated: Vec<bool>,
+    truncated: Vec<bool>,
+}
+
+impl ExperienceBuffer {
+    /// The experience of one cohort step under `actions`.
+    pub fn view<'a>(&'a mut self, actions: &'a [usize], transitions: &Transitions<'a>) -> Experience<'a> {
+        let outcomes = transitions.outcomes;
+        self.rewards.clear();
+        self.rewards.extend(outcomes.iter().map(|o| o.reward));
+        self.terminated.clear();
+        self.terminated.extend(outcomes.iter().map(|o| o.churned));
+        self.truncated.clear();
+        self.truncated.extend(outcomes.iter().map(|o| o.truncated));
+        Experience {
+            observations: transitions.observations,
+            actions,
+            rewards: &self.rewards,
+            next_observations: transitions.next_observations,
+            terminated: &self.terminated,
+            truncated: &self.truncated,
+        }
+    }
+}
+
+/// Samples one action per row of `probabilities` by inversion of its cumulative sum.
+pub fn sample_actions(probabilities: ArrayView2<'_, f64>, rng: &mut impl Rng, actions: &mut [usize]) {
+    for (row, action) in probabilities.rows().into_iter().zip(actions.iter_mut()) {
+        let u: f64 = rng.random();
+        let mut total = 0.0;
+        *action = row.len() - 1;
+        for (a, p) in row.iter().enumerate() {
+            total += p;
+            if u < total {
+                *action = a;
+                break;
+            }
+        }
+    }
+}
+
+/// What a stochastic policy acts with: its generator and a probability buffer.
+///
+/// `act` writes the probabilities into [`Sampler::buffer`] with the same code as
+/// `probabilities`, then calls [`Sampler::sample`]: the logged probabilities are
+/// exactly those sampled from.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    rng: PolicyRng,
+    buffer: Array2<f64>,
+}
+
+impl Sampler {
+    /// A sampler whose generator is seeded by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: policy_rng(seed),
+            buffer: Array2::zeros((0, 0)),
+        }
+    }
+
+    /// A `rows × n_actions` buffer for the probabilities.
+    pub fn buffer(&mut self, rows: usize, n_actions: usize) -> ArrayViewMut2<'_, f64> {
+        if self.buffer.dim() != (rows, n_actions) {
+            self.buffer = Array2::zeros((rows, n_actions));
+        }
+        self.buffer.view_mut()
+    }
+
+    /// Samples one action per row of the buffer.
+    pub fn sample(&mut self, actions: &mut [usize]) {
+        sample_actions(self.buffer.view(), &mut self.rng, actions);
+    }
+
+    /// The generator, for policies that draw more than the action (e.g. posteriors).
+    pub fn rng(&mut self) -> &mut PolicyRng {
+        &mut self.rng
+    }
+}
+
+/// One-hot probabilities of the given deterministic actions.
+pub fn one_hot(actions: &[usize], mut probabilities: ArrayViewMut2<'_, f64>) {
+    probabilities.fill(0.0);
+    for (mut row, &action) in probabilities.rows_mut().into_iter().zip(actions) {
+        row[action] = 1.0;
+    }
+}
