@@ -12,15 +12,18 @@
 //!
 //! - [`baselines`]: constant, uniformly random, and rule schedules written in RON;
 //! - [`bandits`]: context-free bandits (ε-greedy, UCB1, Thompson sampling, EXP3);
-//! - [`linear`]: linear contextual bandits (LinUCB, linear Thompson sampling).
+//! - [`linear`]: linear contextual bandits (LinUCB, linear Thompson sampling);
+//! - [`tabular`]: Q-learning on a discretised observation.
 
 pub mod bandits;
 pub mod baselines;
 mod error;
 pub mod linear;
 mod policy;
+pub mod tabular;
 
 pub use error::{AgentError, from_ron};
 pub use policy::{
-    Experience, ExperienceBuffer, Learner, Policy, PolicyRng, Sampler, one_hot, policy_rng, sample_actions,
+    Experience, ExperienceBuffer, Learner, Policy, PolicyRng, Sampler, one_hot, policy_rng,
+    sample_actions,
 };
