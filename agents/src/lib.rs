@@ -13,10 +13,12 @@
 //! - [`baselines`]: constant, uniformly random, and rule schedules written in RON;
 //! - [`bandits`]: context-free bandits (ε-greedy, UCB1, Thompson sampling, EXP3);
 //! - [`linear`]: linear contextual bandits (LinUCB, linear Thompson sampling);
-//! - [`tabular`]: Q-learning on a discretised observation.
+//! - [`tabular`]: Q-learning on a discretised observation;
+//! - [`dqn`]: deep Q-learning with tch, with checkpoints.
 
 pub mod bandits;
 pub mod baselines;
+pub mod dqn;
 mod error;
 pub mod linear;
 mod policy;

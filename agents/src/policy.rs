@@ -26,7 +26,11 @@ pub trait Policy {
     /// Writes the probability of every action for each observation row
     /// (`probabilities` is `rows × n_actions`; each row sums to 1). These are the
     /// probabilities [`Policy::act`] samples from, as logged for off-policy evaluation.
-    fn probabilities(&mut self, observations: ArrayView2<'_, f32>, probabilities: ArrayViewMut2<'_, f64>);
+    fn probabilities(
+        &mut self,
+        observations: ArrayView2<'_, f32>,
+        probabilities: ArrayViewMut2<'_, f64>,
+    );
 
     /// Writes one action per observation row into `actions`.
     fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]);
@@ -65,7 +69,11 @@ pub struct ExperienceBuffer {
 
 impl ExperienceBuffer {
     /// The experience of one cohort step under `actions`.
-    pub fn view<'a>(&'a mut self, actions: &'a [usize], transitions: &Transitions<'a>) -> Experience<'a> {
+    pub fn view<'a>(
+        &'a mut self,
+        actions: &'a [usize],
+        transitions: &Transitions<'a>,
+    ) -> Experience<'a> {
         let outcomes = transitions.outcomes;
         self.rewards.clear();
         self.rewards.extend(outcomes.iter().map(|o| o.reward));
@@ -85,7 +93,11 @@ impl ExperienceBuffer {
 }
 
 /// Samples one action per row of `probabilities` by inversion of its cumulative sum.
-pub fn sample_actions(probabilities: ArrayView2<'_, f64>, rng: &mut impl Rng, actions: &mut [usize]) {
+pub fn sample_actions(
+    probabilities: ArrayView2<'_, f64>,
+    rng: &mut impl Rng,
+    actions: &mut [usize],
+) {
     for (row, action) in probabilities.rows().into_iter().zip(actions.iter_mut()) {
         let u: f64 = rng.random();
         let mut total = 0.0;
@@ -131,6 +143,19 @@ impl Sampler {
     /// Samples one action per row of the buffer.
     pub fn sample(&mut self, actions: &mut [usize]) {
         sample_actions(self.buffer.view(), &mut self.rng, actions);
+    }
+
+    /// A sampler that continues from the generator state `rng` (checkpoints).
+    pub fn from_rng(rng: PolicyRng) -> Self {
+        Self {
+            rng,
+            buffer: Array2::zeros((0, 0)),
+        }
+    }
+
+    /// The generator's state, for checkpoints.
+    pub fn rng_ref(&self) -> &PolicyRng {
+        &self.rng
     }
 
     /// The generator, for policies that draw more than the action (e.g. posteriors).

@@ -31,7 +31,11 @@ impl Policy for ConstantPolicy {
         self.n_actions
     }
 
-    fn probabilities(&mut self, observations: ArrayView2<'_, f32>, probabilities: ArrayViewMut2<'_, f64>) {
+    fn probabilities(
+        &mut self,
+        observations: ArrayView2<'_, f32>,
+        probabilities: ArrayViewMut2<'_, f64>,
+    ) {
         one_hot(&vec![self.action; observations.nrows()], probabilities);
     }
 

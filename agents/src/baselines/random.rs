@@ -29,7 +29,11 @@ impl Policy for RandomPolicy {
         self.n_actions
     }
 
-    fn probabilities(&mut self, _observations: ArrayView2<'_, f32>, mut probabilities: ArrayViewMut2<'_, f64>) {
+    fn probabilities(
+        &mut self,
+        _observations: ArrayView2<'_, f32>,
+        mut probabilities: ArrayViewMut2<'_, f64>,
+    ) {
         probabilities.fill(1.0 / self.n_actions as f64);
     }
 

@@ -111,12 +111,19 @@ pub struct RulePolicy {
 impl RulePolicy {
     /// Resolves the names of `schedule` against `layout` and `actions` (the
     /// scenario's action names), reporting the first unknown name by its path.
-    pub fn new(schedule: &RuleSchedule, layout: &ObservationLayout, actions: &[String]) -> Result<Self, AgentError> {
+    pub fn new(
+        schedule: &RuleSchedule,
+        layout: &ObservationLayout,
+        actions: &[String],
+    ) -> Result<Self, AgentError> {
         let action = |path: String, name: &str| {
-            actions.iter().position(|a| a == name).ok_or_else(|| AgentError::Invalid {
-                path,
-                rule: format!("unknown action '{name}' (actions: {})", actions.join(", ")),
-            })
+            actions
+                .iter()
+                .position(|a| a == name)
+                .ok_or_else(|| AgentError::Invalid {
+                    path,
+                    rule: format!("unknown action '{name}' (actions: {})", actions.join(", ")),
+                })
         };
         let mut rules = Vec::with_capacity(schedule.rules.len());
         for (i, rule) in schedule.rules.iter().enumerate() {
@@ -124,10 +131,15 @@ impl RulePolicy {
             for (j, condition) in rule.when.iter().enumerate() {
                 let source = match condition.feature.as_str() {
                     "day" => Source::Day,
-                    name => Source::Feature(layout.index(name).ok_or_else(|| AgentError::Invalid {
-                        path: format!("rules[{i}].when[{j}].feature"),
-                        rule: format!("unknown feature '{name}' (features: day, {})", layout.names().join(", ")),
-                    })?),
+                    name => {
+                        Source::Feature(layout.index(name).ok_or_else(|| AgentError::Invalid {
+                            path: format!("rules[{i}].when[{j}].feature"),
+                            rule: format!(
+                                "unknown feature '{name}' (features: day, {})",
+                                layout.names().join(", ")
+                            ),
+                        })?)
+                    }
                 };
                 conditions.push((source, condition.is, condition.value));
             }
@@ -153,7 +165,11 @@ impl RulePolicy {
         };
         self.rules
             .iter()
-            .find(|rule| rule.conditions.iter().all(|&(source, is, value)| is.holds(read(source), value)))
+            .find(|rule| {
+                rule.conditions
+                    .iter()
+                    .all(|&(source, is, value)| is.holds(read(source), value))
+            })
             .map_or(self.default, |rule| rule.action)
     }
 }
@@ -167,8 +183,16 @@ impl Policy for RulePolicy {
         self.n_actions
     }
 
-    fn probabilities(&mut self, observations: ArrayView2<'_, f32>, probabilities: ArrayViewMut2<'_, f64>) {
-        let actions: Vec<usize> = observations.rows().into_iter().map(|row| self.choose(row)).collect();
+    fn probabilities(
+        &mut self,
+        observations: ArrayView2<'_, f32>,
+        probabilities: ArrayViewMut2<'_, f64>,
+    ) {
+        let actions: Vec<usize> = observations
+            .rows()
+            .into_iter()
+            .map(|row| self.choose(row))
+            .collect();
         one_hot(&actions, probabilities);
     }
 

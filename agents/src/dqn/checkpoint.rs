@@ -1,0 +1,184 @@
+//! Saving and resuming a DQN agent: one file with the weights, the target network,
+//! Adam's moments, the replay buffer, the observation normaliser, the counters, the
+//! generators' states and the configuration, so that a resumed run continues
+//! exactly where it stopped.
+
+use super::{Dqn, DqnConfig, Normaliser, Progress, ReplayBuffer};
+use crate::policy::{PolicyRng, Sampler};
+use std::path::{Path, PathBuf};
+use tch::{Device, Kind, Tensor};
+
+/// Why a checkpoint could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// libtorch could not write or read the file.
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// libtorch's message.
+        message: String,
+    },
+    /// The file is not a complete onboard DQN checkpoint.
+    #[error("{}: not an onboard DQN checkpoint: {problem}", path.display())]
+    Format {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What is missing or wrong.
+        problem: String,
+    },
+}
+
+fn text_tensor<T: serde::Serialize>(value: &T) -> Result<Tensor, String> {
+    ron::to_string(value)
+        .map(|text| Tensor::from_slice(text.as_bytes()))
+        .map_err(|e| e.to_string())
+}
+
+fn text_value<T: serde::de::DeserializeOwned>(tensor: &Tensor) -> Result<T, String> {
+    let bytes: Vec<u8> = Vec::<u8>::try_from(tensor).map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+    ron::from_str(&text).map_err(|e| e.to_string())
+}
+
+fn to_vec<T: tch::kind::Element + Copy>(tensor: &Tensor) -> Result<Vec<T>, String> {
+    Vec::<T>::try_from(tensor.to_device(Device::Cpu)).map_err(|e| e.to_string())
+}
+
+impl Dqn {
+    /// Writes the whole training state to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
+        let format = |problem: String| CheckpointError::Format {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let r = &self.replay;
+        let counters = [
+            self.progress.transitions as i64,
+            self.progress.gradient_steps as i64,
+            self.progress.pending as i64,
+            self.adam.t,
+            self.features as i64,
+            self.n_actions as i64,
+            r.next as i64,
+            r.len as i64,
+        ];
+        let named: Vec<(&str, Tensor)> = vec![
+            ("params", self.params.detach().to_device(Device::Cpu)),
+            ("target", self.target.to_device(Device::Cpu)),
+            ("adam_m", self.adam.m.to_device(Device::Cpu)),
+            ("adam_v", self.adam.v.to_device(Device::Cpu)),
+            ("counters", Tensor::from_slice(&counters)),
+            ("config", text_tensor(&self.config).map_err(format)?),
+            ("normaliser", text_tensor(&self.normaliser).map_err(format)?),
+            ("batch_rng", text_tensor(&self.rng).map_err(format)?),
+            (
+                "action_rng",
+                text_tensor(self.sampler_rng()).map_err(format)?,
+            ),
+            ("replay_observations", Tensor::from_slice(&r.observations)),
+            (
+                "replay_next_observations",
+                Tensor::from_slice(&r.next_observations),
+            ),
+            ("replay_actions", Tensor::from_slice(&r.actions)),
+            ("replay_rewards", Tensor::from_slice(&r.rewards)),
+            ("replay_done", Tensor::from_slice(&r.done)),
+        ];
+        Tensor::save_multi(&named, path).map_err(|e| CheckpointError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads an agent saved by [`Dqn::save`], ready to act or to continue training.
+    pub fn load(path: &Path) -> Result<Self, CheckpointError> {
+        let format = |problem: String| CheckpointError::Format {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let tensors = Tensor::load_multi(path).map_err(|e| CheckpointError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let get = |name: &str| {
+            tensors
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| t.shallow_clone())
+                .ok_or_else(|| format(format!("no '{name}' tensor")))
+        };
+        let config: DqnConfig = text_value(&get("config")?).map_err(format)?;
+        let counters: Vec<i64> = to_vec(&get("counters")?).map_err(format)?;
+        let [
+            transitions,
+            gradient_steps,
+            pending,
+            adam_t,
+            features,
+            n_actions,
+            next,
+            len,
+        ] = counters[..]
+        else {
+            return Err(format(format!(
+                "expected 8 counters, got {}",
+                counters.len()
+            )));
+        };
+        let mut agent = Dqn::new(&config, features as usize, n_actions as usize, 0)
+            .map_err(|e| format(e.to_string()))?;
+        let params = get("params")?;
+        if params.size() != [agent.architecture.size()] {
+            return Err(format(format!(
+                "weights of shape {:?} do not fit the configuration",
+                params.size()
+            )));
+        }
+        let device = agent.device;
+        agent.params = params
+            .to_kind(Kind::Float)
+            .to_device(device)
+            .set_requires_grad(true);
+        agent.target = get("target")?.to_device(device);
+        agent.adam.m = get("adam_m")?.to_device(device);
+        agent.adam.v = get("adam_v")?.to_device(device);
+        agent.adam.t = adam_t;
+        agent.progress = Progress {
+            transitions: transitions as u64,
+            gradient_steps: gradient_steps as u64,
+            pending: pending as u64,
+        };
+        agent.normaliser = text_value::<Normaliser>(&get("normaliser")?).map_err(format)?;
+        agent.refresh_normalisation();
+        agent.rng = text_value::<PolicyRng>(&get("batch_rng")?).map_err(format)?;
+        agent.sampler =
+            Sampler::from_rng(text_value::<PolicyRng>(&get("action_rng")?).map_err(format)?);
+        let replay = ReplayBuffer {
+            capacity: config.buffer_size,
+            features: features as usize,
+            next: next as usize,
+            len: len as usize,
+            observations: to_vec(&get("replay_observations")?).map_err(format)?,
+            next_observations: to_vec(&get("replay_next_observations")?).map_err(format)?,
+            actions: to_vec(&get("replay_actions")?).map_err(format)?,
+            rewards: to_vec(&get("replay_rewards")?).map_err(format)?,
+            done: to_vec(&get("replay_done")?).map_err(format)?,
+        };
+        let rows = replay.capacity;
+        if replay.observations.len() != rows * replay.features
+            || replay.actions.len() != rows
+            || replay.len > rows
+        {
+            return Err(format(
+                "the replay buffer does not fit the configuration".to_string(),
+            ));
+        }
+        agent.replay = replay;
+        Ok(agent)
+    }
+
+    fn sampler_rng(&self) -> &PolicyRng {
+        self.sampler.rng_ref()
+    }
+}

@@ -1,0 +1,157 @@
+//! Every DQN hyperparameter in one place, loadable from RON.
+
+use crate::error::AgentError;
+use serde::{Deserialize, Serialize};
+
+/// How the target network follows the online network.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TargetUpdate {
+    /// Copy the online weights every `every` gradient steps.
+    Hard {
+        /// Gradient steps between copies.
+        every: u64,
+    },
+    /// Polyak averaging after every gradient step: `θ' ← (1 − τ)·θ' + τ·θ`.
+    Soft {
+        /// τ, in `(0, 1]`.
+        tau: f64,
+    },
+}
+
+/// Where the networks live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum DeviceChoice {
+    /// CUDA when a GPU is present, else CPU.
+    #[default]
+    Auto,
+    /// Always the CPU.
+    Cpu,
+}
+
+/// DQN hyperparameters (CleanRL's names where they exist).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DqnConfig {
+    /// Widths of the hidden layers of the Q-network MLP.
+    pub hidden: Vec<usize>,
+    /// Dueling head: `Q = V + A − mean(A)`.
+    #[serde(default)]
+    pub dueling: bool,
+    /// Double DQN: the online network picks the next action, the target network values it.
+    #[serde(default = "yes")]
+    pub double: bool,
+    /// Discount per day, in `[0, 1]`.
+    pub gamma: f64,
+    /// Adam step size.
+    pub learning_rate: f64,
+    /// Replay buffer capacity, in transitions.
+    pub buffer_size: usize,
+    /// Transitions per gradient step.
+    pub batch_size: usize,
+    /// Transitions collected before learning starts.
+    pub learning_starts: u64,
+    /// New transitions per update.
+    pub train_frequency: u64,
+    /// Gradient steps per update.
+    #[serde(default = "one")]
+    pub gradient_steps: u64,
+    /// Target network updates.
+    pub target_update: TargetUpdate,
+    /// δ of the Huber loss.
+    #[serde(default = "one_f")]
+    pub huber_delta: f64,
+    /// Gradients are rescaled to at most this global L2 norm.
+    pub max_grad_norm: f64,
+    /// ε at the start of training.
+    pub epsilon_start: f64,
+    /// ε after `exploration_steps` transitions, and from then on.
+    pub epsilon_end: f64,
+    /// Transitions over which ε falls linearly.
+    pub exploration_steps: u64,
+    /// Standardise observations with running means and variances.
+    #[serde(default = "yes")]
+    pub normalise_observations: bool,
+    /// Rewards are multiplied by this before learning (Q-values are in scaled units).
+    #[serde(default = "one_f")]
+    pub reward_scale: f64,
+    /// Where to run.
+    #[serde(default)]
+    pub device: DeviceChoice,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn one_f() -> f64 {
+    1.0
+}
+
+impl DqnConfig {
+    /// Checks every value; the error names the field and the rule.
+    pub fn validate(&self) -> Result<(), AgentError> {
+        let fail = |path: &str, rule: String| {
+            Err(AgentError::Invalid {
+                path: path.to_string(),
+                rule,
+            })
+        };
+        let in_range = |path: &str, x: f64, low: f64, high: f64| {
+            if x.is_finite() && (low..=high).contains(&x) {
+                Ok(())
+            } else {
+                fail(path, format!("must lie in [{low}, {high}], got {x}"))
+            }
+        };
+        let positive = |path: &str, x: f64| {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                fail(path, format!("must be above 0, got {x}"))
+            }
+        };
+        if self.hidden.is_empty() || self.hidden.iter().any(|&h| h == 0 || h > 65_536) {
+            return fail(
+                "hidden",
+                format!(
+                    "needs at least one layer, each 1 to 65536 wide, got {:?}",
+                    self.hidden
+                ),
+            );
+        }
+        in_range("gamma", self.gamma, 0.0, 1.0)?;
+        positive("learning_rate", self.learning_rate)?;
+        if self.batch_size == 0 || self.buffer_size < self.batch_size {
+            return fail(
+                "batch_size",
+                format!(
+                    "must be at least 1 and at most buffer_size ({}), got {}",
+                    self.buffer_size, self.batch_size
+                ),
+            );
+        }
+        if self.train_frequency == 0 {
+            return fail("train_frequency", "must be at least 1, got 0".to_string());
+        }
+        match self.target_update {
+            TargetUpdate::Hard { every: 0 } => fail(
+                "target_update.every",
+                "must be at least 1, got 0".to_string(),
+            )?,
+            TargetUpdate::Soft { tau } if !(tau > 0.0 && tau <= 1.0) => fail(
+                "target_update.tau",
+                format!("must lie in (0, 1], got {tau}"),
+            )?,
+            _ => {}
+        }
+        positive("huber_delta", self.huber_delta)?;
+        positive("max_grad_norm", self.max_grad_norm)?;
+        in_range("epsilon_start", self.epsilon_start, 0.0, 1.0)?;
+        in_range("epsilon_end", self.epsilon_end, 0.0, 1.0)?;
+        positive("reward_scale", self.reward_scale)
+    }
+}

@@ -1,0 +1,324 @@
+//! Deep Q-learning with tch, readable top to bottom in the manner of CleanRL.
+//!
+//! Acting: ε-greedy over `Q(s, ·)` of the online network, for the whole batch of
+//! live users in one forward pass. Learning: every `train_frequency` new
+//! transitions, `gradient_steps` minibatch steps on the Huber loss between
+//! `Q(s, a)` and the target `r + γ·(1 − done)·Q'(s', a*)`, where `Q'` is the target
+//! network and `a*` is its argmax (or the online network's, with Double DQN).
+//!
+//! Truncation at the horizon counts as `done`: the onboarding objective sums the
+//! first `horizon` days only, the age is part of the observation, so a user's value
+//! after the horizon is zero by definition. Churn is terminal.
+//!
+//! For speed on small networks the weights are one flat vector (see
+//! [`network`]); libtorch runs single-threaded on the CPU, which is faster for
+//! these sizes and keeps results independent of the machine's core count.
+
+pub mod checkpoint;
+mod config;
+pub mod network;
+mod normaliser;
+mod replay;
+
+pub use config::{DeviceChoice, DqnConfig, TargetUpdate};
+pub use normaliser::Normaliser;
+pub use replay::ReplayBuffer;
+
+use crate::error::AgentError;
+use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler, policy_rng};
+use ndarray::{ArrayView2, ArrayViewMut2};
+use network::{Adam, Architecture};
+use replay::Batch;
+use tch::{Device, Kind, Tensor};
+
+/// Counters that say where training stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Transitions observed.
+    pub transitions: u64,
+    /// Gradient steps taken.
+    pub gradient_steps: u64,
+    /// Transitions observed since the last update.
+    pub pending: u64,
+}
+
+/// A DQN agent.
+pub struct Dqn {
+    config: DqnConfig,
+    n_actions: usize,
+    features: usize,
+    device: Device,
+    architecture: Architecture,
+    params: Tensor,
+    target: Tensor,
+    adam: Adam,
+    replay: ReplayBuffer,
+    normaliser: Normaliser,
+    /// Standardisation as tensors: `(x − shift) · scale`, refreshed after each update of the normaliser.
+    shift: Tensor,
+    scale: Tensor,
+    progress: Progress,
+    /// Draws minibatches.
+    rng: PolicyRng,
+    /// Draws the ε-greedy actions.
+    sampler: Sampler,
+    batch: Batch,
+    /// Forced exploration rate, e.g. 0 to evaluate the greedy policy.
+    epsilon_override: Option<f64>,
+    /// Mean loss of the last update, for learning curves.
+    last_loss: f64,
+}
+
+impl Dqn {
+    /// A new agent for observations of `features` values and `n_actions` actions;
+    /// `seed` fixes the initial weights, minibatches and exploration.
+    pub fn new(
+        config: &DqnConfig,
+        features: usize,
+        n_actions: usize,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        config.validate()?;
+        tch::set_num_threads(1);
+        let device = match config.device {
+            DeviceChoice::Auto => Device::cuda_if_available(),
+            DeviceChoice::Cpu => Device::Cpu,
+        };
+        let architecture = Architecture::new(features, &config.hidden, n_actions, config.dueling);
+        let mut rng = policy_rng(seed);
+        let initial = architecture.initial(&mut rng);
+        let params = Tensor::from_slice(&initial)
+            .to_device(device)
+            .set_requires_grad(true);
+        let target = params.detach().copy();
+        let normaliser = Normaliser::new(features);
+        let (shift, scale) = normaliser.shift_and_scale();
+        Ok(Self {
+            adam: Adam::new(architecture.size(), config.learning_rate, device),
+            replay: ReplayBuffer::new(config.buffer_size, features),
+            config: config.clone(),
+            n_actions,
+            features,
+            device,
+            architecture,
+            params,
+            target,
+            normaliser,
+            shift: Tensor::from_slice(&shift).to_device(device),
+            scale: Tensor::from_slice(&scale).to_device(device),
+            progress: Progress::default(),
+            rng,
+            sampler: Sampler::new(seed ^ 0x5EED_AC75),
+            batch: Batch::default(),
+            epsilon_override: None,
+            last_loss: f64::NAN,
+        })
+    }
+
+    /// The hyperparameters.
+    pub fn config(&self) -> &DqnConfig {
+        &self.config
+    }
+
+    /// Where training stands.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The device the networks run on.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// Mean Huber loss of the last gradient step (NaN before the first).
+    pub fn last_loss(&self) -> f64 {
+        self.last_loss
+    }
+
+    /// The exploration rate now: the override if set, else the linear schedule.
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon_override.unwrap_or_else(|| {
+            let c = &self.config;
+            let fraction = if c.exploration_steps == 0 {
+                1.0
+            } else {
+                (self.progress.transitions as f64 / c.exploration_steps as f64).min(1.0)
+            };
+            c.epsilon_start + fraction * (c.epsilon_end - c.epsilon_start)
+        })
+    }
+
+    /// Fixes ε (e.g. 0 for a greedy evaluation), or returns to the schedule with `None`.
+    pub fn set_epsilon(&mut self, epsilon: Option<f64>) {
+        self.epsilon_override = epsilon.map(|e| e.clamp(0.0, 1.0));
+    }
+
+    fn to_tensor(&self, values: &[f32], rows: usize) -> Tensor {
+        let x = Tensor::from_slice(values)
+            .to_device(self.device)
+            .view([rows as i64, self.features as i64]);
+        if self.config.normalise_observations {
+            let clip = Normaliser::clip();
+            ((x - &self.shift) * &self.scale).clamp(-clip, clip)
+        } else {
+            x
+        }
+    }
+
+    /// Q-values `[rows × actions]` of the online network, for observations given row-major.
+    pub fn q_values(&self, observations: ArrayView2<'_, f32>) -> Vec<f32> {
+        let rows = observations.nrows();
+        let flat: Vec<f32> = observations.iter().copied().collect();
+        tch::no_grad(|| {
+            let q = self
+                .architecture
+                .forward(&self.to_tensor(&flat, rows), &self.params);
+            let mut out = vec![0.0f32; rows * self.n_actions];
+            q.to_device(Device::Cpu)
+                .to_kind(Kind::Float)
+                .copy_data(&mut out, rows * self.n_actions);
+            out
+        })
+    }
+
+    fn greedy(&self, observations: ArrayView2<'_, f32>) -> Vec<usize> {
+        let q = self.q_values(observations);
+        q.chunks_exact(self.n_actions)
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold(0, |best, (a, &v)| if v > row[best] { a } else { best })
+            })
+            .collect()
+    }
+
+    fn fill_probabilities(
+        greedy: &[usize],
+        epsilon: f64,
+        mut probabilities: ArrayViewMut2<'_, f64>,
+    ) {
+        let k = probabilities.ncols() as f64;
+        probabilities.fill(epsilon / k);
+        for (mut row, &a) in probabilities.rows_mut().into_iter().zip(greedy) {
+            row[a] += 1.0 - epsilon;
+        }
+    }
+
+    /// One minibatch gradient step; returns the loss.
+    fn gradient_step(&mut self) -> f64 {
+        let rows = self.config.batch_size;
+        self.replay.sample(rows, &mut self.rng, &mut self.batch);
+        let observations = self.to_tensor(&self.batch.observations, rows);
+        let next_observations = self.to_tensor(&self.batch.next_observations, rows);
+        let column = |values: &[f32]| {
+            Tensor::from_slice(values)
+                .to_device(self.device)
+                .view([rows as i64, 1])
+        };
+        let rewards = column(&self.batch.rewards);
+        let done = column(&self.batch.done);
+        let actions = Tensor::from_slice(&self.batch.actions)
+            .to_device(self.device)
+            .view([rows as i64, 1]);
+
+        let targets = tch::no_grad(|| {
+            let next_target = self.architecture.forward(&next_observations, &self.target);
+            let next_value = if self.config.double {
+                let best = self
+                    .architecture
+                    .forward(&next_observations, &self.params)
+                    .argmax(1, true);
+                next_target.gather(1, &best, false)
+            } else {
+                next_target.amax(1, true)
+            };
+            rewards + (1.0 - done) * next_value * self.config.gamma
+        });
+        let q = self
+            .architecture
+            .forward(&observations, &self.params)
+            .gather(1, &actions, false);
+        let loss = q.huber_loss(&targets, tch::Reduction::Mean, self.config.huber_delta);
+        self.params.zero_grad();
+        loss.backward();
+        tch::no_grad(|| {
+            self.adam.step(&mut self.params, self.config.max_grad_norm);
+            self.progress.gradient_steps += 1;
+            match self.config.target_update {
+                TargetUpdate::Hard { every } => {
+                    if self.progress.gradient_steps.is_multiple_of(every) {
+                        self.target.copy_(&self.params);
+                    }
+                }
+                TargetUpdate::Soft { tau } => {
+                    let _ = self.target.lerp_(&self.params, tau);
+                }
+            }
+        });
+        loss.double_value(&[])
+    }
+
+    fn refresh_normalisation(&mut self) {
+        let (shift, scale) = self.normaliser.shift_and_scale();
+        self.shift = Tensor::from_slice(&shift).to_device(self.device);
+        self.scale = Tensor::from_slice(&scale).to_device(self.device);
+    }
+}
+
+impl Policy for Dqn {
+    fn name(&self) -> &str {
+        "dqn"
+    }
+
+    fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    fn probabilities(
+        &mut self,
+        observations: ArrayView2<'_, f32>,
+        probabilities: ArrayViewMut2<'_, f64>,
+    ) {
+        let greedy = self.greedy(observations);
+        Self::fill_probabilities(&greedy, self.epsilon(), probabilities);
+    }
+
+    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+        let greedy = self.greedy(observations);
+        let epsilon = self.epsilon();
+        if epsilon == 0.0 {
+            actions.copy_from_slice(&greedy);
+            return;
+        }
+        Self::fill_probabilities(
+            &greedy,
+            epsilon,
+            self.sampler.buffer(observations.nrows(), self.n_actions),
+        );
+        self.sampler.sample(actions);
+    }
+}
+
+impl Learner for Dqn {
+    fn observe(&mut self, experience: &Experience<'_>) {
+        if self.config.normalise_observations {
+            for row in experience.observations.rows() {
+                self.normaliser.update(row.iter().copied());
+            }
+            self.refresh_normalisation();
+        }
+        self.replay.push(experience, self.config.reward_scale);
+        let added = experience.actions.len() as u64;
+        self.progress.transitions += added;
+        if self.progress.transitions < self.config.learning_starts {
+            return;
+        }
+        self.progress.pending += added;
+        while self.progress.pending >= self.config.train_frequency {
+            self.progress.pending -= self.config.train_frequency;
+            for _ in 0..self.config.gradient_steps {
+                self.last_loss = self.gradient_step();
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The Q-network: an MLP whose weights live in one flat parameter vector.
+//!
+//! One flat tensor makes every whole-network operation a single tensor operation:
+//! the Adam update, gradient clipping, and hard or soft target updates; and it is
+//! what a checkpoint saves. Layers are views into it, made at each forward pass.
+
+use crate::policy::PolicyRng;
+use rand::RngExt;
+use tch::{Device, Kind, Tensor};
+
+/// The shapes of an MLP Q-network, and where each layer sits in the flat vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Architecture {
+    /// `(inputs, outputs, offset)` of each hidden layer, then of each head.
+    layers: Vec<(i64, i64, i64)>,
+    hidden_layers: usize,
+    dueling: bool,
+    size: i64,
+}
+
+impl Architecture {
+    /// An MLP from `inputs` through `hidden` ReLU layers to `actions` Q-values,
+    /// with one head, or value and advantage heads when `dueling`.
+    pub fn new(inputs: usize, hidden: &[usize], actions: usize, dueling: bool) -> Self {
+        let mut widths = vec![inputs as i64];
+        widths.extend(hidden.iter().map(|&h| h as i64));
+        let last = *widths.last().unwrap_or(&(inputs as i64));
+        let mut shapes: Vec<(i64, i64)> = widths.windows(2).map(|w| (w[0], w[1])).collect();
+        if dueling {
+            shapes.push((last, 1));
+        }
+        shapes.push((last, actions as i64));
+        let mut offset = 0;
+        let layers = shapes
+            .into_iter()
+            .map(|(i, o)| {
+                let layer = (i, o, offset);
+                offset += i * o + o;
+                layer
+            })
+            .collect();
+        Self {
+            layers,
+            hidden_layers: hidden.len(),
+            dueling,
+            size: offset,
+        }
+    }
+
+    /// Number of parameters.
+    pub fn size(&self) -> i64 {
+        self.size
+    }
+
+    /// Initial parameters as PyTorch's `Linear` draws them, `U(−1/√in, 1/√in)`,
+    /// from the agent's own generator (so a seed fixes them).
+    pub fn initial(&self, rng: &mut PolicyRng) -> Vec<f32> {
+        let mut values = Vec::with_capacity(self.size as usize);
+        for &(inputs, outputs, _) in &self.layers {
+            let bound = 1.0 / (inputs as f32).sqrt();
+            values.extend(
+                (0..inputs * outputs + outputs).map(|_| (rng.random::<f32>() * 2.0 - 1.0) * bound),
+            );
+        }
+        values
+    }
+
+    fn linear(&self, x: &Tensor, params: &Tensor, layer: usize) -> Tensor {
+        let (inputs, outputs, offset) = self.layers[layer];
+        let weight = params
+            .narrow(0, offset, inputs * outputs)
+            .view([outputs, inputs]);
+        let bias = params.narrow(0, offset + inputs * outputs, outputs);
+        x.linear(&weight, Some(&bias))
+    }
+
+    /// Q-values `[rows, actions]` of observations `x` `[rows, inputs]`.
+    pub fn forward(&self, x: &Tensor, params: &Tensor) -> Tensor {
+        let mut h = x.shallow_clone();
+        for layer in 0..self.hidden_layers {
+            h = self.linear(&h, params, layer).relu();
+        }
+        if self.dueling {
+            let value = self.linear(&h, params, self.hidden_layers);
+            let advantage = self.linear(&h, params, self.hidden_layers + 1);
+            let centred = &advantage - advantage.mean_dim(1, true, Kind::Float);
+            value + centred
+        } else {
+            self.linear(&h, params, self.hidden_layers)
+        }
+    }
+}
+
+/// Adam on a flat parameter vector, its moments kept as tensors so that a
+/// checkpoint can save them (libtorch's optimizer state is not reachable from tch).
+#[derive(Debug)]
+pub struct Adam {
+    /// First moment.
+    pub m: Tensor,
+    /// Second moment.
+    pub v: Tensor,
+    /// Steps taken (for the bias corrections).
+    pub t: i64,
+    learning_rate: f64,
+}
+
+const BETA1: f64 = 0.9;
+const BETA2: f64 = 0.999;
+const EPS: f64 = 1e-8;
+
+impl Adam {
+    /// Zero moments for `size` parameters on `device`.
+    pub fn new(size: i64, learning_rate: f64, device: Device) -> Self {
+        Self {
+            m: Tensor::zeros([size], (Kind::Float, device)),
+            v: Tensor::zeros([size], (Kind::Float, device)),
+            t: 0,
+            learning_rate,
+        }
+    }
+
+    /// One step on `params` from its gradient, after rescaling the gradient to at
+    /// most `max_norm`. Call inside `tch::no_grad`.
+    pub fn step(&mut self, params: &mut Tensor, max_norm: f64) {
+        let mut grad = params.grad();
+        let norm = grad.norm();
+        let scale = (max_norm / (norm + 1e-6)).clamp_max(1.0);
+        let _ = grad.g_mul_(&scale);
+        self.t += 1;
+        let _ = self.m.lerp_(&grad, 1.0 - BETA1);
+        let _ = self.v.g_mul_scalar_(BETA2);
+        let _ = self.v.addcmul_(&(&grad * (1.0 - BETA2)), &grad);
+        let bias1 = 1.0 - BETA1.powi(self.t as i32);
+        let bias2 = 1.0 - BETA2.powi(self.t as i32);
+        let denominator = (self.v.sqrt() / bias2.sqrt()) + EPS;
+        let update = (&self.m / denominator) * (-self.learning_rate / bias1);
+        let _ = params.g_add_(&update);
+    }
+}

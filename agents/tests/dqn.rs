@@ -1,0 +1,148 @@
+//! DQN: reaches the optimum of a small MDP, checkpoints restore exactly, resumed
+//! training continues where it stopped, and its action probabilities are honest.
+
+mod common;
+
+use common::{Mdp, assert_samples_match_probabilities};
+use ndarray::Array2;
+use onboard_agents::dqn::{Dqn, DqnConfig, TargetUpdate};
+use onboard_agents::{Policy, from_ron};
+
+const CONFIG: &str = r#"(
+    hidden: [64, 64],
+    double: true,
+    gamma: 0.9,
+    learning_rate: 0.001,
+    buffer_size: 20000,
+    batch_size: 64,
+    learning_starts: 500,
+    train_frequency: 16,
+    target_update: Hard(every: 100),
+    max_grad_norm: 10.0,
+    epsilon_start: 1.0,
+    epsilon_end: 0.1,
+    exploration_steps: 20000,
+    device: Cpu,
+)"#;
+
+fn config() -> DqnConfig {
+    from_ron(CONFIG, "dqn.ron").expect("test configuration parses")
+}
+
+fn all_states(mdp: &Mdp) -> Array2<f32> {
+    Array2::from_shape_fn((mdp.states, 1), |(s, _)| s as f32)
+}
+
+#[test]
+fn dqn_reaches_95_percent_of_the_optimal_value() {
+    let mdp = Mdp::random(6, 3, 0.9, 42);
+    let optimal = mdp.optimal_values();
+    let mut agent = Dqn::new(&config(), 1, 3, 5).expect("valid");
+    mdp.train(&mut agent, 16, 6_000, 7);
+    agent.set_epsilon(Some(0.0));
+    let mut greedy = vec![0; mdp.states];
+    agent.act(all_states(&mdp).view(), &mut greedy);
+    let achieved = mdp.policy_values(&greedy);
+    eprintln!(
+        "optimal {:.4}, learned {:.4}, policy {greedy:?}",
+        optimal[0], achieved[0]
+    );
+    assert!(
+        achieved[0] >= 0.95 * optimal[0],
+        "{} vs {}",
+        achieved[0],
+        optimal[0]
+    );
+}
+
+#[test]
+fn a_saved_and_loaded_agent_gives_identical_q_values_and_actions() {
+    let mdp = Mdp::random(6, 3, 0.9, 1);
+    let mut agent = Dqn::new(&config(), 1, 3, 2).expect("valid");
+    mdp.train(&mut agent, 8, 200, 3);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("agent.ot");
+    agent.save(&path).expect("saves");
+    let mut loaded = Dqn::load(&path).expect("loads");
+    let states = all_states(&mdp);
+    assert_eq!(
+        agent.q_values(states.view()),
+        loaded.q_values(states.view())
+    );
+    assert_eq!(agent.progress(), loaded.progress());
+    let (mut a, mut b) = (vec![0; mdp.states], vec![0; mdp.states]);
+    agent.act(states.view(), &mut a);
+    loaded.act(states.view(), &mut b);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_resumed_run_continues_exactly_where_it_stopped() {
+    let mdp = Mdp::random(6, 3, 0.9, 1);
+    let mut straight = Dqn::new(&config(), 1, 3, 2).expect("valid");
+    mdp.train(&mut straight, 8, 150, 3);
+    mdp.train(&mut straight, 8, 150, 4);
+
+    let mut first_half = Dqn::new(&config(), 1, 3, 2).expect("valid");
+    mdp.train(&mut first_half, 8, 150, 3);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("agent.ot");
+    first_half.save(&path).expect("saves");
+    drop(first_half);
+    let mut resumed = Dqn::load(&path).expect("loads");
+    mdp.train(&mut resumed, 8, 150, 4);
+
+    assert!(straight.progress().gradient_steps > 0, "training happened");
+    assert_eq!(straight.progress(), resumed.progress());
+    let states = all_states(&mdp);
+    assert_eq!(
+        straight.q_values(states.view()),
+        resumed.q_values(states.view())
+    );
+}
+
+#[test]
+fn reported_probabilities_match_sampled_actions() {
+    let mut agent = Dqn::new(&config(), 1, 3, 9).expect("valid");
+    agent.set_epsilon(Some(0.3));
+    let statistic = assert_samples_match_probabilities(&mut agent, &[2.0], 30_000);
+    eprintln!("dqn: chi-square {statistic:.2}");
+}
+
+#[test]
+fn configuration_errors_name_the_field() {
+    let mut bad = config();
+    bad.gamma = 1.5;
+    assert!(
+        bad.validate()
+            .expect_err("invalid")
+            .to_string()
+            .starts_with("gamma: must lie in [0, 1]")
+    );
+    let mut bad = config();
+    bad.target_update = TargetUpdate::Soft { tau: 0.0 };
+    assert!(
+        bad.validate()
+            .expect_err("invalid")
+            .to_string()
+            .starts_with("target_update.tau")
+    );
+    let mut bad = config();
+    bad.batch_size = 50_000;
+    assert!(
+        bad.validate()
+            .expect_err("invalid")
+            .to_string()
+            .starts_with("batch_size")
+    );
+    let typo =
+        from_ron::<DqnConfig>(&CONFIG.replacen("gamma", "gama", 1), "dqn.ron").expect_err("typo");
+    assert!(typo.to_string().starts_with("dqn.ron:4:"), "{typo}");
+    let missing = Dqn::load(std::path::Path::new("no/such/agent.ot"))
+        .err()
+        .expect("missing file");
+    assert!(
+        missing.to_string().starts_with("no/such/agent.ot"),
+        "{missing}"
+    );
+}
