@@ -2,6 +2,7 @@
 //!
 //! Wires the environment of [`onboard_envs`] and the policies of [`onboard_agents`] to
 //! files, tables and the command line: [`simulate`] runs a policy on a population,
+//! [`train`] trains a learner on simulated cohorts,
 //! [`table`] renders metrics for the terminal, [`output`] writes run folders, and
 //! [`cli`] is the `onboard` command.
 
@@ -9,3 +10,4 @@ pub mod cli;
 pub mod output;
 pub mod simulate;
 pub mod table;
+pub mod train;

@@ -163,6 +163,15 @@ pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
     s.visits += u32::from(visited);
     s.purchases += u32::from(out.purchased);
     s.message_days = (s.message_days << 1) | u8::from(out.message);
+    let kind = match act.kind {
+        ActionKind::Message => Some(0),
+        ActionKind::Incentive => Some(1),
+        ActionKind::InApp => Some(2),
+        ActionKind::Nothing => None,
+    };
+    if let (Some(kind), true) = (kind, delivered) {
+        s.deliveries[kind] = s.deliveries[kind].saturating_add(1);
+    }
     s.last_action = Some(action as u8);
     s.age += 1;
 

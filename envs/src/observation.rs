@@ -9,7 +9,10 @@ use crate::user::User;
 /// In order: `age` (age / horizon), `channel=<name>` one-hot, `visits`, `purchases`,
 /// `days_since_visit`, `last_action=<name>` one-hot (all 0 on the signup day),
 /// `messages_7d` (messages delivered in the last 7 days), `has_purchased`,
-/// `subscribed`, `discount_pending` (fraction off the next order), and
+/// `subscribed`, `discount_pending` (fraction off the next order),
+/// `messages_total`, `incentives_total` and `in_app_total` (deliveries since signup
+/// by kind: the platform's own log, which reveals what drives fatigue, coupon
+/// dependence and knowledge), and
 /// `signal=<segment>`, the one-hot segment named by the noisy first-session signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationLayout {
@@ -50,6 +53,9 @@ impl ObservationLayout {
                 "has_purchased",
                 "subscribed",
                 "discount_pending",
+                "messages_total",
+                "incentives_total",
+                "in_app_total",
             ]
             .map(String::from),
         );
@@ -113,6 +119,9 @@ impl ObservationLayout {
         out[self.messages + 1] = f32::from(u8::from(s.purchases > 0));
         out[self.messages + 2] = f32::from(u8::from(s.subscribed));
         out[self.messages + 3] = s.pending_discount as f32;
+        for (i, &count) in s.deliveries.iter().enumerate() {
+            out[self.messages + 4 + i] = f32::from(count);
+        }
         out[self.signal + usize::from(p.signal)] = 1.0;
     }
 }

@@ -80,6 +80,8 @@ pub struct UserState {
     pub last_action: Option<u8>,
     /// Bit `i` set when a message was delivered `i + 1` days ago (7 days kept).
     pub message_days: u8,
+    /// Deliveries since signup of messages, incentives and in-app actions.
+    pub deliveries: [u16; 3],
     /// Totals since signup.
     pub totals: Totals,
 }
@@ -156,6 +158,7 @@ impl User {
                 discount_days_left: 0,
                 last_action: None,
                 message_days: 0,
+                deliveries: [0; 3],
                 totals: Totals::default(),
             },
         }

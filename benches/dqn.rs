@@ -1,0 +1,133 @@
+//! DQN costs: one gradient step (target computation included) for 2×64 and 2×256
+//! networks at batch 64 and 256, and batched greedy inference, on one thread.
+//! Also DQN training end to end on the default scenario (acting for every live user
+//! each day with batched inference, one batch-256 step per 64 new user-days, 2×64).
+//! Targets (issue 3): a 2×64, batch-64 step in at most 330 µs; at least 20,000
+//! user-days per second end to end.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use ndarray::Array2;
+use onboard::train::train;
+use onboard_agents::dqn::{DeviceChoice, Dqn, DqnConfig, TargetUpdate};
+use onboard_agents::{Experience, Learner, Policy, from_ron};
+use onboard_envs::{Model, Scenario};
+use std::hint::black_box;
+use std::sync::Arc;
+
+/// Observation width of the default scenario.
+const FEATURES: usize = 26;
+const ACTIONS: usize = 7;
+
+fn config(width: usize, batch: usize) -> DqnConfig {
+    DqnConfig {
+        hidden: vec![width, width],
+        dueling: false,
+        double: true,
+        gamma: 0.99,
+        learning_rate: 2.5e-4,
+        buffer_size: 10_000,
+        batch_size: batch,
+        learning_starts: 1,
+        // One gradient step per observed transition: the bench feeds one at a time.
+        train_frequency: 1,
+        gradient_steps: 1,
+        target_update: TargetUpdate::Hard { every: 500 },
+        huber_delta: 1.0,
+        max_grad_norm: 10.0,
+        epsilon_start: 0.1,
+        epsilon_end: 0.1,
+        exploration_steps: 1,
+        normalise_observations: true,
+        reward_scale: 1.0,
+        device: DeviceChoice::Cpu,
+    }
+}
+
+/// Transitions in the buffer before timing.
+const FILLED: usize = 5_000;
+
+/// An agent whose buffer holds 5,000 transitions; learning starts with the next one.
+fn filled_agent(width: usize, batch: usize) -> Dqn {
+    let mut warm = config(width, batch);
+    warm.learning_starts = FILLED as u64 + 1;
+    let mut agent = Dqn::new(&warm, FEATURES, ACTIONS, 1).expect("valid config");
+    let rows = FILLED;
+    let observations =
+        Array2::from_shape_fn((rows, FEATURES), |(i, j)| ((i * 7 + j * 13) % 17) as f32);
+    let next = Array2::from_shape_fn((rows, FEATURES), |(i, j)| ((i * 5 + j * 11) % 19) as f32);
+    let actions: Vec<usize> = (0..rows).map(|i| i % ACTIONS).collect();
+    let rewards: Vec<f64> = (0..rows).map(|i| (i % 10) as f64 * 0.1).collect();
+    let terminated: Vec<bool> = (0..rows).map(|i| i % 9 == 0).collect();
+    agent.observe(&Experience {
+        observations: observations.view(),
+        actions: &actions,
+        rewards: &rewards,
+        next_observations: next.view(),
+        terminated: &terminated,
+        truncated: &vec![false; rows],
+    });
+    agent
+}
+
+fn gradient_steps(c: &mut Criterion) {
+    let mut group = c.benchmark_group("dqn_gradient_step");
+    let one = Array2::from_elem((1, FEATURES), 1.0f32);
+    for (width, batch) in [(64, 64), (64, 256), (256, 64), (256, 256)] {
+        let mut agent = filled_agent(width, batch);
+        group.bench_function(format!("2x{width}_batch{batch}"), |b| {
+            b.iter(|| {
+                // One new transition triggers exactly one gradient step.
+                agent.observe(&Experience {
+                    observations: one.view(),
+                    actions: &[0],
+                    rewards: &[1.0],
+                    next_observations: one.view(),
+                    terminated: &[false],
+                    truncated: &[false],
+                });
+            })
+        });
+    }
+    group.finish();
+}
+
+fn inference(c: &mut Criterion) {
+    let mut group = c.benchmark_group("dqn_inference");
+    let rows = 10_000;
+    let observations = Array2::from_shape_fn((rows, FEATURES), |(i, j)| ((i + j) % 5) as f32);
+    group.throughput(Throughput::Elements(rows as u64));
+    let mut agent = filled_agent(64, 64);
+    let mut actions = vec![0; rows];
+    group.bench_function("2x64_10000_users", |b| {
+        b.iter(|| {
+            agent.act(observations.view(), &mut actions);
+            black_box(&actions);
+        })
+    });
+    group.finish();
+}
+
+fn training(c: &mut Criterion) {
+    let model = Arc::new(Model::new(Scenario::builtin("default").expect("valid")).expect("valid"));
+    let text = include_str!("../agents/configs/dqn.ron");
+    let mut config: DqnConfig =
+        from_ron(text, "agents/configs/dqn.ron").expect("shipped config parses");
+    config.learning_starts = 1_000;
+    let users = 5_000;
+    let mut probe = Dqn::new(&config, model.layout().len(), model.n_actions(), 1).expect("valid");
+    let user_days = train(&model, &mut probe, &[1], users, true).expect("runs")[0].user_days;
+    let mut group = c.benchmark_group("dqn_training");
+    group.throughput(Throughput::Elements(user_days));
+    group.sample_size(10);
+    group.bench_function("default_5000_users", |b| {
+        b.iter_batched(
+            || Dqn::new(&config, model.layout().len(), model.n_actions(), 1).expect("valid"),
+            |mut agent| train(&model, &mut agent, &[1], users, true).expect("runs"),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, gradient_steps, inference, training);
+criterion_main!(benches);
