@@ -1,11 +1,11 @@
 //! The command line: argument definitions and what each command does.
 
 use crate::output::{run_folder, write_metrics_csv};
+use crate::policies::policy_from_spec;
 use crate::simulate::{Population, simulate};
 use crate::table;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use onboard_agents::baselines::ConstantPolicy;
 use onboard_envs::{BUILTIN, Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,13 +35,14 @@ enum Command {
         #[arg(long, default_value = "results/demo")]
         out: PathBuf,
     },
-    /// Simulates a scenario under a constant policy; prints and writes cohort metrics.
+    /// Simulates a scenario under a policy; prints and writes cohort metrics.
     ///
     /// Example: onboard run coupon-trap --policy welcome_coupon --users 20000
     Run {
         /// A built-in scenario name (see `onboard scenarios`) or a path to a RON file.
         scenario: String,
-        /// The action to take for every user every day (an action name of the scenario).
+        /// An action name of the scenario (taken for every user every day), `random`,
+        /// or a rule schedule in a .ron file.
         #[arg(long, default_value = "nothing")]
         policy: String,
         /// Users in a cohort that signs up on day 0.
@@ -68,7 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { users, out } => {
             let scenario = Scenario::builtin("default")?;
-            simulate_constant(
+            simulate_policy(
                 scenario,
                 "nothing",
                 Population::Cohort { users },
@@ -89,7 +90,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(days) => Population::Launch { days },
                 None => Population::Cohort { users },
             };
-            simulate_constant(
+            simulate_policy(
                 Scenario::load(&scenario)?,
                 &policy,
                 population,
@@ -108,7 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn simulate_constant(
+fn simulate_policy(
     scenario: Scenario,
     action: &str,
     population: Population,
@@ -116,24 +117,16 @@ fn simulate_constant(
     out: Option<PathBuf>,
     quiet: bool,
 ) -> Result<()> {
-    let Some(index) = scenario.action_index(action) else {
-        let known: Vec<&str> = scenario.actions.iter().map(|a| a.name.as_str()).collect();
-        bail!(
-            "unknown policy '{action}': scenario '{}' has the actions {}",
-            scenario.name,
-            known.join(", ")
-        );
-    };
     let name = scenario.name.clone();
     let seed = seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
-    let mut policy = ConstantPolicy::new(action, index, model.n_actions());
-    let metrics = simulate(model, seed, population, &mut policy, quiet)?;
+    let mut policy = policy_from_spec(action, &model, seed)?;
+    let metrics = simulate(model, seed, population, policy.as_mut(), quiet)?;
     let folder = run_folder(out.as_deref(), &name)?;
     let csv = folder.join("metrics.csv");
     write_metrics_csv(&csv, &metrics)
         .with_context(|| format!("writing the results of '{name}'"))?;
-    println!("scenario {name}, policy {action}, seed {seed}");
+    println!("scenario {name}, policy {}, seed {seed}", policy.name());
     print!("{}", table::render(&metrics));
     println!("metrics by day written to {}", csv.display());
     Ok(())

@@ -98,6 +98,23 @@ fn run_accepts_a_name_or_a_file_and_the_same_seed_gives_the_same_file() {
         written.push(std::fs::read_to_string(out.join("metrics.csv")).expect("written"));
     }
     assert_eq!(written[0], written[1]);
+    let rules = format!(
+        "{}/agents/configs/welcome-then-email.ron",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let scheduled = dir.path().join("rules");
+    let output = onboard(&[
+        "run",
+        "default",
+        "--policy",
+        &rules,
+        "--users",
+        "2000",
+        "--out",
+        scheduled.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("policy welcome-then-email"));
     let launch = dir.path().join("launch");
     let output = onboard(&[
         "run",
