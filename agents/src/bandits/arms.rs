@@ -1,0 +1,136 @@
+//! What the bandits share: the pulls of a batch, running arm statistics, reward
+//! rescaling and the checks of their configurations.
+
+use crate::error::AgentError;
+use crate::policy::Experience;
+use std::fmt::Display;
+
+/// The `(action, reward)` pairs of a batch whose reward is finite; a non-finite
+/// reward carries no information and is skipped.
+pub(super) fn pulls<'a>(experience: &'a Experience<'_>) -> impl Iterator<Item = (usize, f64)> + 'a {
+    experience
+        .actions
+        .iter()
+        .copied()
+        .zip(experience.rewards.iter().copied())
+        .filter(|(_, reward)| reward.is_finite())
+}
+
+/// Per arm: number of pulls, mean reward and sum of squared deviations from the
+/// mean, updated one pull at a time (Welford's algorithm).
+#[derive(Debug, Clone)]
+pub(super) struct ArmStats {
+    counts: Vec<u64>,
+    means: Vec<f64>,
+    squares: Vec<f64>,
+}
+
+impl ArmStats {
+    /// Statistics of `n_actions` arms never pulled.
+    pub(super) fn new(n_actions: usize) -> Self {
+        Self {
+            counts: vec![0; n_actions],
+            means: vec![0.0; n_actions],
+            squares: vec![0.0; n_actions],
+        }
+    }
+
+    /// Adds every pull of the batch with a finite reward.
+    pub(super) fn update(&mut self, experience: &Experience<'_>) {
+        for (arm, reward) in pulls(experience) {
+            self.counts[arm] += 1;
+            let delta = reward - self.means[arm];
+            self.means[arm] += delta / self.counts[arm] as f64;
+            self.squares[arm] += delta * (reward - self.means[arm]);
+        }
+    }
+
+    /// Number of arms.
+    pub(super) fn n_arms(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Pulls of `arm`.
+    pub(super) fn count(&self, arm: usize) -> u64 {
+        self.counts[arm]
+    }
+
+    /// Pulls of all arms.
+    pub(super) fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Mean reward of `arm` (0 before its first pull).
+    pub(super) fn mean(&self, arm: usize) -> f64 {
+        self.means[arm]
+    }
+
+    /// Sum of squared deviations of the rewards of `arm` from their mean.
+    pub(super) fn squares(&self, arm: usize) -> f64 {
+        self.squares[arm]
+    }
+}
+
+/// Index of the largest value, the lowest index on ties.
+pub(super) fn argmax(values: impl Iterator<Item = f64>) -> usize {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, value) in values.enumerate() {
+        if value > best.1 {
+            best = (i, value);
+        }
+    }
+    best.0
+}
+
+/// `reward` mapped from `[min, max]` onto `[0, 1]`, clamped outside.
+pub(super) fn rescale(reward: f64, min: f64, max: f64) -> f64 {
+    ((reward - min) / (max - min)).clamp(0.0, 1.0)
+}
+
+/// `Ok` when `holds`, else the error naming `path`, the `rule` and the value.
+pub(super) fn check(
+    path: &str,
+    holds: bool,
+    rule: &str,
+    value: impl Display,
+) -> Result<(), AgentError> {
+    if holds {
+        Ok(())
+    } else {
+        Err(AgentError::Invalid {
+            path: path.to_string(),
+            rule: format!("{rule}, got {value}"),
+        })
+    }
+}
+
+/// `value` is finite and strictly positive.
+pub(super) fn check_positive(path: &str, value: f64) -> Result<(), AgentError> {
+    check(
+        path,
+        value.is_finite() && value > 0.0,
+        "must be finite and > 0",
+        value,
+    )
+}
+
+/// A bandit needs at least one arm.
+pub(super) fn check_n_actions(n_actions: usize) -> Result<(), AgentError> {
+    check("n_actions", n_actions >= 1, "must be at least 1", n_actions)
+}
+
+/// The bounds rewards are rescaled with: finite, `reward_min < reward_max`.
+pub(super) fn check_reward_bounds(reward_min: f64, reward_max: f64) -> Result<(), AgentError> {
+    check(
+        "reward_min",
+        reward_min.is_finite(),
+        "must be finite",
+        reward_min,
+    )?;
+    check(
+        "reward_max",
+        reward_max.is_finite() && reward_max > reward_min,
+        &format!("must be finite and > reward_min = {reward_min}"),
+        reward_max,
+    )
+}

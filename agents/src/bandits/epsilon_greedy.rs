@@ -1,0 +1,142 @@
+//! ε-greedy with a decaying ε.
+//!
+//! With probability ε the action is uniform, otherwise the arm of highest mean
+//! reward: `p(a) = ε/K + (1 − ε)·[a ∈ argmax]/|argmax|`. Ties between greedy arms
+//! are split evenly, in `probabilities` and `act` alike (before any reward the
+//! means are all 0, so the first batch is uniform). ε is
+//! `ε_t = max(epsilon_min, epsilon · decay^t)` where `t` counts the calls of
+//! [`Learner::observe`] so far (learning batches, i.e. cohort days, not rows).
+
+use super::arms::{ArmStats, check, check_n_actions};
+use crate::error::AgentError;
+use crate::policy::{Experience, Learner, Policy, Sampler};
+use ndarray::{ArrayView2, ArrayViewMut2, aview1};
+use serde::{Deserialize, Serialize};
+
+/// Hyperparameters of [`EpsilonGreedy`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpsilonGreedyConfig {
+    /// Exploration ε before the first update, in `[0, 1]`.
+    pub epsilon: f64,
+    /// ε is multiplied by this after each learning batch, in `(0, 1]` (1: no decay).
+    pub decay: f64,
+    /// ε never falls below this, in `[0, epsilon]`.
+    pub epsilon_min: f64,
+}
+
+impl Default for EpsilonGreedyConfig {
+    /// ε = 0.1 without decay.
+    fn default() -> Self {
+        Self {
+            epsilon: 0.1,
+            decay: 1.0,
+            epsilon_min: 0.0,
+        }
+    }
+}
+
+impl EpsilonGreedyConfig {
+    /// Checks every value; the error names the field.
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check(
+            "epsilon",
+            (0.0..=1.0).contains(&self.epsilon),
+            "must lie in [0, 1]",
+            self.epsilon,
+        )?;
+        check(
+            "decay",
+            self.decay > 0.0 && self.decay <= 1.0,
+            "must lie in (0, 1]",
+            self.decay,
+        )?;
+        check(
+            "epsilon_min",
+            (0.0..=self.epsilon).contains(&self.epsilon_min),
+            &format!("must lie in [0, epsilon = {}]", self.epsilon),
+            self.epsilon_min,
+        )
+    }
+}
+
+/// ε-greedy on the running mean reward of each arm.
+#[derive(Debug, Clone)]
+pub struct EpsilonGreedy {
+    config: EpsilonGreedyConfig,
+    arms: ArmStats,
+    batches: u64,
+    sampler: Sampler,
+}
+
+impl EpsilonGreedy {
+    /// ε-greedy over `n_actions` arms, sampling with a generator seeded by `seed`.
+    pub fn new(
+        config: &EpsilonGreedyConfig,
+        n_actions: usize,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        config.validate()?;
+        check_n_actions(n_actions)?;
+        Ok(Self {
+            config: config.clone(),
+            arms: ArmStats::new(n_actions),
+            batches: 0,
+            sampler: Sampler::new(seed),
+        })
+    }
+
+    /// The current ε: `max(epsilon_min, epsilon · decay^t)`, `t` the batches observed.
+    pub fn epsilon(&self) -> f64 {
+        let decayed = self.config.epsilon * self.config.decay.powf(self.batches as f64);
+        decayed.max(self.config.epsilon_min)
+    }
+
+    /// The action probabilities, the same for every row.
+    fn distribution(&self) -> Vec<f64> {
+        let n = self.n_actions();
+        let best = (0..n)
+            .map(|a| self.arms.mean(a))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let greedy: Vec<bool> = (0..n).map(|a| self.arms.mean(a) == best).collect();
+        let ties = greedy.iter().filter(|&&g| g).count() as f64;
+        let epsilon = self.epsilon();
+        greedy
+            .iter()
+            .map(|&g| epsilon / n as f64 + if g { (1.0 - epsilon) / ties } else { 0.0 })
+            .collect()
+    }
+}
+
+impl Policy for EpsilonGreedy {
+    fn name(&self) -> &str {
+        "epsilon-greedy"
+    }
+
+    fn n_actions(&self) -> usize {
+        self.arms.n_arms()
+    }
+
+    fn probabilities(
+        &mut self,
+        _observations: ArrayView2<'_, f32>,
+        mut probabilities: ArrayViewMut2<'_, f64>,
+    ) {
+        probabilities.assign(&aview1(&self.distribution()));
+    }
+
+    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+        let distribution = self.distribution();
+        self.sampler
+            .buffer(observations.nrows(), distribution.len())
+            .assign(&aview1(&distribution));
+        self.sampler.sample(actions);
+    }
+}
+
+impl Learner for EpsilonGreedy {
+    fn observe(&mut self, experience: &Experience<'_>) {
+        self.arms.update(experience);
+        self.batches += 1;
+    }
+}
