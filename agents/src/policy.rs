@@ -145,6 +145,16 @@ impl Sampler {
         sample_actions(self.buffer.view(), &mut self.rng, actions);
     }
 
+    /// Samples one action per row from the same `distribution` for every row (the
+    /// `act` of context-free policies).
+    pub fn sample_shared(&mut self, distribution: &[f64], actions: &mut [usize]) {
+        let mut buffer = self.buffer(actions.len(), distribution.len());
+        for mut row in buffer.rows_mut() {
+            row.iter_mut().zip(distribution).for_each(|(p, &q)| *p = q);
+        }
+        self.sample(actions);
+    }
+
     /// A sampler that continues from the generator state `rng` (checkpoints).
     pub fn from_rng(rng: PolicyRng) -> Self {
         Self {

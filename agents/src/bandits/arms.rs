@@ -16,13 +16,11 @@ pub(super) fn pulls<'a>(experience: &'a Experience<'_>) -> impl Iterator<Item = 
         .filter(|(_, reward)| reward.is_finite())
 }
 
-/// Per arm: number of pulls, mean reward and sum of squared deviations from the
-/// mean, updated one pull at a time (Welford's algorithm).
+/// Per arm: number of pulls and running mean reward.
 #[derive(Debug, Clone)]
 pub(super) struct ArmStats {
     counts: Vec<u64>,
     means: Vec<f64>,
-    squares: Vec<f64>,
 }
 
 impl ArmStats {
@@ -31,7 +29,6 @@ impl ArmStats {
         Self {
             counts: vec![0; n_actions],
             means: vec![0.0; n_actions],
-            squares: vec![0.0; n_actions],
         }
     }
 
@@ -39,9 +36,7 @@ impl ArmStats {
     pub(super) fn update(&mut self, experience: &Experience<'_>) {
         for (arm, reward) in pulls(experience) {
             self.counts[arm] += 1;
-            let delta = reward - self.means[arm];
-            self.means[arm] += delta / self.counts[arm] as f64;
-            self.squares[arm] += delta * (reward - self.means[arm]);
+            self.means[arm] += (reward - self.means[arm]) / self.counts[arm] as f64;
         }
     }
 
@@ -63,11 +58,6 @@ impl ArmStats {
     /// Mean reward of `arm` (0 before its first pull).
     pub(super) fn mean(&self, arm: usize) -> f64 {
         self.means[arm]
-    }
-
-    /// Sum of squared deviations of the rewards of `arm` from their mean.
-    pub(super) fn squares(&self, arm: usize) -> f64 {
-        self.squares[arm]
     }
 }
 

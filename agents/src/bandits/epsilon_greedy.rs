@@ -1,13 +1,12 @@
 //! ε-greedy with a decaying ε.
 //!
 //! With probability ε the action is uniform, otherwise the arm of highest mean
-//! reward: `p(a) = ε/K + (1 − ε)·[a ∈ argmax]/|argmax|`. Ties between greedy arms
-//! are split evenly, in `probabilities` and `act` alike (before any reward the
-//! means are all 0, so the first batch is uniform). ε is
+//! reward: `p(a) = ε/K + (1 − ε)·[a = argmax]`, ties going to the lowest index
+//! (before any reward every mean is 0, so arm 0 is greedy). ε is
 //! `ε_t = max(epsilon_min, epsilon · decay^t)` where `t` counts the calls of
 //! [`Learner::observe`] so far (learning batches, i.e. cohort days, not rows).
 
-use super::arms::{ArmStats, check, check_n_actions};
+use super::arms::{ArmStats, argmax, check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, Sampler};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
@@ -94,17 +93,11 @@ impl EpsilonGreedy {
 
     /// The action probabilities, the same for every row.
     fn distribution(&self) -> Vec<f64> {
-        let n = self.n_actions();
-        let best = (0..n)
-            .map(|a| self.arms.mean(a))
-            .fold(f64::NEG_INFINITY, f64::max);
-        let greedy: Vec<bool> = (0..n).map(|a| self.arms.mean(a) == best).collect();
-        let ties = greedy.iter().filter(|&&g| g).count() as f64;
+        let n = self.arms.n_arms();
         let epsilon = self.epsilon();
-        greedy
-            .iter()
-            .map(|&g| epsilon / n as f64 + if g { (1.0 - epsilon) / ties } else { 0.0 })
-            .collect()
+        let mut distribution = vec![epsilon / n as f64; n];
+        distribution[argmax((0..n).map(|a| self.arms.mean(a)))] += 1.0 - epsilon;
+        distribution
     }
 }
 
@@ -125,12 +118,9 @@ impl Policy for EpsilonGreedy {
         probabilities.assign(&aview1(&self.distribution()));
     }
 
-    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+    fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
         let distribution = self.distribution();
-        self.sampler
-            .buffer(observations.nrows(), distribution.len())
-            .assign(&aview1(&distribution));
-        self.sampler.sample(actions);
+        self.sampler.sample_shared(&distribution, actions);
     }
 }
 

@@ -108,12 +108,9 @@ impl Policy for Exp3 {
         probabilities.assign(&aview1(&self.distribution()));
     }
 
-    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+    fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
         let distribution = self.distribution();
-        self.sampler
-            .buffer(observations.nrows(), distribution.len())
-            .assign(&aview1(&distribution));
-        self.sampler.sample(actions);
+        self.sampler.sample_shared(&distribution, actions);
     }
 }
 

@@ -5,7 +5,9 @@
 //! user-day (`experience.actions[i]`, `experience.rewards[i]`); a reward that is
 //! not finite is skipped. One type per algorithm, each with its configuration:
 //! [`EpsilonGreedy`], [`Ucb1`], [`BetaThompson`] and [`GaussianThompson`],
-//! [`Exp3`]. Every random draw comes from the policy's own seeded generator.
+//! [`Exp3`], each built by `X::new(&config, n_actions, seed)` after the
+//! configuration is validated. Every random draw comes from the policy's own
+//! seeded generator.
 
 mod arms;
 mod epsilon_greedy;

@@ -1,34 +1,30 @@
 //! Thompson sampling, as probability matching with Monte-Carlo probabilities.
 //!
 //! Thompson sampling plays each arm with the posterior probability that it is the
-//! best, which has no closed form. After each update the policy draws `draws`
-//! samples from the posterior of every arm and estimates `p(a)` as the share of
-//! draws in which arm `a` is the largest (the lowest index on ties). That
-//! estimate is kept until the next [`Learner::observe`]: [`Policy::probabilities`]
-//! reports it for every row (the bandit is context-free) and [`Policy::act`]
-//! samples from exactly it, so the logged propensities are exact for what was
-//! sampled. Since `E[p̂(a)]` is the Thompson probability, the action of a row is,
-//! marginally, distributed exactly as in Thompson sampling, whatever `draws`;
-//! more draws only make the logged propensities closer to the posterior ones.
+//! best, which has no closed form. When first asked after an update, the policy
+//! draws `draws` samples from the posterior of every arm with its own generator
+//! and estimates `p(a)` as the share of draws in which arm `a` is the largest (the
+//! lowest index on ties). The estimate is shared by every row (the bandit is
+//! context-free) and kept until the next [`Learner::observe`]:
+//! [`Policy::probabilities`] reports it and [`Policy::act`] samples from exactly
+//! it, so the logged propensities are exactly those sampled from. Since
+//! `E[p̂(a)]` is the Thompson probability, each action is, marginally, distributed
+//! as in Thompson sampling whatever `draws`; more draws only bring the logged
+//! propensities closer to the posterior ones.
 //!
 //! Two posteriors:
-//! - [`BetaThompson`]: Beta–Bernoulli, for rewards rescaled to `[0, 1]` by the
-//!   configured bounds. A reward `r ∈ [0, 1]` is turned into a Bernoulli(`r`)
-//!   success with the policy's generator (Agrawal & Goyal's trick), so the
-//!   posterior stays an exact Beta with integer counts; Bernoulli rewards pass
-//!   unchanged.
-//! - [`GaussianThompson`]: Normal–Gamma, for rewards of any scale with unknown
-//!   mean and variance per arm: precision `τ ~ Gamma(α, rate β)`, mean
-//!   `μ | τ ~ Normal(μ₀, 1/(κ τ))`, updated in closed form.
+//! - [`BetaThompson`]: Beta–Bernoulli. A reward is clipped to `[0, 1]` and
+//!   counted as a fractional success: `α_a += r`, `β_a += 1 − r` (Bernoulli
+//!   rewards give the exact conjugate update).
+//! - [`GaussianThompson`]: Normal prior `N(μ₀, σ²/κ₀)` on each arm's mean with
+//!   known reward noise variance `σ²`; after `n_a` rewards of mean `x̄_a` the
+//!   posterior is `N((κ₀μ₀ + n_a x̄_a)/(κ₀ + n_a), σ²/(κ₀ + n_a))`.
 
-use super::arms::{
-    ArmStats, argmax, check, check_n_actions, check_positive, check_reward_bounds, pulls, rescale,
-};
+use super::arms::{ArmStats, argmax, check, check_n_actions, check_positive, pulls};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
-use rand::RngExt;
-use rand_distr::{Beta, Distribution, Gamma, StandardNormal};
+use rand_distr::{Beta, Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 /// Probability matching with Monte-Carlo probabilities, kept between updates.
@@ -48,6 +44,20 @@ impl Matching {
         }
     }
 
+    /// The current estimate, drawn now if the posterior changed since the last one.
+    fn estimate<P>(
+        &mut self,
+        posteriors: &[P],
+        draw: impl Fn(&P, &mut PolicyRng) -> f64,
+    ) -> &[f64] {
+        let Self {
+            draws,
+            sampler,
+            estimate,
+        } = self;
+        estimate.get_or_insert_with(|| monte_carlo(*draws, sampler.rng(), posteriors, draw))
+    }
+
     /// Writes the estimate into every row of `probabilities`.
     fn probabilities<P>(
         &mut self,
@@ -55,14 +65,7 @@ impl Matching {
         draw: impl Fn(&P, &mut PolicyRng) -> f64,
         mut probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let Self {
-            draws,
-            sampler,
-            estimate,
-        } = self;
-        let estimate =
-            estimate.get_or_insert_with(|| monte_carlo(*draws, sampler.rng(), posteriors, draw));
-        probabilities.assign(&aview1(estimate));
+        probabilities.assign(&aview1(self.estimate(posteriors, draw)));
     }
 
     /// Samples one action per row from the estimate.
@@ -79,24 +82,16 @@ impl Matching {
         } = self;
         let estimate =
             estimate.get_or_insert_with(|| monte_carlo(*draws, sampler.rng(), posteriors, draw));
-        sampler
-            .buffer(actions.len(), estimate.len())
-            .assign(&aview1(estimate));
-        sampler.sample(actions);
+        sampler.sample_shared(estimate, actions);
     }
 
     /// Forgets the estimate after the posterior changed.
     fn invalidate(&mut self) {
         self.estimate = None;
     }
-
-    /// The generator, for draws of the update.
-    fn rng(&mut self) -> &mut PolicyRng {
-        self.sampler.rng()
-    }
 }
 
-/// The share of `draws` posterior draws (`draw(posterior, rng)` per arm) in
+/// The share of `draws` joint posterior draws (`draw(posterior, rng)` per arm) in
 /// which each arm is the largest.
 fn monte_carlo<P>(
     draws: usize,
@@ -126,21 +121,15 @@ pub struct BetaThompsonConfig {
     pub prior_beta: f64,
     /// Posterior draws per Monte-Carlo estimate of the probabilities, at least 1.
     pub draws: usize,
-    /// Rewards at or below this count as 0; finite.
-    pub reward_min: f64,
-    /// Rewards at or above this count as 1; finite and > `reward_min`.
-    pub reward_max: f64,
 }
 
 impl Default for BetaThompsonConfig {
-    /// Uniform prior, 1,000 draws, rewards in `[0, 1]`.
+    /// Uniform prior, 1,000 draws.
     fn default() -> Self {
         Self {
             prior_alpha: 1.0,
             prior_beta: 1.0,
             draws: 1000,
-            reward_min: 0.0,
-            reward_max: 1.0,
         }
     }
 }
@@ -150,17 +139,15 @@ impl BetaThompsonConfig {
     pub fn validate(&self) -> Result<(), AgentError> {
         check_positive("prior_alpha", self.prior_alpha)?;
         check_positive("prior_beta", self.prior_beta)?;
-        check_draws(self.draws)?;
-        check_reward_bounds(self.reward_min, self.reward_max)
+        check_draws(self.draws)
     }
 }
 
 /// Thompson sampling with a Beta–Bernoulli posterior per arm.
 #[derive(Debug, Clone)]
 pub struct BetaThompson {
-    config: BetaThompsonConfig,
-    successes: Vec<u64>,
-    failures: Vec<u64>,
+    alphas: Vec<f64>,
+    betas: Vec<f64>,
     posteriors: Vec<Beta<f64>>,
     matching: Matching,
 }
@@ -181,12 +168,16 @@ impl BetaThompson {
                 rule: e.to_string(),
             })?;
         Ok(Self {
-            config: config.clone(),
-            successes: vec![0; n_actions],
-            failures: vec![0; n_actions],
+            alphas: vec![config.prior_alpha; n_actions],
+            betas: vec![config.prior_beta; n_actions],
             posteriors: vec![prior; n_actions],
             matching: Matching::new(config.draws, seed),
         })
+    }
+
+    /// The posterior parameters `(α, β)` of every arm.
+    pub fn posterior(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.alphas.iter().copied().zip(self.betas.iter().copied())
     }
 
     fn draw(posterior: &Beta<f64>, rng: &mut PolicyRng) -> f64 {
@@ -219,52 +210,43 @@ impl Policy for BetaThompson {
 
 impl Learner for BetaThompson {
     fn observe(&mut self, experience: &Experience<'_>) {
-        let (min, max) = (self.config.reward_min, self.config.reward_max);
         for (arm, reward) in pulls(experience) {
-            let u: f64 = self.matching.rng().random();
-            if u < rescale(reward, min, max) {
-                self.successes[arm] += 1;
-            } else {
-                self.failures[arm] += 1;
-            }
-        }
-        for (arm, posterior) in self.posteriors.iter_mut().enumerate() {
-            let alpha = self.config.prior_alpha + self.successes[arm] as f64;
-            let beta = self.config.prior_beta + self.failures[arm] as f64;
-            // Both parameters are at least the validated prior (> 0), so `new` succeeds.
-            if let Ok(updated) = Beta::new(alpha, beta) {
-                *posterior = updated;
+            let r = reward.clamp(0.0, 1.0);
+            self.alphas[arm] += r;
+            self.betas[arm] += 1.0 - r;
+            // α and β stay finite and at least the validated prior (> 0), so `new`
+            // succeeds; were it ever to fail, the previous posterior would be kept.
+            if let Ok(updated) = Beta::new(self.alphas[arm], self.betas[arm]) {
+                self.posteriors[arm] = updated;
             }
         }
         self.matching.invalidate();
     }
 }
 
-/// Hyperparameters of [`GaussianThompson`] (Normal–Gamma prior, the same for every arm).
+/// Hyperparameters of [`GaussianThompson`] (the same prior for every arm).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GaussianThompsonConfig {
     /// Prior mean reward μ₀, finite.
     pub prior_mean: f64,
-    /// Pseudo-observations κ₀ behind the prior mean, finite and > 0.
+    /// Pseudo-observations κ₀ behind the prior mean (prior variance `σ²/κ₀`),
+    /// finite and > 0.
     pub prior_count: f64,
-    /// Shape α₀ of the Gamma prior on the reward precision, finite and > 0.
-    pub prior_shape: f64,
-    /// Rate β₀ of the Gamma prior on the reward precision, finite and > 0
-    /// (`β₀/α₀` is a prior guess of the reward variance).
-    pub prior_rate: f64,
+    /// Known variance σ² of a reward around its arm's mean, finite and > 0
+    /// (at most 0.25 for rewards in `[0, 1]`).
+    pub noise_variance: f64,
     /// Posterior draws per Monte-Carlo estimate of the probabilities, at least 1.
     pub draws: usize,
 }
 
 impl Default for GaussianThompsonConfig {
-    /// μ₀ = 0 worth one observation, variance guess 1, 1,000 draws.
+    /// μ₀ = 0 worth one observation, σ² = 1, 1,000 draws.
     fn default() -> Self {
         Self {
             prior_mean: 0.0,
             prior_count: 1.0,
-            prior_shape: 1.0,
-            prior_rate: 1.0,
+            noise_variance: 1.0,
             draws: 1000,
         }
     }
@@ -280,63 +262,38 @@ impl GaussianThompsonConfig {
             self.prior_mean,
         )?;
         check_positive("prior_count", self.prior_count)?;
-        check_positive("prior_shape", self.prior_shape)?;
-        check_positive("prior_rate", self.prior_rate)?;
+        check_positive("noise_variance", self.noise_variance)?;
         check_draws(self.draws)
     }
 }
 
-/// The Normal–Gamma posterior of one arm's mean reward.
-#[derive(Debug, Clone)]
-struct NormalGamma {
+/// The Normal posterior of one arm's mean reward.
+#[derive(Debug, Clone, Copy)]
+struct NormalPosterior {
     mean: f64,
-    count: f64,
-    precision: Gamma<f64>,
+    std_dev: f64,
 }
 
-impl NormalGamma {
-    /// The posterior after `n` rewards of mean `x̄` and squared deviations `s`:
-    /// `κ = κ₀ + n`, `μ = (κ₀μ₀ + n x̄)/κ`, `α = α₀ + n/2`,
-    /// `β = β₀ + s/2 + κ₀ n (x̄ − μ₀)² / (2κ)`.
-    fn new(
-        prior: &GaussianThompsonConfig,
-        n: f64,
-        mean: f64,
-        squares: f64,
-    ) -> Result<Self, rand_distr::GammaError> {
-        let count = prior.prior_count + n;
-        let shape = prior.prior_shape + n / 2.0;
-        let deviation = mean - prior.prior_mean;
-        let rate = prior.prior_rate
-            + squares / 2.0
-            + prior.prior_count * n * deviation * deviation / (2.0 * count);
-        Ok(Self {
-            mean: (prior.prior_count * prior.prior_mean + n * mean) / count,
-            count,
-            precision: Gamma::new(shape, 1.0 / rate)?,
-        })
-    }
-
-    /// One draw of the mean: `τ ~ Gamma`, then `μ ~ Normal(mean, 1/(κτ))`.
+impl NormalPosterior {
+    /// One draw of the arm's mean.
     fn draw(&self, rng: &mut PolicyRng) -> f64 {
-        let precision = self.precision.sample(rng);
         let z: f64 = StandardNormal.sample(rng);
-        self.mean + z / (self.count * precision).sqrt()
+        self.mean + self.std_dev * z
     }
 }
 
-/// Thompson sampling with a Normal–Gamma posterior per arm.
+/// Thompson sampling with a Normal posterior per arm and known noise variance.
 #[derive(Debug, Clone)]
 pub struct GaussianThompson {
     config: GaussianThompsonConfig,
     arms: ArmStats,
-    posteriors: Vec<NormalGamma>,
+    posteriors: Vec<NormalPosterior>,
     matching: Matching,
 }
 
 impl GaussianThompson {
-    /// Normal–Gamma Thompson sampling over `n_actions` arms, drawing with a
-    /// generator seeded by `seed`.
+    /// Gaussian Thompson sampling over `n_actions` arms, drawing with a generator
+    /// seeded by `seed`.
     pub fn new(
         config: &GaussianThompsonConfig,
         n_actions: usize,
@@ -344,16 +301,35 @@ impl GaussianThompson {
     ) -> Result<Self, AgentError> {
         config.validate()?;
         check_n_actions(n_actions)?;
-        let prior = NormalGamma::new(config, 0.0, 0.0, 0.0).map_err(|e| AgentError::Invalid {
-            path: "prior_shape".to_string(),
-            rule: e.to_string(),
-        })?;
+        let arms = ArmStats::new(n_actions);
+        let posteriors = (0..n_actions)
+            .map(|arm| Self::posterior_of(config, &arms, arm))
+            .collect();
         Ok(Self {
             config: config.clone(),
-            arms: ArmStats::new(n_actions),
-            posteriors: vec![prior; n_actions],
+            arms,
+            posteriors,
             matching: Matching::new(config.draws, seed),
         })
+    }
+
+    /// The posterior mean and standard deviation of every arm's mean reward.
+    pub fn posterior(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.posteriors.iter().map(|p| (p.mean, p.std_dev))
+    }
+
+    /// `N((κ₀μ₀ + n x̄)/(κ₀ + n), σ²/(κ₀ + n))` for the pulls of `arm`.
+    fn posterior_of(
+        config: &GaussianThompsonConfig,
+        arms: &ArmStats,
+        arm: usize,
+    ) -> NormalPosterior {
+        let n = arms.count(arm) as f64;
+        let count = config.prior_count + n;
+        NormalPosterior {
+            mean: (config.prior_count * config.prior_mean + n * arms.mean(arm)) / count,
+            std_dev: (config.noise_variance / count).sqrt(),
+        }
     }
 }
 
@@ -372,12 +348,12 @@ impl Policy for GaussianThompson {
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
         self.matching
-            .probabilities(&self.posteriors, NormalGamma::draw, probabilities);
+            .probabilities(&self.posteriors, NormalPosterior::draw, probabilities);
     }
 
     fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
         self.matching
-            .act(&self.posteriors, NormalGamma::draw, actions);
+            .act(&self.posteriors, NormalPosterior::draw, actions);
     }
 }
 
@@ -385,14 +361,7 @@ impl Learner for GaussianThompson {
     fn observe(&mut self, experience: &Experience<'_>) {
         self.arms.update(experience);
         for (arm, posterior) in self.posteriors.iter_mut().enumerate() {
-            let n = self.arms.count(arm) as f64;
-            // Fails only if the rewards' squares overflow (rate = ∞); the previous
-            // posterior is then kept.
-            if let Ok(updated) =
-                NormalGamma::new(&self.config, n, self.arms.mean(arm), self.arms.squares(arm))
-            {
-                *posterior = updated;
-            }
+            *posterior = Self::posterior_of(&self.config, &self.arms, arm);
         }
         self.matching.invalidate();
     }

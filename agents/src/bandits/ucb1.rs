@@ -5,10 +5,9 @@
 //! The bound of the paper holds for rewards in `[0, 1]` with `scale = 1`; for
 //! rewards in an interval of width `w`, set `scale = w` (the bonus is then in the
 //! rewards' unit). The policy is deterministic: probabilities are one-hot.
-//! While some arms are still unplayed, the rows of a batch take them in turn (row
-//! `i` gets the `(i mod m)`-th of the `m` unplayed arms), so one cohort day can try
-//! them all; afterwards every row gets the arm of highest bound, the lowest
-//! index on ties.
+//! While some arm is unplayed, every row of a batch gets the lowest unplayed
+//! index; afterwards every row gets the arm of highest bound, the lowest index
+//! on ties.
 
 use super::arms::{ArmStats, argmax, check_n_actions, check_positive};
 use crate::error::AgentError;
@@ -47,7 +46,7 @@ pub struct Ucb1 {
 }
 
 impl Ucb1 {
-    /// UCB1 over `n_actions` arms (deterministic, so no seed).
+    /// UCB1 over `n_actions` arms (deterministic: it needs no seed).
     pub fn new(config: &Ucb1Config, n_actions: usize) -> Result<Self, AgentError> {
         config.validate()?;
         check_n_actions(n_actions)?;
@@ -60,17 +59,16 @@ impl Ucb1 {
     /// Writes the action of every row.
     fn choose(&self, actions: &mut [usize]) {
         let n = self.arms.n_arms();
-        let unplayed: Vec<usize> = (0..n).filter(|&a| self.arms.count(a) == 0).collect();
-        if !unplayed.is_empty() {
-            for (i, action) in actions.iter_mut().enumerate() {
-                *action = unplayed[i % unplayed.len()];
+        let best = match (0..n).find(|&a| self.arms.count(a) == 0) {
+            Some(unplayed) => unplayed,
+            None => {
+                let log_total = (self.arms.total() as f64).ln();
+                argmax((0..n).map(|a| {
+                    let count = self.arms.count(a) as f64;
+                    self.arms.mean(a) + self.scale * (2.0 * log_total / count).sqrt()
+                }))
             }
-            return;
-        }
-        let log_total = (self.arms.total() as f64).ln();
-        let best = argmax((0..n).map(|a| {
-            self.arms.mean(a) + self.scale * (2.0 * log_total / self.arms.count(a) as f64).sqrt()
-        }));
+        };
         actions.fill(best);
     }
 }

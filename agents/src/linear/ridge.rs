@@ -1,0 +1,216 @@
+//! Per-arm ridge regression, the statistics both linear bandits learn, and what
+//! they share: contexts from observation rows, the Cholesky factor, the checks.
+//!
+//! For one arm with contexts `x` and rewards `r` seen so far, `A = λI + Σ x xᵀ` and
+//! `b = Σ r x`; the estimate is `θ̂ = A⁻¹ b`. Only `A⁻¹` is stored, updated by
+//! Sherman–Morrison in `O(d²)` per observation.
+
+use crate::error::AgentError;
+use crate::policy::Experience;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+use std::fmt::Display;
+
+/// Ridge-regression statistics of one arm: `A⁻¹`, `b` and `θ̂ = A⁻¹ b`.
+#[derive(Debug, Clone)]
+pub struct Ridge {
+    inverse: Array2<f64>,
+    b: Array1<f64>,
+    theta: Array1<f64>,
+    /// `A⁻¹x` during an update.
+    scratch: Array1<f64>,
+}
+
+impl Ridge {
+    /// No observations yet: `A = λI` in dimension `dimension`, `b = 0`. `lambda`
+    /// must be finite and positive (the error names it `regularization`).
+    pub fn new(dimension: usize, lambda: f64) -> Result<Self, AgentError> {
+        check_positive("regularization", lambda)?;
+        Ok(Self {
+            inverse: Array2::eye(dimension) / lambda,
+            b: Array1::zeros(dimension),
+            theta: Array1::zeros(dimension),
+            scratch: Array1::zeros(dimension),
+        })
+    }
+
+    /// Adds the observation `(x, reward)`: `A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x)`
+    /// (Sherman–Morrison for `A ← A + x xᵀ`), `b ← b + r x`, `θ̂ ← A⁻¹ b`.
+    ///
+    /// The rank-one term is subtracted as `w wᵀ` with `w = A⁻¹x / sqrt(1 + xᵀA⁻¹x)`,
+    /// so `A⁻¹` stays exactly symmetric in floating point.
+    ///
+    /// # Panics
+    /// If `x` does not have the dimension of the statistics.
+    pub fn update(&mut self, x: ArrayView1<'_, f64>, reward: f64) {
+        assert_eq!(x.len(), self.b.len(), "context dimension");
+        for (u, row) in self.scratch.iter_mut().zip(self.inverse.rows()) {
+            *u = row.dot(&x);
+        }
+        let norm = (1.0 + x.dot(&self.scratch)).sqrt();
+        self.scratch /= norm;
+        for (mut row, &w) in self.inverse.rows_mut().into_iter().zip(&self.scratch) {
+            row.scaled_add(-w, &self.scratch);
+        }
+        self.b.scaled_add(reward, &x);
+        for (t, row) in self.theta.iter_mut().zip(self.inverse.rows()) {
+            *t = row.dot(&self.b);
+        }
+    }
+
+    /// `A⁻¹`, symmetric positive definite.
+    pub fn inverse(&self) -> ArrayView2<'_, f64> {
+        self.inverse.view()
+    }
+
+    /// `b = Σ r x`.
+    pub fn b(&self) -> ArrayView1<'_, f64> {
+        self.b.view()
+    }
+
+    /// The ridge estimate `θ̂ = A⁻¹ b`.
+    pub fn theta(&self) -> ArrayView1<'_, f64> {
+        self.theta.view()
+    }
+
+    /// The predicted reward `θ̂ᵀx`.
+    pub fn mean(&self, x: ArrayView1<'_, f64>) -> f64 {
+        self.theta.dot(&x)
+    }
+
+    /// `sqrt(xᵀA⁻¹x)`: the width of the confidence ellipsoid along `x`, and the
+    /// posterior standard deviation of `θᵀx` per unit of noise.
+    pub fn width(&self, x: ArrayView1<'_, f64>) -> f64 {
+        let quadratic: f64 = self
+            .inverse
+            .rows()
+            .into_iter()
+            .zip(&x)
+            .map(|(row, &xi)| xi * row.dot(&x))
+            .sum();
+        quadratic.max(0.0).sqrt()
+    }
+}
+
+/// The lower-triangular Cholesky factor `L` of a symmetric positive
+/// semi-definite matrix `M`, `L·Lᵀ = M`. A pivot that is not positive (a
+/// singular direction, or round-off on one) leaves its column zero, so `L·Lᵀ`
+/// is still a covariance.
+///
+/// # Panics
+/// If `matrix` is not square.
+pub fn cholesky(matrix: ArrayView2<'_, f64>) -> Array2<f64> {
+    let n = matrix.nrows();
+    assert_eq!(matrix.ncols(), n, "cholesky of a non-square matrix");
+    let mut l = Array2::<f64>::zeros((n, n));
+    for j in 0..n {
+        let head = l.slice(s![j, ..j]).to_owned();
+        let pivot: f64 = matrix[[j, j]] - head.dot(&head);
+        if pivot <= 0.0 {
+            continue;
+        }
+        let diagonal = pivot.sqrt();
+        l[[j, j]] = diagonal;
+        for i in j + 1..n {
+            let dot = l.slice(s![i, ..j]).dot(&head);
+            l[[i, j]] = (matrix[[i, j]] - dot) / diagonal;
+        }
+    }
+    l
+}
+
+/// `n_actions` arms with no observations over contexts of `n_features + 1` entries.
+pub(crate) fn new_arms(
+    n_actions: usize,
+    n_features: usize,
+    lambda: f64,
+) -> Result<Vec<Ridge>, AgentError> {
+    check("n_actions", n_actions >= 1, "must be at least 1", n_actions)?;
+    Ok(vec![Ridge::new(n_features + 1, lambda)?; n_actions])
+}
+
+/// The contexts of observation rows: the features as `f64`, then the bias 1.
+///
+/// # Panics
+/// If the rows do not have `n_features` features.
+pub(crate) fn contexts(observations: ArrayView2<'_, f32>, n_features: usize) -> Array2<f64> {
+    assert_eq!(observations.ncols(), n_features, "observation width");
+    Array2::from_shape_fn((observations.nrows(), n_features + 1), |(i, j)| {
+        if j < n_features {
+            f64::from(observations[[i, j]])
+        } else {
+            1.0
+        }
+    })
+}
+
+/// Updates the arm played in every row with its reward, skipping rows whose
+/// reward or features are not finite. Each row is one bandit round: the next
+/// observations and episode ends are not used. Returns which arms changed.
+pub(crate) fn learn(
+    arms: &mut [Ridge],
+    n_features: usize,
+    experience: &Experience<'_>,
+) -> Vec<bool> {
+    let contexts = contexts(experience.observations, n_features);
+    let mut changed = vec![false; arms.len()];
+    for ((x, &action), &reward) in contexts
+        .rows()
+        .into_iter()
+        .zip(experience.actions)
+        .zip(experience.rewards)
+    {
+        if reward.is_finite() && x.iter().all(|v| v.is_finite()) {
+            arms[action].update(x, reward);
+            changed[action] = true;
+        }
+    }
+    changed
+}
+
+/// The lowest index of the largest value.
+pub(crate) fn argmax(values: impl IntoIterator<Item = f64>) -> usize {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, v) in values.into_iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}
+
+/// `Ok` if `ok`, else the error `path: rule, got value`.
+pub(crate) fn check(
+    path: &str,
+    ok: bool,
+    rule: &str,
+    value: impl Display,
+) -> Result<(), AgentError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(AgentError::Invalid {
+            path: path.to_string(),
+            rule: format!("{rule}, got {value}"),
+        })
+    }
+}
+
+/// Checks that `value` is finite and at least 0.
+pub(crate) fn check_non_negative(path: &str, value: f64) -> Result<(), AgentError> {
+    check(
+        path,
+        value.is_finite() && value >= 0.0,
+        "must be finite and at least 0",
+        value,
+    )
+}
+
+/// Checks that `value` is finite and positive.
+pub(crate) fn check_positive(path: &str, value: f64) -> Result<(), AgentError> {
+    check(
+        path,
+        value.is_finite() && value > 0.0,
+        "must be finite and positive",
+        value,
+    )
+}
