@@ -1,4 +1,5 @@
-//! DQN costs: one gradient step (target computation included) for 2×64 and 2×256
+//! Agent costs. Bandits: updates per second (one transition each, in batches of
+//! 1,000 default-scenario observations). DQN: one gradient step (target computation included) for 2×64 and 2×256
 //! networks at batch 64 and 256, and batched greedy inference, on one thread.
 //! Also DQN training end to end on the default scenario (acting for every live user
 //! each day with batched inference, one batch-256 step per 64 new user-days, 2×64).
@@ -8,7 +9,9 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
 use onboard::train::train;
+use onboard_agents::bandits::{BetaThompson, BetaThompsonConfig, Ucb1, Ucb1Config};
 use onboard_agents::dqn::{DeviceChoice, Dqn, DqnConfig, TargetUpdate};
+use onboard_agents::linear::{LinUcb, LinUcbConfig};
 use onboard_agents::{Experience, Learner, Policy, from_ron};
 use onboard_envs::{Model, Scenario};
 use std::hint::black_box;
@@ -129,5 +132,41 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, gradient_steps, inference, training);
+fn bandit_updates(c: &mut Criterion) {
+    let rows = 1_000;
+    let observations = Array2::from_shape_fn((rows, FEATURES), |(i, j)| ((i * 3 + j) % 7) as f32);
+    let actions: Vec<usize> = (0..rows).map(|i| i % ACTIONS).collect();
+    let rewards: Vec<f64> = (0..rows).map(|i| (i % 4) as f64).collect();
+    let flags = vec![false; rows];
+    let experience = Experience {
+        observations: observations.view(),
+        actions: &actions,
+        rewards: &rewards,
+        next_observations: observations.view(),
+        terminated: &flags,
+        truncated: &flags,
+    };
+    let mut group = c.benchmark_group("bandit_updates");
+    group.throughput(Throughput::Elements(rows as u64));
+    let mut learners: Vec<(&str, Box<dyn Learner>)> = vec![
+        (
+            "ucb1",
+            Box::new(Ucb1::new(&Ucb1Config::default(), ACTIONS).expect("valid")),
+        ),
+        (
+            "thompson_beta",
+            Box::new(BetaThompson::new(&BetaThompsonConfig::default(), ACTIONS, 1).expect("valid")),
+        ),
+        (
+            "linucb",
+            Box::new(LinUcb::new(&LinUcbConfig::default(), FEATURES, ACTIONS).expect("valid")),
+        ),
+    ];
+    for (name, learner) in &mut learners {
+        group.bench_function(*name, |b| b.iter(|| learner.observe(&experience)));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, gradient_steps, inference, training, bandit_updates);
 criterion_main!(benches);
