@@ -18,6 +18,7 @@
 
 pub mod bandits;
 pub mod baselines;
+mod checks;
 pub mod dqn;
 mod error;
 pub mod linear;

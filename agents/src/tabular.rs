@@ -8,6 +8,7 @@
 //! onboarding objective (the age is observed, so the values stay consistent).
 //! Acting is ε-greedy with a decaying ε.
 
+use crate::checks::{argmax, epsilon_greedy};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, Sampler};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
@@ -160,19 +161,6 @@ impl QLearning {
     }
 }
 
-/// ε-greedy probabilities over `q`, ties going to the lowest index.
-fn epsilon_greedy(q: &[f64], epsilon: f64, mut row: ndarray::ArrayViewMut1<'_, f64>) {
-    let best = argmax(q);
-    row.fill(epsilon / q.len() as f64);
-    row[best] += 1.0 - epsilon;
-}
-
-fn argmax(q: &[f64]) -> usize {
-    q.iter()
-        .enumerate()
-        .fold(0, |best, (a, &v)| if v > q[best] { a } else { best })
-}
-
 fn fill_probabilities(
     values: &HashMap<u64, Vec<f64>>,
     discretiser: &Discretiser,
@@ -190,7 +178,7 @@ fn fill_probabilities(
         let q = values
             .get(&discretiser.state(observation))
             .unwrap_or(&unseen);
-        epsilon_greedy(q, epsilon, row);
+        epsilon_greedy(argmax(q.iter().copied()), epsilon, row);
     }
 }
 

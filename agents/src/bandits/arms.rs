@@ -1,9 +1,9 @@
 //! What the bandits share: the pulls of a batch, running arm statistics, reward
 //! rescaling and the checks of their configurations.
 
+use crate::checks::check;
 use crate::error::AgentError;
 use crate::policy::Experience;
-use std::fmt::Display;
 
 /// The `(action, reward)` pairs of a batch whose reward is finite; a non-finite
 /// reward carries no information and is skipped.
@@ -61,52 +61,9 @@ impl ArmStats {
     }
 }
 
-/// Index of the largest value, the lowest index on ties.
-pub(super) fn argmax(values: impl Iterator<Item = f64>) -> usize {
-    let mut best = (0, f64::NEG_INFINITY);
-    for (i, value) in values.enumerate() {
-        if value > best.1 {
-            best = (i, value);
-        }
-    }
-    best.0
-}
-
 /// `reward` mapped from `[min, max]` onto `[0, 1]`, clamped outside.
 pub(super) fn rescale(reward: f64, min: f64, max: f64) -> f64 {
     ((reward - min) / (max - min)).clamp(0.0, 1.0)
-}
-
-/// `Ok` when `holds`, else the error naming `path`, the `rule` and the value.
-pub(super) fn check(
-    path: &str,
-    holds: bool,
-    rule: &str,
-    value: impl Display,
-) -> Result<(), AgentError> {
-    if holds {
-        Ok(())
-    } else {
-        Err(AgentError::Invalid {
-            path: path.to_string(),
-            rule: format!("{rule}, got {value}"),
-        })
-    }
-}
-
-/// `value` is finite and strictly positive.
-pub(super) fn check_positive(path: &str, value: f64) -> Result<(), AgentError> {
-    check(
-        path,
-        value.is_finite() && value > 0.0,
-        "must be finite and > 0",
-        value,
-    )
-}
-
-/// A bandit needs at least one arm.
-pub(super) fn check_n_actions(n_actions: usize) -> Result<(), AgentError> {
-    check("n_actions", n_actions >= 1, "must be at least 1", n_actions)
 }
 
 /// The bounds rewards are rescaled with: finite, `reward_min < reward_max`.

@@ -6,7 +6,8 @@
 //! `ε_t = max(epsilon_min, epsilon · decay^t)` where `t` counts the calls of
 //! [`Learner::observe`] so far (learning batches, i.e. cohort days, not rows).
 
-use super::arms::{ArmStats, argmax, check, check_n_actions};
+use super::arms::ArmStats;
+use crate::checks::{argmax, check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, Sampler};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};

@@ -10,7 +10,8 @@
 //! weights are kept as logarithms, shifted after each update so that the largest
 //! is 0, so they neither overflow nor lose all precision.
 
-use super::arms::{check, check_n_actions, check_reward_bounds, pulls, rescale};
+use super::arms::{check_reward_bounds, pulls, rescale};
+use crate::checks::{check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, Sampler};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};

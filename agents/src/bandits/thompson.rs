@@ -20,7 +20,8 @@
 //!   known reward noise variance `σ²`; after `n_a` rewards of mean `x̄_a` the
 //!   posterior is `N((κ₀μ₀ + n_a x̄_a)/(κ₀ + n_a), σ²/(κ₀ + n_a))`.
 
-use super::arms::{ArmStats, argmax, check, check_n_actions, check_positive, pulls};
+use super::arms::{ArmStats, pulls};
+use crate::checks::{argmax, check, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};

@@ -9,7 +9,8 @@
 //! index; afterwards every row gets the arm of highest bound, the lowest index
 //! on ties.
 
-use super::arms::{ArmStats, argmax, check_n_actions, check_positive};
+use super::arms::ArmStats;
+use crate::checks::{argmax, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, one_hot};
 use ndarray::{ArrayView2, ArrayViewMut2};

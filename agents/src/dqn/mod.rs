@@ -24,6 +24,7 @@ pub use config::{DeviceChoice, DqnConfig, TargetUpdate};
 pub use normaliser::Normaliser;
 pub use replay::ReplayBuffer;
 
+use crate::checks::{argmax, epsilon_greedy};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler, policy_rng};
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -184,11 +185,7 @@ impl Dqn {
     fn greedy(&self, observations: ArrayView2<'_, f32>) -> Vec<usize> {
         let q = self.q_values(observations);
         q.chunks_exact(self.n_actions)
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .fold(0, |best, (a, &v)| if v > row[best] { a } else { best })
-            })
+            .map(|row| argmax(row.iter().copied()))
             .collect()
     }
 
@@ -197,10 +194,8 @@ impl Dqn {
         epsilon: f64,
         mut probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let k = probabilities.ncols() as f64;
-        probabilities.fill(epsilon / k);
-        for (mut row, &a) in probabilities.rows_mut().into_iter().zip(greedy) {
-            row[a] += 1.0 - epsilon;
+        for (row, &a) in probabilities.rows_mut().into_iter().zip(greedy) {
+            epsilon_greedy(a, epsilon, row);
         }
     }
 

@@ -20,9 +20,8 @@
 //! the exact Bayesian one under the prior `θ_a ~ N(0, v²/λ·I)`; the regret bound
 //! of the paper takes a larger `v`.
 
-use super::ridge::{
-    Ridge, argmax, check, check_non_negative, check_positive, cholesky, contexts, learn, new_arms,
-};
+use super::ridge::{Ridge, cholesky, contexts, learn, new_arms};
+use crate::checks::{argmax, check, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, Sampler};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};

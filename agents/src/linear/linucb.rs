@@ -6,7 +6,8 @@
 //! The paper's `α = 1 + sqrt(ln(2/δ)/2)` gives the confidence `1 − δ` for rewards
 //! in `[0, 1]`; for noise of another scale, scale `α` with it.
 
-use super::ridge::{Ridge, argmax, check_non_negative, check_positive, contexts, learn, new_arms};
+use super::ridge::{Ridge, contexts, learn, new_arms};
+use crate::checks::{argmax, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, one_hot};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};

@@ -5,10 +5,10 @@
 //! `b = Σ r x`; the estimate is `θ̂ = A⁻¹ b`. Only `A⁻¹` is stored, updated by
 //! Sherman–Morrison in `O(d²)` per observation.
 
+use crate::checks::{check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::Experience;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
-use std::fmt::Display;
 
 /// Ridge-regression statistics of one arm: `A⁻¹`, `b` and `θ̂ = A⁻¹ b`.
 #[derive(Debug, Clone)]
@@ -124,7 +124,7 @@ pub(crate) fn new_arms(
     n_features: usize,
     lambda: f64,
 ) -> Result<Vec<Ridge>, AgentError> {
-    check("n_actions", n_actions >= 1, "must be at least 1", n_actions)?;
+    check_n_actions(n_actions)?;
     Ok(vec![Ridge::new(n_features + 1, lambda)?; n_actions])
 }
 
@@ -165,52 +165,4 @@ pub(crate) fn learn(
         }
     }
     changed
-}
-
-/// The lowest index of the largest value.
-pub(crate) fn argmax(values: impl IntoIterator<Item = f64>) -> usize {
-    let mut best = (0, f64::NEG_INFINITY);
-    for (i, v) in values.into_iter().enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
-}
-
-/// `Ok` if `ok`, else the error `path: rule, got value`.
-pub(crate) fn check(
-    path: &str,
-    ok: bool,
-    rule: &str,
-    value: impl Display,
-) -> Result<(), AgentError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(AgentError::Invalid {
-            path: path.to_string(),
-            rule: format!("{rule}, got {value}"),
-        })
-    }
-}
-
-/// Checks that `value` is finite and at least 0.
-pub(crate) fn check_non_negative(path: &str, value: f64) -> Result<(), AgentError> {
-    check(
-        path,
-        value.is_finite() && value >= 0.0,
-        "must be finite and at least 0",
-        value,
-    )
-}
-
-/// Checks that `value` is finite and positive.
-pub(crate) fn check_positive(path: &str, value: f64) -> Result<(), AgentError> {
-    check(
-        path,
-        value.is_finite() && value > 0.0,
-        "must be finite and positive",
-        value,
-    )
 }
