@@ -28,6 +28,8 @@ fn config(width: usize, batch: usize) -> DqnConfig {
         double: true,
         gamma: 0.99,
         learning_rate: 2.5e-4,
+        final_learning_rate: None,
+        annealing_steps: 0,
         buffer_size: 10_000,
         batch_size: batch,
         learning_starts: 1,

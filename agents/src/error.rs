@@ -25,9 +25,12 @@ pub enum AgentError {
     },
 }
 
-/// Parses RON text into `T`, naming `origin`, line and column on error.
+/// Parses RON text into `T`, naming `origin`, line and column on error. Optional
+/// fields take a plain value (`final_learning_rate: 0.00002`), no `Some(…)` needed.
 pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, AgentError> {
-    ron::from_str(text).map_err(|e| AgentError::Parse {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options.from_str(text).map_err(|e| AgentError::Parse {
         origin: origin.to_string(),
         line: e.span.start.line,
         column: e.span.start.col,

@@ -128,6 +128,14 @@ fn configuration_errors_name_the_field() {
             .starts_with("target_update.tau")
     );
     let mut bad = config();
+    bad.final_learning_rate = Some(1e-5);
+    assert!(
+        bad.validate()
+            .expect_err("invalid")
+            .to_string()
+            .starts_with("annealing_steps: must be at least 1")
+    );
+    let mut bad = config();
     bad.batch_size = 50_000;
     assert!(
         bad.validate()

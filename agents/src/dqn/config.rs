@@ -42,8 +42,16 @@ pub struct DqnConfig {
     pub double: bool,
     /// Discount per day, in `[0, 1]`.
     pub gamma: f64,
-    /// Adam step size.
+    /// Adam step size at the start of training.
     pub learning_rate: f64,
+    /// Step size reached linearly after `annealing_steps` transitions and kept from
+    /// then on; absent, the step size stays at `learning_rate`. Annealing lets the
+    /// greedy policy settle instead of flipping between near-tied actions.
+    #[serde(default)]
+    pub final_learning_rate: Option<f64>,
+    /// Transitions over which the step size falls to `final_learning_rate`.
+    #[serde(default)]
+    pub annealing_steps: u64,
     /// Replay buffer capacity, in transitions.
     pub buffer_size: usize,
     /// Transitions per gradient step.
@@ -125,6 +133,15 @@ impl DqnConfig {
         }
         in_range("gamma", self.gamma, 0.0, 1.0)?;
         positive("learning_rate", self.learning_rate)?;
+        if let Some(rate) = self.final_learning_rate {
+            positive("final_learning_rate", rate)?;
+            if self.annealing_steps == 0 {
+                return fail(
+                    "annealing_steps",
+                    "must be at least 1 when final_learning_rate is set, got 0".to_string(),
+                );
+            }
+        }
         if self.batch_size == 0 || self.buffer_size < self.batch_size {
             return fail(
                 "batch_size",

@@ -95,7 +95,7 @@ impl Dqn {
         let normaliser = Normaliser::new(features);
         let (shift, scale) = normaliser.shift_and_scale();
         Ok(Self {
-            adam: Adam::new(architecture.size(), config.learning_rate, device),
+            adam: Adam::new(architecture.size(), device),
             replay: ReplayBuffer::new(config.buffer_size, features),
             config: config.clone(),
             n_actions,
@@ -140,13 +140,27 @@ impl Dqn {
     pub fn epsilon(&self) -> f64 {
         self.epsilon_override.unwrap_or_else(|| {
             let c = &self.config;
-            let fraction = if c.exploration_steps == 0 {
-                1.0
-            } else {
-                (self.progress.transitions as f64 / c.exploration_steps as f64).min(1.0)
-            };
-            c.epsilon_start + fraction * (c.epsilon_end - c.epsilon_start)
+            linear(
+                c.epsilon_start,
+                c.epsilon_end,
+                c.exploration_steps,
+                self.progress.transitions,
+            )
         })
+    }
+
+    /// The Adam step size now, by the annealing schedule.
+    pub fn learning_rate(&self) -> f64 {
+        let c = &self.config;
+        match c.final_learning_rate {
+            Some(end) => linear(
+                c.learning_rate,
+                end,
+                c.annealing_steps,
+                self.progress.transitions,
+            ),
+            None => c.learning_rate,
+        }
     }
 
     /// Fixes ε (e.g. 0 for a greedy evaluation), or returns to the schedule with `None`.
@@ -237,7 +251,9 @@ impl Dqn {
         self.params.zero_grad();
         loss.backward();
         tch::no_grad(|| {
-            self.adam.step(&mut self.params, self.config.max_grad_norm);
+            let learning_rate = self.learning_rate();
+            self.adam
+                .step(&mut self.params, self.config.max_grad_norm, learning_rate);
             self.progress.gradient_steps += 1;
             match self.config.target_update {
                 TargetUpdate::Hard { every } => {
@@ -315,5 +331,30 @@ impl Learner for Dqn {
                 self.last_loss = self.gradient_step();
             }
         }
+    }
+}
+
+/// The value moving linearly from `start` to `end` over `steps` (then staying at
+/// `end`), after `now` of them.
+fn linear(start: f64, end: f64, steps: u64, now: u64) -> f64 {
+    let fraction = if steps == 0 {
+        1.0
+    } else {
+        (now as f64 / steps as f64).min(1.0)
+    };
+    start + fraction * (end - start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linear;
+
+    #[test]
+    fn the_linear_schedule_moves_from_start_to_end_and_stays() {
+        assert_eq!(linear(1.0, 0.5, 100, 0), 1.0);
+        assert_eq!(linear(1.0, 0.5, 100, 50), 0.75);
+        assert_eq!(linear(1.0, 0.5, 100, 100), 0.5);
+        assert_eq!(linear(1.0, 0.5, 100, 10_000), 0.5);
+        assert_eq!(linear(1.0, 0.5, 0, 0), 0.5);
     }
 }

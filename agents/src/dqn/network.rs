@@ -101,7 +101,6 @@ pub struct Adam {
     pub v: Tensor,
     /// Steps taken (for the bias corrections).
     pub t: i64,
-    learning_rate: f64,
 }
 
 const BETA1: f64 = 0.9;
@@ -110,18 +109,17 @@ const EPS: f64 = 1e-8;
 
 impl Adam {
     /// Zero moments for `size` parameters on `device`.
-    pub fn new(size: i64, learning_rate: f64, device: Device) -> Self {
+    pub fn new(size: i64, device: Device) -> Self {
         Self {
             m: Tensor::zeros([size], (Kind::Float, device)),
             v: Tensor::zeros([size], (Kind::Float, device)),
             t: 0,
-            learning_rate,
         }
     }
 
-    /// One step on `params` from its gradient, after rescaling the gradient to at
-    /// most `max_norm`. Call inside `tch::no_grad`.
-    pub fn step(&mut self, params: &mut Tensor, max_norm: f64) {
+    /// One step of size `learning_rate` on `params` from its gradient, after
+    /// rescaling the gradient to at most `max_norm`. Call inside `tch::no_grad`.
+    pub fn step(&mut self, params: &mut Tensor, max_norm: f64, learning_rate: f64) {
         let mut grad = params.grad();
         let norm = grad.norm();
         let scale = (max_norm / (norm + 1e-6)).clamp_max(1.0);
@@ -133,7 +131,7 @@ impl Adam {
         let bias1 = 1.0 - BETA1.powi(self.t as i32);
         let bias2 = 1.0 - BETA2.powi(self.t as i32);
         let denominator = (self.v.sqrt() / bias2.sqrt()) + EPS;
-        let update = (&self.m / denominator) * (-self.learning_rate / bias1);
+        let update = (&self.m / denominator) * (-learning_rate / bias1);
         let _ = params.g_add_(&update);
     }
 }

@@ -1,0 +1,150 @@
+//! Does planning pay where it should, and only there?
+//!
+//! DQN (the shipped `agents/configs/dqn.ron`) and the linear contextual bandits
+//! (which maximise each day's reward) learn on training cohorts; every policy,
+//! frozen, is then evaluated on one fresh cohort of `EVALUATION_USERS` users with
+//! a seed no training cohort used. The quantity is the 30-day profit per user with
+//! its 95 % interval.
+//!
+//! - `coupon-trap` rewards a plan (a guided tour on the signup day, which costs that
+//!   day, then recommendations that its knowledge makes pay): DQN must beat the best
+//!   constant action and the best contextual bandit, each by more than the
+//!   intervals (DQN's lower end above their upper ends).
+//! - `no-delay` has nothing to plan: a contextual bandit must land inside DQN's
+//!   interval.
+//!
+//! Each comparison prints its table (`cargo test --test planning -- --nocapture`).
+
+use onboard::simulate::{Population, simulate};
+use onboard::train::train;
+use onboard_agents::baselines::ConstantPolicy;
+use onboard_agents::dqn::{Dqn, DqnConfig};
+use onboard_agents::linear::{LinThompson, LinThompsonConfig, LinUcb, LinUcbConfig};
+use onboard_agents::{Learner, Policy, from_ron};
+use onboard_envs::{Estimate, Model, ObservationLayout, Quantity, Scenario};
+use std::sync::Arc;
+
+const TRAINING_USERS: usize = 2_000;
+const BANDIT_COHORTS: u64 = 50;
+const EVALUATION_USERS: usize = 20_000;
+/// Above every training seed.
+const EVALUATION_SEED: u64 = 1_000_000;
+
+/// Every policy's 30-day profit per user on the evaluation cohort.
+struct Comparison {
+    constants: Vec<(String, Estimate)>,
+    bandits: Vec<(String, Estimate)>,
+    dqn: Estimate,
+}
+
+fn profit(model: &Arc<Model>, policy: &mut dyn Policy) -> Estimate {
+    let metrics = simulate(
+        Arc::clone(model),
+        EVALUATION_SEED,
+        Population::Cohort {
+            users: EVALUATION_USERS,
+        },
+        policy,
+        true,
+    )
+    .expect("the evaluation runs");
+    metrics
+        .by_age()
+        .last()
+        .expect("a horizon of at least one day")
+        .to_date(Quantity::Profit)
+}
+
+fn trained(model: &Arc<Model>, learner: &mut dyn Learner, cohorts: u64) -> Estimate {
+    let seeds: Vec<u64> = (1..=cohorts).collect();
+    train(model, learner, &seeds, TRAINING_USERS, true).expect("training runs");
+    profit(model, learner)
+}
+
+fn compare(scenario: &str, dqn_cohorts: u64) -> Comparison {
+    let scenario = Scenario::builtin(scenario).expect("a built-in scenario");
+    let model = Arc::new(Model::new(scenario.clone()).expect("a valid scenario"));
+    let features = ObservationLayout::new(&scenario).len();
+    let n = scenario.actions.len();
+    let constants = scenario
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(a, action)| {
+            let mut policy = ConstantPolicy::new(&action.name, a, n);
+            (action.name.clone(), profit(&model, &mut policy))
+        })
+        .collect();
+    let mut linucb = LinUcb::new(&LinUcbConfig::default(), features, n).expect("valid config");
+    let mut lin_ts =
+        LinThompson::new(&LinThompsonConfig::default(), features, n, 11).expect("valid config");
+    let bandits = vec![
+        (
+            "LinUCB".to_string(),
+            trained(&model, &mut linucb, BANDIT_COHORTS),
+        ),
+        (
+            "linear Thompson".to_string(),
+            trained(&model, &mut lin_ts, BANDIT_COHORTS),
+        ),
+    ];
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/agents/configs/dqn.ron");
+    let text = std::fs::read_to_string(path).expect("the shipped DQN config");
+    let config: DqnConfig = from_ron(&text, path).expect("a valid DQN config");
+    let mut dqn = Dqn::new(&config, features, n, 7).expect("a DQN");
+    let seeds: Vec<u64> = (1..=dqn_cohorts).collect();
+    train(&model, &mut dqn, &seeds, TRAINING_USERS, true).expect("training runs");
+    dqn.set_epsilon(Some(0.0));
+    let comparison = Comparison {
+        constants,
+        bandits,
+        dqn: profit(&model, &mut dqn),
+    };
+    print(scenario.name.as_str(), &comparison);
+    comparison
+}
+
+fn print(scenario: &str, comparison: &Comparison) {
+    let row = |name: &str, e: &Estimate| {
+        eprintln!("  {name:<20} {:>6.2} [{:.2}, {:.2}]", e.mean, e.low, e.high)
+    };
+    eprintln!("{scenario}: 30-day profit per user, {EVALUATION_USERS} fresh users");
+    for (name, estimate) in comparison.constants.iter().chain(&comparison.bandits) {
+        row(name, estimate);
+    }
+    row("DQN", &comparison.dqn);
+}
+
+/// The entry with the highest upper interval end.
+fn highest(entries: &[(String, Estimate)]) -> &(String, Estimate) {
+    entries
+        .iter()
+        .max_by(|a, b| a.1.high.total_cmp(&b.1.high))
+        .expect("at least one entry")
+}
+
+#[test]
+fn dqn_beats_constants_and_bandits_where_planning_pays() {
+    let comparison = compare("coupon-trap", 300);
+    let dqn = comparison.dqn;
+    for entries in [&comparison.constants, &comparison.bandits] {
+        let (name, best) = highest(entries);
+        assert!(
+            dqn.low > best.high,
+            "DQN {dqn:?} does not clear {name} {best:?} on coupon-trap"
+        );
+    }
+}
+
+#[test]
+fn a_contextual_bandit_matches_dqn_where_nothing_is_delayed() {
+    let comparison = compare("no-delay", 150);
+    let dqn = comparison.dqn;
+    assert!(
+        comparison
+            .bandits
+            .iter()
+            .any(|(_, bandit)| (dqn.low..=dqn.high).contains(&bandit.mean)),
+        "no contextual bandit inside DQN's interval {dqn:?} on no-delay"
+    );
+}
