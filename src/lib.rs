@@ -2,12 +2,14 @@
 //!
 //! Wires the environment of [`onboard_envs`] and the policies of [`onboard_agents`] to
 //! files, tables and the command line: [`simulate`] runs a policy on a population,
-//! [`train`] trains a learner on simulated cohorts, [`policies`] resolves policies
+//! [`train`] trains a learner on simulated cohorts, [`journeys`] runs the
+//! once-per-user decision mode over journey templates, [`policies`] resolves policies
 //! named on the command line,
 //! [`table`] renders metrics for the terminal, [`output`] writes run folders, and
 //! [`cli`] is the `onboard` command.
 
 pub mod cli;
+pub mod journeys;
 pub mod output;
 pub mod policies;
 pub mod simulate;

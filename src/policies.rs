@@ -1,9 +1,10 @@
 //! Policies named on the command line: an action name (constant policy), `random`,
-//! or a path to a rule schedule in RON.
+//! or a path to an agent file in RON (any [`AgentConfig`]: a rule schedule, a
+//! bandit, DQN, …).
 
 use anyhow::{Context, Result, bail};
-use onboard_agents::Policy;
-use onboard_agents::baselines::{ConstantPolicy, RandomPolicy, RulePolicy, RuleSchedule};
+use onboard_agents::baselines::{ConstantPolicy, RandomPolicy};
+use onboard_agents::{AgentConfig, Policy};
 use onboard_envs::Model;
 use std::path::Path;
 
@@ -18,15 +19,14 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
         return Ok(Box::new(RandomPolicy::new(actions.len(), seed)));
     }
     if spec.ends_with(".ron") {
-        let path = Path::new(spec);
-        let text = std::fs::read_to_string(path).with_context(|| format!("{spec}: cannot read"))?;
-        let schedule: RuleSchedule = onboard_agents::from_ron(&text, spec)?;
-        let policy = RulePolicy::new(&schedule, model.layout(), &actions)
+        let config = AgentConfig::from_file(Path::new(spec))?;
+        let agent = config
+            .build(model.layout(), &actions, seed)
             .with_context(|| spec.to_string())?;
-        return Ok(Box::new(policy));
+        return Ok(agent);
     }
     bail!(
-        "unknown policy '{spec}': give an action of scenario '{}' ({}), 'random', or a rule schedule .ron file",
+        "unknown policy '{spec}': give an action of scenario '{}' ({}), 'random', or an agent .ron file",
         scenario.name,
         actions.join(", ")
     )

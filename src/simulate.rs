@@ -29,25 +29,8 @@ pub fn simulate(
     policy: &mut dyn Policy,
     quiet: bool,
 ) -> Result<CohortMetrics, StepError> {
-    let (mut cohort, days) = match population {
-        Population::Cohort { users } => (
-            Cohort::fixed(Arc::clone(&model), seed, users),
-            model.horizon(),
-        ),
-        Population::Launch { days } => (
-            Cohort::launch(Arc::clone(&model), seed, days),
-            days + model.horizon(),
-        ),
-    };
-    let progress = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(u64::from(days)).with_style(
-            ProgressStyle::with_template("{msg:>12} [{bar:40}] day {pos}/{len} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        )
-    };
+    let (mut cohort, days) = start(model, seed, population);
+    let progress = progress_bar(u64::from(days), quiet);
     progress.set_message(policy.name().to_string());
     let mut actions = Vec::new();
     while !cohort.is_finished() {
@@ -60,4 +43,30 @@ pub fn simulate(
     }
     progress.finish_and_clear();
     Ok(cohort.metrics().clone())
+}
+
+/// A cohort of `population` and the calendar days it takes to finish.
+pub(crate) fn start(model: Arc<Model>, seed: u64, population: Population) -> (Cohort, u32) {
+    match population {
+        Population::Cohort { users } => {
+            let days = model.horizon();
+            (Cohort::fixed(model, seed, users), days)
+        }
+        Population::Launch { days } => {
+            let total = days + model.horizon();
+            (Cohort::launch(model, seed, days), total)
+        }
+    }
+}
+
+/// A progress bar over `days` simulated days, hidden when `quiet`.
+pub(crate) fn progress_bar(days: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(days).with_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] day {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    )
 }

@@ -18,10 +18,11 @@
 use onboard::simulate::{Population, simulate};
 use onboard::train::train;
 use onboard_agents::baselines::ConstantPolicy;
-use onboard_agents::dqn::{Dqn, DqnConfig};
+use onboard_agents::dqn::Dqn;
 use onboard_agents::linear::{LinThompson, LinThompsonConfig, LinUcb, LinUcbConfig};
-use onboard_agents::{Learner, Policy, from_ron};
+use onboard_agents::{AgentConfig, Learner, Policy};
 use onboard_envs::{Estimate, Model, ObservationLayout, Quantity, Scenario};
+use std::path::Path;
 use std::sync::Arc;
 
 const TRAINING_USERS: usize = 2_000;
@@ -89,8 +90,11 @@ fn compare(scenario: &str, dqn_cohorts: u64) -> Comparison {
         ),
     ];
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/agents/configs/dqn.ron");
-    let text = std::fs::read_to_string(path).expect("the shipped DQN config");
-    let config: DqnConfig = from_ron(&text, path).expect("a valid DQN config");
+    let AgentConfig::Dqn(config) =
+        AgentConfig::from_file(Path::new(path)).expect("the shipped agent file")
+    else {
+        panic!("{path} is not a DQN config");
+    };
     let mut dqn = Dqn::new(&config, features, n, 7).expect("a DQN");
     let seeds: Vec<u64> = (1..=dqn_cohorts).collect();
     train(&model, &mut dqn, &seeds, TRAINING_USERS, true).expect("training runs");

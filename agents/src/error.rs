@@ -26,10 +26,13 @@ pub enum AgentError {
 }
 
 /// Parses RON text into `T`, naming `origin`, line and column on error. Optional
-/// fields take a plain value (`final_learning_rate: 0.00002`), no `Some(…)` needed.
+/// fields take a plain value (`final_learning_rate: 0.00002`), no `Some(…)` needed,
+/// and an enum variant wraps its struct's fields directly (`LinUcb(alpha: 1.0, …)`).
 pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, AgentError> {
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
     options.from_str(text).map_err(|e| AgentError::Parse {
         origin: origin.to_string(),
         line: e.span.start.line,

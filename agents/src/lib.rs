@@ -10,22 +10,29 @@
 //! This crate knows the observation/action interface, not the business model
 //! behind it; it is the only crate of the workspace that depends on `tch`.
 //!
+//! - [`AgentConfig`]: any of the agents below from one RON file;
 //! - [`baselines`]: constant, uniformly random, and rule schedules written in RON;
 //! - [`bandits`]: context-free bandits (ε-greedy, UCB1, Thompson sampling, EXP3);
 //! - [`linear`]: linear contextual bandits (LinUCB, linear Thompson sampling);
 //! - [`tabular`]: Q-learning on a discretised observation;
-//! - [`dqn`]: deep Q-learning with tch, with checkpoints.
+//! - [`dqn`]: deep Q-learning with tch, with checkpoints;
+//! - [`OncePerUser`]: any learner deciding once per user at signup (among journey
+//!   templates), learning from rewards that arrive when each episode ends.
 
+mod agent_config;
 pub mod bandits;
 pub mod baselines;
 mod checks;
 pub mod dqn;
 mod error;
 pub mod linear;
+mod once_per_user;
 mod policy;
 pub mod tabular;
 
+pub use agent_config::AgentConfig;
 pub use error::{AgentError, from_ron};
+pub use once_per_user::OncePerUser;
 pub use policy::{
     Experience, ExperienceBuffer, Learner, Policy, PolicyRng, Sampler, one_hot, policy_rng,
     sample_actions,

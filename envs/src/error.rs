@@ -81,6 +81,14 @@ pub enum StepError {
         /// Actions given.
         got: usize,
     },
+    /// A journey index outside the scenario's journey templates.
+    #[error("journey {journey} does not exist: the scenario has {count} journeys (0..{count})")]
+    UnknownJourney {
+        /// The index given.
+        journey: usize,
+        /// Number of journey templates in the scenario.
+        count: usize,
+    },
     /// `step` called on a user whose episode has ended, or before `reset`.
     #[error("the episode has ended: call reset first")]
     EpisodeOver,

@@ -96,7 +96,7 @@ pub use metrics::{AgeMetrics, AgeTotals, CohortMetrics, Estimate, Moments, Quant
 pub use model::Model;
 pub use observation::ObservationLayout;
 pub use scenario::{
-    Action, ActionKind, Arrivals, BUILTIN, Channel, Churn, Dynamics, LogNormal, Normal, Objective,
-    Scenario, Segment, Unsubscribe,
+    Action, ActionKind, Arrivals, BUILTIN, Channel, Churn, Dynamics, Journey, LogNormal, Normal,
+    Objective, Scenario, Segment, Unsubscribe,
 };
 pub use user::{Profile, Totals, Traits, User, UserState};

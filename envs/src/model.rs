@@ -20,6 +20,9 @@ pub struct Model {
     pub(crate) channel_cdf: Vec<f64>,
     /// `segment_cdf[channel * n_segments + segment]`: cumulative segment mix per channel.
     pub(crate) segment_cdf: Vec<f64>,
+    /// `journey_actions[journey * horizon + age]`: the action index of each journey
+    /// template at each age.
+    journey_actions: Vec<usize>,
 }
 
 impl Model {
@@ -65,6 +68,21 @@ impl Model {
                 )
             })
             .collect();
+        let action_index = |name: &String| {
+            scenario
+                .actions
+                .iter()
+                .position(|a| &a.name == name)
+                .unwrap_or_default()
+        };
+        let journey_actions = scenario
+            .journeys
+            .iter()
+            .flat_map(|j| {
+                (0..scenario.horizon as usize)
+                    .map(move |age| action_index(j.steps.get(age).unwrap_or(&j.then)))
+            })
+            .collect();
         let layout = ObservationLayout::new(&scenario);
         Ok(Self {
             scenario,
@@ -74,7 +92,23 @@ impl Model {
             purchase_effect,
             channel_cdf,
             segment_cdf,
+            journey_actions,
         })
+    }
+
+    /// The number of journey templates.
+    pub fn n_journeys(&self) -> usize {
+        self.scenario.journeys.len()
+    }
+
+    /// The action that journey template `journey` takes at `age`; ages past the
+    /// horizon take the last day's action.
+    ///
+    /// # Panics
+    /// If `journey` is not below [`Model::n_journeys`].
+    pub fn journey_action(&self, journey: usize, age: u32) -> usize {
+        let horizon = self.scenario.horizon as usize;
+        self.journey_actions[journey * horizon + (age as usize).min(horizon - 1)]
     }
 
     /// The scenario this model was compiled from.

@@ -38,6 +38,22 @@ pub struct Scenario {
     pub churn: Churn,
     /// Coefficients of the unsubscribe probability.
     pub unsubscribe: Unsubscribe,
+    /// Journey templates: fixed action schedules that a policy deciding once per
+    /// user, at signup, chooses among. Optional.
+    #[serde(default)]
+    pub journeys: Vec<Journey>,
+}
+
+/// A fixed onboarding schedule: one action per age, chosen for a user at signup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Journey {
+    /// Short name used in tables and plots.
+    pub name: String,
+    /// Action names for ages 0, 1, 2, …; may be shorter than the horizon.
+    pub steps: Vec<String>,
+    /// The action for every age after `steps`.
+    pub then: String,
 }
 
 /// The reward of one user-day.

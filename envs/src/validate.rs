@@ -219,7 +219,42 @@ pub fn problems(scenario: &Scenario) -> Vec<Problem> {
     c.non_negative("churn.recency", scenario.churn.recency);
     c.finite("unsubscribe.base", scenario.unsubscribe.base);
     c.non_negative("unsubscribe.slope", scenario.unsubscribe.slope);
+    check_journeys(&mut c, scenario);
     c.problems
+}
+
+fn check_journeys(c: &mut Checker, scenario: &Scenario) {
+    c.unique_names(
+        "journeys",
+        scenario.journeys.iter().map(|j| j.name.as_str()),
+    );
+    let actions: Vec<&str> = scenario.actions.iter().map(|a| a.name.as_str()).collect();
+    for (j, journey) in scenario.journeys.iter().enumerate() {
+        if journey.steps.len() > scenario.horizon as usize {
+            c.fail(
+                format!("journeys[{j}].steps"),
+                format!(
+                    "has {} steps, more than the horizon ({} days)",
+                    journey.steps.len(),
+                    scenario.horizon
+                ),
+            );
+        }
+        let named = journey
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(age, step)| (format!("journeys[{j}].steps[{age}]"), step))
+            .chain([(format!("journeys[{j}].then"), &journey.then)]);
+        for (path, name) in named {
+            if !actions.contains(&name.as_str()) {
+                c.fail(
+                    path,
+                    format!("unknown action '{name}' (actions: {})", actions.join(", ")),
+                );
+            }
+        }
+    }
 }
 
 fn check_segment(c: &mut Checker, path: &str, segment: &Segment) {

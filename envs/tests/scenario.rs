@@ -155,6 +155,16 @@ fn value_rules_name_the_field_path() {
             "share: 0.5,",
             "arrivals.channels: probabilities must sum to 1, got 1.15",
         ),
+        (
+            "steps: [\"guided_tour\"], then",
+            "steps: [\"guided_tuor\"], then",
+            "journeys[2].steps[0]: unknown action 'guided_tuor'",
+        ),
+        (
+            "(name: \"recs\", steps: []",
+            "(name: \"hands-off\", steps: []",
+            "journeys[1].name: 'hands-off' is used twice",
+        ),
     ];
     for (from, to, expected) in cases {
         assert!(
@@ -167,6 +177,24 @@ fn value_rules_name_the_field_path() {
             "{expected}: got {problems:?}"
         );
     }
+}
+
+#[test]
+fn a_journey_longer_than_the_horizon_is_named() {
+    let long = vec!["\"push\""; 32].join(", ");
+    let text = default_text().replacen(
+        "steps: [], then: \"nothing\"",
+        &format!("steps: [{long}], then: \"nothing\""),
+        1,
+    );
+    let problems = problems_of(&text);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("journeys[0].steps: has 32 steps, more than the horizon (31 days)")),
+        "{problems:?}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The constant baseline: the same action for every user on every day.
 
-use crate::policy::{Policy, one_hot};
+use crate::policy::{Experience, Learner, Policy, one_hot};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Always pulls one lever (for example "nothing", the usual control arm).
@@ -42,4 +42,9 @@ impl Policy for ConstantPolicy {
     fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
         actions.fill(self.action);
     }
+}
+
+/// A baseline learns nothing: it can stand wherever a learner is expected.
+impl Learner for ConstantPolicy {
+    fn observe(&mut self, _experience: &Experience<'_>) {}
 }

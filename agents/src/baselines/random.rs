@@ -1,6 +1,6 @@
 //! The uniformly random baseline.
 
-use crate::policy::{Policy, Sampler};
+use crate::policy::{Experience, Learner, Policy, Sampler};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Pulls every lever with the same probability.
@@ -43,4 +43,9 @@ impl Policy for RandomPolicy {
             .fill(1.0 / self.n_actions as f64);
         self.sampler.sample(actions);
     }
+}
+
+/// A baseline learns nothing: it can stand wherever a learner is expected.
+impl Learner for RandomPolicy {
+    fn observe(&mut self, _experience: &Experience<'_>) {}
 }

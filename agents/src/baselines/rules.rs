@@ -15,7 +15,7 @@
 //! ```
 
 use crate::error::AgentError;
-use crate::policy::{Policy, one_hot};
+use crate::policy::{Experience, Learner, Policy, one_hot};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
 use serde::{Deserialize, Serialize};
@@ -201,4 +201,9 @@ impl Policy for RulePolicy {
             *action = self.choose(row);
         }
     }
+}
+
+/// A baseline learns nothing: it can stand wherever a learner is expected.
+impl Learner for RulePolicy {
+    fn observe(&mut self, _experience: &Experience<'_>) {}
 }
