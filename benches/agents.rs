@@ -170,5 +170,15 @@ fn bandit_updates(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, gradient_steps, inference, training, bandit_updates);
+/// Criterion draws its reports with plotters, which here only has the embedded font.
+fn criterion() -> Criterion {
+    let _ = onboard::plots::register_fonts();
+    Criterion::default()
+}
+
+criterion_group! {
+    name = benches;
+    config = criterion();
+    targets = gradient_steps, inference, training, bandit_updates
+}
 criterion_main!(benches);

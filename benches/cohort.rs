@@ -58,5 +58,15 @@ fn cohort_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, cohort_throughput);
+/// Criterion draws its reports with plotters, which here only has the embedded font.
+fn criterion() -> Criterion {
+    let _ = onboard::plots::register_fonts();
+    Criterion::default()
+}
+
+criterion_group! {
+    name = benches;
+    config = criterion();
+    targets = cohort_throughput
+}
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! The command line: argument definitions and what each command does.
 
+use crate::ab::run_experiment_file;
 use crate::output::{run_folder, write_metrics_csv};
 use crate::policies::policy_from_spec;
 use crate::simulate::{Population, simulate};
@@ -58,6 +59,18 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Runs an A/B/n experiment described in a RON file: every arm on paired or split
+    /// users, metrics with intervals, lifts, survival, sample sizes and a power
+    /// curve; writes tables, plots and report.html.
+    ///
+    /// Example: onboard ab experiments/default-abn.ron
+    Ab {
+        /// The experiment file (see experiments/ for examples).
+        experiment: PathBuf,
+        /// Output folder (default: results/<experiment>-<timestamp>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Lists the built-in scenarios.
     ///
     /// Example: onboard scenarios
@@ -99,6 +112,15 @@ pub fn run(cli: Cli) -> Result<()> {
                 cli.quiet,
             )
         }
+        Command::Ab { experiment, out } => {
+            let result = run_experiment_file(&experiment, out.as_deref(), cli.quiet)?;
+            print!("{}", table::render_experiment(&result.analysis));
+            println!(
+                "report written to {}",
+                result.folder.join("report.html").display()
+            );
+            Ok(())
+        }
         Command::Scenarios => {
             for (name, text) in BUILTIN {
                 let summary = text.lines().next().unwrap_or("").trim_start_matches("// ");
@@ -121,7 +143,7 @@ fn simulate_policy(
     let seed = seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
     let mut policy = policy_from_spec(action, &model, seed)?;
-    let metrics = simulate(model, seed, population, policy.as_mut(), quiet)?;
+    let metrics = simulate(model, seed, population, policy.as_mut(), quiet)?.metrics;
     let folder = run_folder(out.as_deref(), &name)?;
     let csv = folder.join("metrics.csv");
     write_metrics_csv(&csv, &metrics)

@@ -5,13 +5,20 @@
 //! [`train`] trains a learner on simulated cohorts, [`journeys`] runs the
 //! once-per-user decision mode over journey templates, [`policies`] resolves policies
 //! named on the command line,
-//! [`table`] renders metrics for the terminal, [`output`] writes run folders, and
+//! [`stats`] computes the statistics of A/B/n tests (lifts, intervals, survival),
+//! [`table`] renders metrics for the terminal, [`output`] writes run folders, [`plots`]
+//! draws charts to SVG and PNG,
+//! [`ab`] runs A/B/n experiments and [`report`] writes their HTML page, and
 //! [`cli`] is the `onboard` command.
 
+pub mod ab;
 pub mod cli;
 pub mod journeys;
 pub mod output;
+pub mod plots;
 pub mod policies;
+pub mod report;
 pub mod simulate;
+pub mod stats;
 pub mod table;
 pub mod train;

@@ -1,9 +1,10 @@
 //! Policies named on the command line: an action name (constant policy), `random`,
-//! or a path to an agent file in RON (any [`AgentConfig`]: a rule schedule, a
-//! bandit, DQN, …).
+//! a path to an agent file in RON (any [`AgentConfig`]: a rule schedule, a bandit,
+//! DQN, …), or a DQN checkpoint (`.ot`), which acts greedily.
 
 use anyhow::{Context, Result, bail};
 use onboard_agents::baselines::{ConstantPolicy, RandomPolicy};
+use onboard_agents::dqn::Dqn;
 use onboard_agents::{AgentConfig, Policy};
 use onboard_envs::Model;
 use std::path::Path;
@@ -18,6 +19,21 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
     if spec == "random" {
         return Ok(Box::new(RandomPolicy::new(actions.len(), seed)));
     }
+    if spec.ends_with(".ot") {
+        let mut dqn = Dqn::load(Path::new(spec))?;
+        if dqn.n_actions() != actions.len() || dqn.features() != model.layout().len() {
+            bail!(
+                "{spec}: the checkpoint has {} actions and {} features, scenario '{}' has {} and {}",
+                dqn.n_actions(),
+                dqn.features(),
+                scenario.name,
+                actions.len(),
+                model.layout().len()
+            );
+        }
+        dqn.set_epsilon(Some(0.0));
+        return Ok(Box::new(dqn));
+    }
     if spec.ends_with(".ron") {
         let config = AgentConfig::from_file(Path::new(spec))?;
         let agent = config
@@ -26,7 +42,7 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
         return Ok(agent);
     }
     bail!(
-        "unknown policy '{spec}': give an action of scenario '{}' ({}), 'random', or an agent .ron file",
+        "unknown policy '{spec}': give an action of scenario '{}' ({}), 'random', an agent .ron file or a DQN checkpoint .ot file",
         scenario.name,
         actions.join(", ")
     )

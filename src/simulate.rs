@@ -1,8 +1,10 @@
-//! Runs a policy on a simulated population and collects its cohort metrics.
+//! Runs a policy on a simulated population and collects its cohort metrics, one
+//! record per user, and what the policy did at each age.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use onboard_agents::Policy;
-use onboard_envs::{Cohort, CohortMetrics, Model, StepError};
+use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, StepError, User};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Who is simulated: a fixed cohort signing up on day 0, or a launch with arrivals.
@@ -20,6 +22,61 @@ pub enum Population {
     },
 }
 
+/// One user's onboarding window, as experiments analyse it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UserRecord {
+    /// The user's id (the same user in every arm of a paired experiment).
+    pub id: u64,
+    /// Calendar day of signup.
+    pub signup_day: u32,
+    /// Days simulated, signup day included: the churn age + 1, or the horizon.
+    pub days: u32,
+    /// The window ended by churn (else it reached the horizon: censored).
+    pub churned: bool,
+    /// Visits, signup included.
+    pub visits: u32,
+    /// Purchases.
+    pub purchases: u32,
+    /// Revenue net of discounts, currency units.
+    pub revenue: f64,
+    /// Profit, currency units.
+    pub profit: f64,
+    /// Action costs, currency units.
+    pub cost: f64,
+    /// Messages delivered.
+    pub messages: f64,
+}
+
+impl UserRecord {
+    /// The record of `user` as it ends its window.
+    pub fn of(user: &User) -> Self {
+        let (state, totals) = (&user.state, &user.state.totals);
+        Self {
+            id: user.profile.id,
+            signup_day: user.profile.signup_day,
+            days: state.age,
+            churned: state.churned,
+            visits: state.visits,
+            purchases: state.purchases,
+            revenue: totals.revenue,
+            profit: totals.profit,
+            cost: totals.cost,
+            messages: totals.messages,
+        }
+    }
+}
+
+/// What a simulation yielded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    /// Cohort metrics by age, with intervals.
+    pub metrics: CohortMetrics,
+    /// One record per user, in id order.
+    pub users: Vec<UserRecord>,
+    /// `action_mix[age][action]`: how often each action was chosen at each age.
+    pub action_mix: Vec<Vec<u64>>,
+}
+
 /// Simulates `population` under `policy` until every user has churned or reached the
 /// horizon; shows a progress bar over simulated days unless `quiet`.
 pub fn simulate(
@@ -28,21 +85,56 @@ pub fn simulate(
     population: Population,
     policy: &mut dyn Policy,
     quiet: bool,
-) -> Result<CohortMetrics, StepError> {
+) -> Result<Simulation, StepError> {
+    let n_actions = model.n_actions();
+    let horizon = model.horizon() as usize;
     let (mut cohort, days) = start(model, seed, population);
     let progress = progress_bar(u64::from(days), quiet);
     progress.set_message(policy.name().to_string());
     let mut actions = Vec::new();
+    let mut users = Vec::new();
+    let mut action_mix = vec![vec![0; n_actions]; horizon];
     while !cohort.is_finished() {
         let observations = cohort.observations();
         actions.clear();
         actions.resize(observations.nrows(), 0);
         policy.act(observations, &mut actions);
-        cohort.step(&actions)?;
+        let transitions = cohort.step(&actions)?;
+        collect(
+            transitions.outcomes,
+            transitions.users,
+            &actions,
+            &mut users,
+            &mut action_mix,
+        );
         progress.inc(1);
     }
     progress.finish_and_clear();
-    Ok(cohort.metrics().clone())
+    users.sort_unstable_by_key(|u: &UserRecord| u.id);
+    Ok(Simulation {
+        metrics: cohort.metrics().clone(),
+        users,
+        action_mix,
+    })
+}
+
+/// Counts the day's actions by age and records the users whose window ended.
+pub(crate) fn collect(
+    outcomes: &[DayOutcome],
+    after: &[User],
+    actions: &[usize],
+    records: &mut Vec<UserRecord>,
+    action_mix: &mut [Vec<u64>],
+) {
+    for ((outcome, user), &action) in outcomes.iter().zip(after).zip(actions) {
+        let age = user.state.age as usize - 1;
+        if let Some(counts) = action_mix.get_mut(age) {
+            counts[action] += 1;
+        }
+        if outcome.churned || outcome.truncated {
+            records.push(UserRecord::of(user));
+        }
+    }
 }
 
 /// A cohort of `population` and the calendar days it takes to finish.

@@ -66,3 +66,56 @@ pub fn render(metrics: &CohortMetrics) -> String {
     }
     out
 }
+
+/// Renders an experiment's arms (day-7 and last-day activity, conversion, profit per
+/// user) and each arm's profit lift against the control with its p-value.
+pub fn render_experiment(analysis: &crate::ab::analysis::Analysis) -> String {
+    use crate::stats::Interval;
+    let pct = |i: &Interval| {
+        format!(
+            "{:5.1}% [{:4.1}, {:4.1}]",
+            100.0 * i.estimate,
+            100.0 * i.low,
+            100.0 * i.high
+        )
+    };
+    let cash = |i: &Interval| format!("{:7.2} [{:.2}, {:.2}]", i.estimate, i.low, i.high);
+    let mut out = format!(
+        "{:<20}{:<24}{:<24}{:<24}{:<26}{}\n",
+        "arm",
+        "day-7 active",
+        "day-30 active",
+        "converted",
+        "profit/user",
+        "profit lift vs control"
+    );
+    for arm in &analysis.arms {
+        let day = |d: u32| {
+            arm.retention
+                .iter()
+                .find(|(day, _)| *day == d)
+                .map_or("–".to_string(), |(_, i)| pct(i))
+        };
+        let lift = analysis
+            .lifts
+            .iter()
+            .find(|l| l.arm == arm.name && l.metric == "profit")
+            .map_or("(control)".to_string(), |l| {
+                format!(
+                    "{:+.2} [{:+.2}, {:+.2}] p={:.3}",
+                    l.difference.estimate, l.difference.low, l.difference.high, l.p_value
+                )
+            });
+        let _ = writeln!(
+            out,
+            "{:<20}{:<24}{:<24}{:<24}{:<26}{}",
+            arm.name,
+            day(7),
+            day(30),
+            pct(&arm.conversion),
+            cash(&arm.profit),
+            lift
+        );
+    }
+    out
+}

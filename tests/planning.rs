@@ -48,7 +48,8 @@ fn profit(model: &Arc<Model>, policy: &mut dyn Policy) -> Estimate {
         policy,
         true,
     )
-    .expect("the evaluation runs");
+    .expect("the evaluation runs")
+    .metrics;
     metrics
         .by_age()
         .last()

@@ -73,6 +73,8 @@ pub struct Transitions<'a> {
     pub next_observations: ArrayView2<'a, f32>,
     /// What happened to each user; `reward`, `churned` (terminated) and `truncated`.
     pub outcomes: &'a [DayOutcome],
+    /// Each user after the day (state and running totals), row by row.
+    pub users: &'a [User],
 }
 
 impl Cohort {
@@ -216,6 +218,7 @@ impl Cohort {
             observations: matrix(&self.observations, features),
             next_observations: matrix(&self.next_observations, features),
             outcomes: &self.outcomes,
+            users: &self.users,
         })
     }
 

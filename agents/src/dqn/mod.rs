@@ -116,6 +116,11 @@ impl Dqn {
         })
     }
 
+    /// Width of the observations the agent acts on.
+    pub fn features(&self) -> usize {
+        self.features
+    }
+
     /// The hyperparameters.
     pub fn config(&self) -> &DqnConfig {
         &self.config

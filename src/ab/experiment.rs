@@ -1,0 +1,123 @@
+//! The experiment file: which scenario, which arms, how users are assigned, how
+//! many, and how many replicate split tests feed the power curve.
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How users meet the arms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Assignment {
+    /// Every arm sees the same users with the same luck (common random numbers):
+    /// differences are paired per user, and noise cancels.
+    #[default]
+    Paired,
+    /// Each arm gets its own independent users, as a real split test would.
+    Split,
+}
+
+/// One arm: a name and a policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    /// Name in tables, plots and file names.
+    pub name: String,
+    /// An action name, `random`, an agent `.ron` file or a DQN checkpoint `.ot` file;
+    /// a relative path not found from the current folder is read from the
+    /// experiment file's folder.
+    pub policy: String,
+}
+
+/// An A/B/n experiment, as written in RON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Short name, used for the default output folder.
+    pub name: String,
+    /// A built-in scenario name or a scenario file (found like arm files).
+    pub scenario: String,
+    /// The arms; at least two.
+    pub arms: Vec<Arm>,
+    /// The arm lifts are measured against (default: the first).
+    #[serde(default)]
+    pub control: Option<String>,
+    /// Paired (common random numbers) or split users.
+    #[serde(default)]
+    pub assignment: Assignment,
+    /// Users per arm.
+    pub users: usize,
+    /// Seed of the users (default: the scenario's).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Replicate split tests per sample size for the power curve (0: none).
+    #[serde(default)]
+    pub replicates: usize,
+}
+
+/// Most users per arm an experiment may ask for.
+pub const MAX_USERS: usize = 10_000_000;
+
+impl Experiment {
+    /// Reads and checks an experiment file; errors name the file and the field.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let experiment: Self = onboard_agents::from_ron(&text, &path.display().to_string())?;
+        experiment
+            .check()
+            .with_context(|| path.display().to_string())?;
+        Ok(experiment)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.arms.len() < 2 {
+            bail!(
+                "arms: an experiment needs at least two arms, got {}",
+                self.arms.len()
+            );
+        }
+        for (i, arm) in self.arms.iter().enumerate() {
+            if arm.name.trim().is_empty() || !arm.name.chars().all(is_file_safe) {
+                bail!(
+                    "arms[{i}].name: '{}' must be non-empty letters, digits, '-' or '_'",
+                    arm.name
+                );
+            }
+            if self.arms[..i].iter().any(|a| a.name == arm.name) {
+                bail!("arms[{i}].name: '{}' is used twice", arm.name);
+            }
+        }
+        if let Some(control) = &self.control
+            && !self.arms.iter().any(|a| &a.name == control)
+        {
+            bail!("control: '{control}' is not one of the arms");
+        }
+        if !(1..=MAX_USERS).contains(&self.users) {
+            bail!("users: must lie in [1, {MAX_USERS}], got {}", self.users);
+        }
+        Ok(())
+    }
+
+    /// Index of the control arm.
+    pub fn control_index(&self) -> usize {
+        self.control
+            .as_ref()
+            .and_then(|c| self.arms.iter().position(|a| &a.name == c))
+            .unwrap_or(0)
+    }
+}
+
+fn is_file_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// `spec` as a path relative to `base` when it names a file, else unchanged.
+pub fn resolve(spec: &str, base: &Path) -> String {
+    let is_file = [".ron", ".ot"].iter().any(|e| spec.ends_with(e));
+    let path = PathBuf::from(spec);
+    if is_file && path.is_relative() && !path.exists() {
+        base.join(path).display().to_string()
+    } else {
+        spec.to_string()
+    }
+}

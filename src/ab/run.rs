@@ -1,0 +1,112 @@
+//! Simulating the arms of an experiment, once for the analysis and many times over
+//! for the power curve.
+
+use super::experiment::{Assignment, Experiment, resolve};
+use crate::policies::policy_from_spec;
+use crate::simulate::{Population, Simulation, UserRecord, simulate};
+use crate::stats::{SampleStats, compare_means};
+use anyhow::{Context, Result};
+use indicatif::ProgressBar;
+use onboard_envs::Model;
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One arm's simulation.
+#[derive(Debug, Clone)]
+pub struct ArmRun {
+    /// The arm's name.
+    pub name: String,
+    /// The policy's own name.
+    pub policy: String,
+    /// What happened to the arm's users.
+    pub simulation: Simulation,
+}
+
+/// A seed derived from `seed` and `parts`, distinct for distinct parts.
+pub fn derive_seed(seed: u64, parts: &[u64]) -> u64 {
+    parts.iter().fold(seed, |acc, &p| {
+        let mut z =
+            (acc ^ p.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(0x6A09_E667_F3BC_C909);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    })
+}
+
+/// Simulates every arm on `users` users: the same users for a paired experiment,
+/// independent users per arm for a split one. `base` is the experiment file's folder.
+pub fn run_arms(
+    experiment: &Experiment,
+    model: &Arc<Model>,
+    base: &Path,
+    seed: u64,
+    quiet: bool,
+) -> Result<Vec<ArmRun>> {
+    experiment
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(k, arm)| {
+            let users_seed = match experiment.assignment {
+                Assignment::Paired => seed,
+                Assignment::Split => derive_seed(seed, &[k as u64 + 1]),
+            };
+            let spec = resolve(&arm.policy, base);
+            let mut policy = policy_from_spec(&spec, model, derive_seed(seed, &[1_000 + k as u64]))
+                .with_context(|| format!("arm '{}'", arm.name))?;
+            let population = Population::Cohort {
+                users: experiment.users,
+            };
+            let simulation = simulate(
+                Arc::clone(model),
+                users_seed,
+                population,
+                policy.as_mut(),
+                quiet,
+            )
+            .with_context(|| format!("arm '{}'", arm.name))?;
+            Ok(ArmRun {
+                name: arm.name.clone(),
+                policy: policy.name().to_string(),
+                simulation,
+            })
+        })
+        .collect()
+}
+
+/// Profit per user of each user in `records`.
+pub fn profits(records: &[UserRecord]) -> SampleStats {
+    SampleStats::from_values(records.iter().map(|r| r.profit))
+}
+
+/// The p-values of `replicates` independent split tests of `treatment` against
+/// `control` (policy specs), `users` per arm each, on profit per user. Replicates run
+/// in parallel; each builds its own policies from its own seeds, so the result does
+/// not depend on the number of threads.
+pub fn replicate_p_values(
+    model: &Arc<Model>,
+    control: &str,
+    treatment: &str,
+    users: usize,
+    replicates: usize,
+    seed: u64,
+    progress: &ProgressBar,
+) -> Result<Vec<f64>> {
+    (0..replicates as u64)
+        .into_par_iter()
+        .map(|r| {
+            let arm = |k: u64, spec: &str| -> Result<SampleStats> {
+                let seed = derive_seed(seed, &[users as u64, r, k]);
+                let mut policy = policy_from_spec(spec, model, derive_seed(seed, &[7]))?;
+                let population = Population::Cohort { users };
+                let simulation =
+                    simulate(Arc::clone(model), seed, population, policy.as_mut(), true)?;
+                Ok(profits(&simulation.users))
+            };
+            let comparison = compare_means(&arm(0, control)?, &arm(1, treatment)?)?;
+            progress.inc(1);
+            Ok(comparison.p_value)
+        })
+        .collect()
+}

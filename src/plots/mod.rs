@@ -1,0 +1,223 @@
+//! Experiment charts, each written as both SVG and PNG.
+//!
+//! Plain data in, files out: [`line_chart`] draws lines with shaded interval bands
+//! (retention and survival curves, cumulative conversion, profit per user, learning
+//! curves, regret), [`stacked_area`] draws shares that sum to one (action mix by user
+//! age). Every chart is [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the
+//! caller puts units in them) and a legend to the right of the plot.
+//!
+//! Data is taken as it comes: points with a NaN, infinite or absurdly large
+//! (|v| > [`MAX_ABS`]) coordinate are skipped, empty series are drawn as nothing (but
+//! listed in the legend), and an empty chart gets unit axes. PNG text is drawn with
+//! the embedded font of [`font`], so no font needs to be installed.
+
+mod chart;
+pub mod font;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
+
+use self::chart::{AreaFigure, Figure, LineFigure};
+pub use self::font::{FontError, register_fonts};
+
+/// Width of every chart, in pixels.
+pub const WIDTH: u32 = 800;
+
+/// Height of every chart, in pixels.
+pub const HEIGHT: u32 = 500;
+
+/// Opacity of interval bands over the white background.
+pub const BAND_ALPHA: f64 = 0.2;
+
+/// Coordinates larger than this in magnitude are skipped like NaN.
+pub const MAX_ABS: f64 = 1e100;
+
+/// Series and category colours in order (Tableau 10); they repeat after ten.
+pub const PALETTE: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// One line of a [`line_chart`], with an optional interval band.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// Legend entry; a series with an empty name is left out of the legend.
+    pub name: String,
+    /// `(x, y)` points, drawn in order of x.
+    pub points: Vec<(f64, f64)>,
+    /// `(x, low, high)`: an interval shaded in the series' colour at [`BAND_ALPHA`].
+    pub band: Option<Vec<(f64, f64, f64)>>,
+    /// Draw as a right-continuous step function (Kaplan–Meier style): each y holds
+    /// until the next x. Applies to the band too.
+    pub step: bool,
+}
+
+impl Series {
+    /// A plain line through `points`, without band.
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            name: name.into(),
+            points,
+            band: None,
+            step: false,
+        }
+    }
+
+    /// The same series with an interval band of `(x, low, high)` rows.
+    pub fn with_band(mut self, band: Vec<(f64, f64, f64)>) -> Self {
+        self.band = Some(band);
+        self
+    }
+
+    /// The same series drawn as a step function.
+    pub fn stepped(mut self) -> Self {
+        self.step = true;
+        self
+    }
+}
+
+/// The two files a chart function wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartFiles {
+    /// `<stem>.svg`.
+    pub svg: PathBuf,
+    /// `<stem>.png`.
+    pub png: PathBuf,
+}
+
+/// Why a chart could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The data given for the chart at `path` (the stem) is inconsistent.
+    #[error("{}: {message}", .path.display())]
+    Data {
+        /// The path stem of the chart.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Drawing or writing the file at `path` failed.
+    #[error("cannot write {}: {message}", .path.display())]
+    Draw {
+        /// The file being written.
+        path: PathBuf,
+        /// The error plotters reported.
+        message: String,
+    },
+    /// The embedded font could not be registered, so no text can be drawn.
+    #[error("cannot draw {}: {source}", .path.display())]
+    Font {
+        /// The path stem of the chart.
+        path: PathBuf,
+        /// The font error.
+        source: FontError,
+    },
+}
+
+/// Writes `<path_stem>.svg` and `<path_stem>.png`: one line per series in the colours
+/// of [`PALETTE`], each with its shaded band, under `title`, with axis labels and a
+/// legend. Axes span the finite data (bands included), y with 5% padding.
+pub fn line_chart(
+    path_stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<ChartFiles, PlotError> {
+    let figure = LineFigure::new(title, x_label, y_label, series);
+    render(path_stem, &figure)
+}
+
+/// Writes `<path_stem>.svg` and `<path_stem>.png`: the shares of `categories` stacked
+/// from the bottom in order, at each of the `x` values (e.g. action mix by user age).
+///
+/// `shares[k][i]` is the share of `categories[k]` at `x[i]`; shares at one x are meant
+/// to sum to one (the y axis spans at least 0–1). Negative shares count as zero; an x
+/// where x or any share is NaN (or beyond [`MAX_ABS`]) is skipped. Returns
+/// [`PlotError::Data`] when the lengths disagree.
+pub fn stacked_area(
+    path_stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    categories: &[String],
+    x: &[f64],
+    shares: &[Vec<f64>],
+) -> Result<ChartFiles, PlotError> {
+    if shares.len() != categories.len() {
+        return Err(PlotError::Data {
+            path: path_stem.to_path_buf(),
+            message: format!(
+                "{} categories but {} rows of shares",
+                categories.len(),
+                shares.len()
+            ),
+        });
+    }
+    if let Some((k, row)) = shares
+        .iter()
+        .enumerate()
+        .find(|(_, row)| row.len() != x.len())
+    {
+        return Err(PlotError::Data {
+            path: path_stem.to_path_buf(),
+            message: format!(
+                "category {:?} has {} shares for {} x values",
+                categories[k],
+                row.len(),
+                x.len()
+            ),
+        });
+    }
+    let figure = AreaFigure::new(title, x_label, y_label, categories, x, shares);
+    render(path_stem, &figure)
+}
+
+/// `stem` with `.ext` appended (not replacing an extension the stem may seem to have).
+fn with_suffix(stem: &Path, ext: &str) -> PathBuf {
+    let mut name = OsString::from(stem.as_os_str());
+    name.push(".");
+    name.push(ext);
+    PathBuf::from(name)
+}
+
+/// Draws `figure` into `<stem>.svg`, then `<stem>.png`.
+fn render(stem: &Path, figure: &impl Figure) -> Result<ChartFiles, PlotError> {
+    register_fonts().map_err(|source| PlotError::Font {
+        path: stem.to_path_buf(),
+        source,
+    })?;
+    let files = ChartFiles {
+        svg: with_suffix(stem, "svg"),
+        png: with_suffix(stem, "png"),
+    };
+    let draw_error = |path: &Path, message: String| PlotError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+
+    let root = SVGBackend::new(&files.svg, (WIDTH, HEIGHT)).into_drawing_area();
+    figure
+        .draw(&root)
+        .and_then(|()| root.present())
+        .map_err(|e| draw_error(&files.svg, e.to_string()))?;
+    drop(root);
+
+    let root = BitMapBackend::new(&files.png, (WIDTH, HEIGHT)).into_drawing_area();
+    figure
+        .draw(&root)
+        .and_then(|()| root.present())
+        .map_err(|e| draw_error(&files.png, e.to_string()))?;
+    drop(root);
+    Ok(files)
+}
