@@ -4,6 +4,7 @@
 #   ./onboard.sh demo             the main job
 #   ./onboard.sh test [ARGS]      every test of the workspace (cargo test ARGS)
 #   ./onboard.sh bench [ARGS]     the criterion benchmarks (cargo bench ARGS)
+#   ./onboard.sh example          re-runs the demo and refreshes the README's plots in results/example/
 #   ./onboard.sh ARGS...          any onboard command, e.g. ./onboard.sh run coupon-trap --policy nothing
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,6 +19,14 @@ case "${1:-}" in
     bench)
         shift
         exec cargo bench --workspace "$@"
+        ;;
+    example)
+        cargo run --release --quiet --bin onboard -- demo --quiet --out results/demo
+        mkdir -p results/example
+        for plot in survival active conversion profit learning; do
+            cp "results/demo/$plot.svg" results/example/
+        done
+        echo "results/example/ refreshed from results/demo/"
         ;;
     *)
         exec cargo run --release --quiet --bin onboard -- "$@"

@@ -1,12 +1,15 @@
 //! The command line: argument definitions and what each command does.
 
 use crate::ab::run_experiment_file;
+use crate::demo::{DemoOptions, run_demo};
 use crate::output::{run_folder, write_metrics_csv};
 use crate::policies::policy_from_spec;
 use crate::simulate::{Population, simulate};
 use crate::table;
+use crate::train::{TrainOptions, train_agent};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use onboard_agents::AgentConfig;
 use onboard_envs::{BUILTIN, Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,14 +27,26 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The main job: simulates the default scenario under the "nothing" baseline and
-    /// prints its cohort metrics.
+    /// The main job: on the default scenario, trains DQN and LinUCB, then runs a
+    /// paired A/B/n of both against baselines on fresh users; writes the report.
     ///
     /// Example: onboard demo --users 50000
     Demo {
-        /// Users in the simulated cohort.
-        #[arg(long, default_value_t = 100_000)]
+        /// Users per arm in the A/B/n.
+        #[arg(long, default_value_t = 20_000)]
         users: usize,
+        /// Training cohorts for DQN.
+        #[arg(long, default_value_t = 150)]
+        dqn_cohorts: u64,
+        /// Training cohorts for LinUCB.
+        #[arg(long, default_value_t = 30)]
+        bandit_cohorts: u64,
+        /// Users per training cohort.
+        #[arg(long, default_value_t = 2_000)]
+        training_users: usize,
+        /// Replicate split tests per sample size for the power curve.
+        #[arg(long, default_value_t = 100)]
+        replicates: usize,
         /// Where to write the outputs.
         #[arg(long, default_value = "results/demo")]
         out: PathBuf,
@@ -59,6 +74,43 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Trains an agent (any agents/configs/*.ron file) on training cohorts and
+    /// evaluates the frozen policy on fresh users; or, with --online, learns during a
+    /// launch. Writes the learning curve (CSV and plot), the evaluation metrics and,
+    /// for DQN, a checkpoint that `run --policy` and `ab` accept.
+    ///
+    /// Example: onboard train coupon-trap --agent agents/configs/dqn.ron --cohorts 300
+    Train {
+        /// A built-in scenario name or a path to a RON file.
+        scenario: String,
+        /// The agent file (RON), e.g. agents/configs/linucb.ron.
+        #[arg(long)]
+        agent: PathBuf,
+        /// Training cohorts.
+        #[arg(long, default_value_t = 20)]
+        cohorts: usize,
+        /// Users per training cohort.
+        #[arg(long, default_value_t = 2_000)]
+        users: usize,
+        /// Users in the evaluation cohort.
+        #[arg(long, default_value_t = 10_000)]
+        eval_users: usize,
+        /// Cohorts (online: days) between evaluations; 0 evaluates only at the end.
+        #[arg(long, default_value_t = 5)]
+        eval_every: usize,
+        /// Learn online during a launch with arrivals for this many days.
+        #[arg(long)]
+        online: Option<u32>,
+        /// Choose once per user at signup among the scenario's journey templates.
+        #[arg(long)]
+        at_signup: bool,
+        /// Seed of the run (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: results/<scenario>-<timestamp>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Runs an A/B/n experiment described in a RON file: every arm on paired or split
     /// users, metrics with intervals, lifts, survival, sample sizes and a power
     /// curve; writes tables, plots and report.html.
@@ -80,16 +132,33 @@ enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { users, out } => {
-            let scenario = Scenario::builtin("default")?;
-            simulate_policy(
-                scenario,
-                "nothing",
-                Population::Cohort { users },
-                None,
-                Some(out),
-                cli.quiet,
-            )
+        Command::Demo {
+            users,
+            dqn_cohorts,
+            bandit_cohorts,
+            training_users,
+            replicates,
+            out,
+        } => {
+            let options = DemoOptions {
+                dqn_cohorts,
+                bandit_cohorts,
+                training_users,
+                users,
+                replicates,
+                out,
+                quiet: cli.quiet,
+            };
+            let result = run_demo(&options)?;
+            println!(
+                "default scenario, {users} users per arm (the same users in every arm); 95 % intervals"
+            );
+            print!("{}", table::render_experiment(&result.analysis));
+            println!(
+                "report written to {}",
+                result.folder.join("report.html").display()
+            );
+            Ok(())
         }
         Command::Run {
             scenario,
@@ -111,6 +180,37 @@ pub fn run(cli: Cli) -> Result<()> {
                 out,
                 cli.quiet,
             )
+        }
+        Command::Train {
+            scenario,
+            agent,
+            cohorts,
+            users,
+            eval_users,
+            eval_every,
+            online,
+            at_signup,
+            seed,
+            out,
+        } => {
+            let scenario = Scenario::load(&scenario)?;
+            let config = AgentConfig::from_file(&agent)?;
+            let name = agent
+                .file_stem()
+                .map_or("agent".to_string(), |s| s.to_string_lossy().into_owned());
+            let folder = run_folder(out.as_deref(), &format!("{}-{name}", scenario.name))?;
+            let mut options = TrainOptions::new(scenario, config, name, folder);
+            options.cohorts = cohorts;
+            options.users = users;
+            options.eval_users = eval_users;
+            options.eval_every = eval_every;
+            options.online = online;
+            options.decide_at_signup = at_signup;
+            options.seed = seed.unwrap_or(options.seed);
+            options.quiet = cli.quiet;
+            let outcome = train_agent(&options)?;
+            print!("{}", outcome.summary());
+            Ok(())
         }
         Command::Ab { experiment, out } => {
             let result = run_experiment_file(&experiment, out.as_deref(), cli.quiet)?;

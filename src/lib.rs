@@ -8,11 +8,12 @@
 //! [`stats`] computes the statistics of A/B/n tests (lifts, intervals, survival),
 //! [`table`] renders metrics for the terminal, [`output`] writes run folders, [`plots`]
 //! draws charts to SVG and PNG,
-//! [`ab`] runs A/B/n experiments and [`report`] writes their HTML page, and
-//! [`cli`] is the `onboard` command.
+//! [`ab`] runs A/B/n experiments and [`report`] writes their HTML page, [`demo`] is
+//! the main job, and [`cli`] is the `onboard` command.
 
 pub mod ab;
 pub mod cli;
+pub mod demo;
 pub mod journeys;
 pub mod output;
 pub mod plots;

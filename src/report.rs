@@ -193,10 +193,14 @@ fn render(result: &ExperimentResult, model: &Model) -> Result<String> {
             )
         })
         .collect();
-    let plots = PLOTS
-        .iter()
-        .map(|(stem, caption)| (stem.to_string(), caption.to_string()))
-        .chain(actions);
+    let plots = [(
+        "learning",
+        "Learning curves: profit per user on each training cohort",
+    )]
+    .iter()
+    .chain(&PLOTS)
+    .map(|(stem, caption)| (stem.to_string(), caption.to_string()))
+    .chain(actions);
     for (stem, caption) in plots {
         let path = result.folder.join(format!("{stem}.svg"));
         if let Ok(svg) = std::fs::read_to_string(&path) {

@@ -4,7 +4,7 @@
 
 use indicatif::ProgressBar;
 use onboard::ab::experiment::{Arm, Assignment, Experiment};
-use onboard::ab::run::replicate_p_values;
+use onboard::ab::run::{replicate_p_values, spec_factory};
 use onboard::ab::run_experiment;
 use onboard::stats::ks_uniform;
 use onboard_envs::{Model, Scenario};
@@ -73,10 +73,11 @@ fn a_paired_test_of_a_policy_against_itself_has_exactly_zero_lift() {
 #[test]
 fn split_tests_of_identical_policies_give_uniform_p_values() {
     let model = Arc::new(Model::new(tiny()).expect("valid"));
+    let coupon = spec_factory("coupon".to_string(), Arc::clone(&model));
     let p_values = replicate_p_values(
         &model,
-        "coupon",
-        "coupon",
+        &coupon,
+        &coupon,
         500,
         400,
         3,

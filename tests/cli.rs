@@ -38,42 +38,121 @@ fn read_metrics(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
 }
 
 #[test]
-fn demo_prints_the_table_and_writes_metrics() {
+fn demo_trains_runs_the_ab_test_and_writes_the_report() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("demo");
     let output = onboard(&[
         "demo",
         "--users",
-        "3000",
+        "2000",
+        "--dqn-cohorts",
+        "3",
+        "--bandit-cohorts",
+        "2",
+        "--training-users",
+        "300",
+        "--replicates",
+        "4",
         "--out",
         out.to_str().expect("utf-8"),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("3000 users") && stdout.contains("active (day-N)"),
-        "{stdout}"
-    );
-    let (header, rows) = read_metrics(&out.join("metrics.csv"));
+    for arm in ["nothing", "recs", "welcome-then-email", "linucb", "dqn"] {
+        assert!(stdout.contains(arm), "{arm} missing from {stdout}");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(report.contains("Lift against nothing"));
+    for file in [
+        "learning.svg",
+        "survival.png",
+        "actions-dqn.svg",
+        "dqn.ot",
+        "summary.json",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let (header, rows) = read_metrics(&out.join("metrics-dqn.csv"));
     assert_eq!(rows.len(), 31, "one row per age of the default horizon");
     let survival = header.iter().position(|h| h == "survival").expect("column");
-    let low = header
-        .iter()
-        .position(|h| h == "survival_low")
-        .expect("column");
-    let high = header
-        .iter()
-        .position(|h| h == "survival_high")
-        .expect("column");
     for pair in rows.windows(2) {
         assert!(
             pair[1][survival] <= pair[0][survival],
             "survival never rises"
         );
     }
-    for row in &rows {
-        assert!(row[low] <= row[survival] && row[survival] <= row[high]);
-    }
+    // The trained DQN is a policy the other commands accept.
+    let checkpoint = out.join("dqn.ot");
+    let output = onboard(&[
+        "run",
+        "default",
+        "--users",
+        "500",
+        "--policy",
+        checkpoint.to_str().expect("utf-8"),
+        "--out",
+        dir.path().join("run").to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn train_writes_the_learning_curve_and_evaluation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("train");
+    let agent = format!("{}/agents/configs/linucb.ron", env!("CARGO_MANIFEST_DIR"));
+    let output = onboard(&[
+        "train",
+        "tiny",
+        "--agent",
+        &agent,
+        "--cohorts",
+        "4",
+        "--users",
+        "300",
+        "--eval-users",
+        "1000",
+        "--eval-every",
+        "2",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let curve = csv::Reader::from_path(out.join("learning_curve.csv"))
+        .expect("learning_curve.csv")
+        .records()
+        .count();
+    assert_eq!(curve, 4, "one row per training cohort");
+    let (_, rows) = read_metrics(&out.join("evaluation.csv"));
+    assert_eq!(rows.len(), 8, "one row per age of tiny");
+    assert!(out.join("learning_curve.svg").exists());
+}
+
+#[test]
+fn ab_runs_an_experiment_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("experiment.ron");
+    std::fs::write(
+        &file,
+        r#"Experiment(name: "t", scenario: "tiny", users: 1000, assignment: Split, replicates: 3,
+            arms: [(name: "a", policy: "nothing"), (name: "b", policy: "coupon")])"#,
+    )
+    .expect("write");
+    let out = dir.path().join("ab");
+    let output = onboard(&[
+        "ab",
+        file.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("profit lift vs control"));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(summary["assignment"], "Split");
+    assert!(out.join("report.html").exists());
 }
 
 #[test]
@@ -138,9 +217,31 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
             .expect("tiny")
             .replacen("horizon: 8,", "horizon: 0,", 1);
     std::fs::write(&invalid, text).expect("write");
+    let one_arm = dir.path().join("one-arm.ron");
+    std::fs::write(
+        &one_arm,
+        r#"Experiment(name: "t", scenario: "tiny", users: 10, arms: [(name: "a", policy: "nothing")])"#,
+    )
+    .expect("write");
+    let bad_arm = dir.path().join("bad-arm.ron");
+    std::fs::write(
+        &bad_arm,
+        r#"Experiment(name: "t", scenario: "tiny", users: 10,
+            arms: [(name: "a", policy: "nothing"), (name: "b", policy: "fax")])"#,
+    )
+    .expect("write");
+    let bad_agent = dir.path().join("agent.ron");
+    std::fs::write(&bad_agent, "LinUcb(alpha: -1.0, regularization: 1.0)").expect("write");
     let broken = broken.to_str().expect("utf-8");
     let invalid = invalid.to_str().expect("utf-8");
-    let cases: [(&[&str], &str); 6] = [
+    let one_arm = one_arm.to_str().expect("utf-8");
+    let bad_arm = bad_arm.to_str().expect("utf-8");
+    let bad_agent = bad_agent.to_str().expect("utf-8");
+    let journeys_agent = format!(
+        "{}/agents/configs/journey-thompson.ron",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let cases: [(&[&str], &str); 12] = [
         (&["run", "defualt"], "error: unknown scenario 'defualt'"),
         (
             &["run", "nowhere/missing.ron"],
@@ -155,6 +256,24 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
         (
             &["run", "tiny", "--users", "5", "--launch", "3"],
             "cannot be used with",
+        ),
+        (
+            &["ab", "nowhere/experiment.ron"],
+            "nowhere/experiment.ron: cannot read",
+        ),
+        (
+            &["ab", one_arm],
+            "arms: an experiment needs at least two arms",
+        ),
+        (&["ab", bad_arm], "unknown policy 'fax'"),
+        (&["train", "tiny", "--agent", bad_agent], "alpha: must be"),
+        (
+            &["train", "tiny", "--agent", "nowhere/agent.ron"],
+            "nowhere/agent.ron: cannot be read",
+        ),
+        (
+            &["train", "tiny", "--agent", &journeys_agent, "--at-signup"],
+            "has no journey templates",
         ),
     ];
     for (args, expected) in cases {

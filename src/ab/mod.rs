@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use experiment::{Experiment, resolve};
 use indicatif::{ProgressBar, ProgressStyle};
 use onboard_envs::{Model, Scenario};
-use run::{ArmRun, replicate_p_values, run_arms};
+use run::{ArmRun, PolicyFactory, replicate_p_values, run_arms, spec_factory};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -59,15 +59,40 @@ pub fn run_experiment(
     out: Option<&Path>,
     quiet: bool,
 ) -> Result<ExperimentResult> {
+    let model = Arc::new(Model::new(scenario)?);
+    let factories = experiment
+        .arms
+        .iter()
+        .map(|arm| spec_factory(resolve(&arm.policy, base), Arc::clone(&model)))
+        .collect();
+    run_experiment_with(experiment, &model, factories, out, quiet)
+}
+
+/// Runs `experiment` on `model` with arm `k`'s policy made by `factories[k]` (the
+/// arms' `policy` fields are then only labels): how trained, in-memory agents
+/// enter an experiment.
+pub fn run_experiment_with(
+    experiment: Experiment,
+    model: &Arc<Model>,
+    factories: Vec<PolicyFactory>,
+    out: Option<&Path>,
+    quiet: bool,
+) -> Result<ExperimentResult> {
+    anyhow::ensure!(
+        factories.len() == experiment.arms.len(),
+        "{} policies for {} arms",
+        factories.len(),
+        experiment.arms.len()
+    );
+    let scenario = model.scenario();
     let seed = experiment.seed.unwrap_or(scenario.seed);
     let name = scenario.name.clone();
-    let model = Arc::new(Model::new(scenario)?);
-    let runs = run_arms(&experiment, &model, base, seed, quiet)?;
+    let runs = run_arms(&experiment, &factories, model, seed, quiet)?;
     let control = experiment.control_index();
     let horizon = model.horizon() as usize;
     let mut analysis = analyse(&runs, control, experiment.assignment, horizon)?;
     if experiment.replicates > 0 {
-        add_power_curve(&experiment, &model, base, seed, &mut analysis, quiet)?;
+        add_power_curve(&experiment, &factories, model, seed, &mut analysis, quiet)?;
     }
     let folder = run_folder(out, &experiment.name)?;
     let result = ExperimentResult {
@@ -78,7 +103,7 @@ pub fn run_experiment(
         analysis,
         folder,
     };
-    outputs::write_all(&result, &model)?;
+    outputs::write_all(&result, model)?;
     Ok(result)
 }
 
@@ -99,8 +124,8 @@ fn power_sizes(analysis: &Analysis, arm: &str, users: usize) -> Vec<usize> {
 
 fn add_power_curve(
     experiment: &Experiment,
+    factories: &[PolicyFactory],
     model: &Arc<Model>,
-    base: &Path,
     seed: u64,
     analysis: &mut Analysis,
     quiet: bool,
@@ -129,13 +154,11 @@ fn add_power_curve(
             .progress_chars("=> "),
         )
     };
-    let control_spec = resolve(&experiment.arms[control].policy, base);
-    let best_spec = resolve(&experiment.arms[best].policy, base);
     for users in sizes {
         let p_values = replicate_p_values(
             model,
-            &control_spec,
-            &best_spec,
+            &factories[control],
+            &factories[best],
             users,
             experiment.replicates,
             seed,

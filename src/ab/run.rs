@@ -1,16 +1,17 @@
 //! Simulating the arms of an experiment, once for the analysis and many times over
 //! for the power curve.
 
-use super::experiment::{Assignment, Experiment, resolve};
+use super::experiment::{Assignment, Experiment};
 use crate::policies::policy_from_spec;
 use crate::simulate::{Population, Simulation, UserRecord, simulate};
 use crate::stats::{SampleStats, compare_means};
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
+use ndarray::{ArrayView2, ArrayViewMut2};
+use onboard_agents::Policy;
 use onboard_envs::Model;
 use rayon::prelude::*;
-use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// One arm's simulation.
 #[derive(Debug, Clone)]
@@ -21,6 +22,15 @@ pub struct ArmRun {
     pub policy: String,
     /// What happened to the arm's users.
     pub simulation: Simulation,
+}
+
+/// Makes an arm's policy afresh for each simulation, from a seed for its own
+/// randomness; shared by the threads that run replicate tests.
+pub type PolicyFactory = Arc<dyn Fn(u64) -> Result<Box<dyn Policy>> + Send + Sync>;
+
+/// A factory for the policy `spec` names (see [`policy_from_spec`]).
+pub fn spec_factory(spec: String, model: Arc<Model>) -> PolicyFactory {
+    Arc::new(move |seed| policy_from_spec(&spec, &model, seed))
 }
 
 /// A seed derived from `seed` and `parts`, distinct for distinct parts.
@@ -35,25 +45,25 @@ pub fn derive_seed(seed: u64, parts: &[u64]) -> u64 {
 }
 
 /// Simulates every arm on `users` users: the same users for a paired experiment,
-/// independent users per arm for a split one. `base` is the experiment file's folder.
+/// independent users per arm for a split one. `factories[k]` makes arm `k`'s policy.
 pub fn run_arms(
     experiment: &Experiment,
+    factories: &[PolicyFactory],
     model: &Arc<Model>,
-    base: &Path,
     seed: u64,
     quiet: bool,
 ) -> Result<Vec<ArmRun>> {
     experiment
         .arms
         .iter()
+        .zip(factories)
         .enumerate()
-        .map(|(k, arm)| {
+        .map(|(k, (arm, factory))| {
             let users_seed = match experiment.assignment {
                 Assignment::Paired => seed,
                 Assignment::Split => derive_seed(seed, &[k as u64 + 1]),
             };
-            let spec = resolve(&arm.policy, base);
-            let mut policy = policy_from_spec(&spec, model, derive_seed(seed, &[1_000 + k as u64]))
+            let mut policy = factory(derive_seed(seed, &[1_000 + k as u64]))
                 .with_context(|| format!("arm '{}'", arm.name))?;
             let population = Population::Cohort {
                 users: experiment.users,
@@ -81,13 +91,13 @@ pub fn profits(records: &[UserRecord]) -> SampleStats {
 }
 
 /// The p-values of `replicates` independent split tests of `treatment` against
-/// `control` (policy specs), `users` per arm each, on profit per user. Replicates run
-/// in parallel; each builds its own policies from its own seeds, so the result does
-/// not depend on the number of threads.
+/// `control`, `users` per arm each, on profit per user. Replicates run in parallel;
+/// each builds its own policies from its own seeds, so the result does not depend
+/// on the number of threads.
 pub fn replicate_p_values(
     model: &Arc<Model>,
-    control: &str,
-    treatment: &str,
+    control: &PolicyFactory,
+    treatment: &PolicyFactory,
     users: usize,
     replicates: usize,
     seed: u64,
@@ -96,9 +106,9 @@ pub fn replicate_p_values(
     (0..replicates as u64)
         .into_par_iter()
         .map(|r| {
-            let arm = |k: u64, spec: &str| -> Result<SampleStats> {
+            let arm = |k: u64, factory: &PolicyFactory| -> Result<SampleStats> {
                 let seed = derive_seed(seed, &[users as u64, r, k]);
-                let mut policy = policy_from_spec(spec, model, derive_seed(seed, &[7]))?;
+                let mut policy = factory(derive_seed(seed, &[7]))?;
                 let population = Population::Cohort { users };
                 let simulation =
                     simulate(Arc::clone(model), seed, population, policy.as_mut(), true)?;
@@ -109,4 +119,58 @@ pub fn replicate_p_values(
             Ok(comparison.p_value)
         })
         .collect()
+}
+
+/// A policy shared by every simulation that asks for it, behind a lock.
+struct SharedPolicy {
+    name: String,
+    n_actions: usize,
+    inner: Arc<Mutex<Box<dyn Policy + Send>>>,
+}
+
+impl SharedPolicy {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Policy + Send>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Policy for SharedPolicy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    fn probabilities(
+        &mut self,
+        observations: ArrayView2<'_, f32>,
+        probabilities: ArrayViewMut2<'_, f64>,
+    ) {
+        self.lock().probabilities(observations, probabilities);
+    }
+
+    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+        self.lock().act(observations, actions);
+    }
+}
+
+/// A factory handing out one trained policy to every simulation, for policies too
+/// big to copy (a DQN). Only for policies that act deterministically (greedy DQN,
+/// LinUCB, constants, rules): a stochastic one would make results depend on the
+/// order in which threads take the lock.
+pub fn shared_factory(policy: Box<dyn Policy + Send>) -> PolicyFactory {
+    let name = policy.name().to_string();
+    let n_actions = policy.n_actions();
+    let inner = Arc::new(Mutex::new(policy));
+    Arc::new(move |_seed| {
+        Ok(Box::new(SharedPolicy {
+            name: name.clone(),
+            n_actions,
+            inner: Arc::clone(&inner),
+        }) as Box<dyn Policy>)
+    })
 }
