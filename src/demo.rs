@@ -8,7 +8,7 @@ use crate::ab::{ExperimentResult, run_experiment_with};
 use crate::plots::{Series, line_chart};
 use crate::train::{CohortResult, train};
 use anyhow::{Context, Result};
-use onboard_agents::baselines::RulePolicy;
+use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::dqn::Dqn;
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
 use onboard_agents::{AgentConfig, Policy};
@@ -63,12 +63,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let scenario = Scenario::builtin("default")?;
     let model = Arc::new(Model::new(scenario)?);
     let layout = model.layout();
-    let actions: Vec<String> = model
-        .scenario()
-        .actions
-        .iter()
-        .map(|a| a.name.clone())
-        .collect();
+    let actions = model.scenario().action_names();
     let seeds = |n: u64| (TRAINING_SEEDS..TRAINING_SEEDS + n).collect::<Vec<u64>>();
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
@@ -96,7 +91,10 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         options.training_users,
         options.quiet,
     )?;
-    write_learning_curves(options, &[("DQN", &dqn_curve), ("LinUCB", &bandit_curve)])?;
+    let curves = [("DQN", &dqn_curve[..]), ("LinUCB", &bandit_curve[..])];
+    write_learning_curves(options, &curves)?;
+    let constants = constant_rewards(&model, &seeds(options.dqn_cohorts), options.training_users)?;
+    write_regret(options, &constants, &curves)?;
 
     let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "welcome-then-email.ron")?
     else {
@@ -150,6 +148,57 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         Some(&options.out),
         options.quiet,
     )
+}
+
+/// Reward per user of every constant action on each training cohort (the same users
+/// the agents trained on): `rewards[action][cohort]`.
+fn constant_rewards(model: &Arc<Model>, seeds: &[u64], users: usize) -> Result<Vec<Vec<f64>>> {
+    (0..model.n_actions())
+        .map(|a| {
+            let mut constant = ConstantPolicy::new("constant", a, model.n_actions());
+            let curve = train(model, &mut constant, seeds, users, true)?;
+            Ok(curve.iter().map(|c| c.reward_per_user).collect())
+        })
+        .collect()
+}
+
+/// Cumulative regret per user of each agent against the constant action that did
+/// best over all training cohorts, cohort by cohort on the same users.
+fn write_regret(
+    options: &DemoOptions,
+    constants: &[Vec<f64>],
+    curves: &[(&str, &[CohortResult])],
+) -> Result<()> {
+    let Some(best) = constants
+        .iter()
+        .max_by(|a, b| a.iter().sum::<f64>().total_cmp(&b.iter().sum::<f64>()))
+    else {
+        return Ok(());
+    };
+    let series: Vec<Series> = curves
+        .iter()
+        .map(|(name, curve)| {
+            let mut total = 0.0;
+            let points = curve
+                .iter()
+                .zip(best)
+                .enumerate()
+                .map(|(i, (c, b))| {
+                    total += b - c.reward_per_user;
+                    (i as f64 + 1.0, total)
+                })
+                .collect();
+            Series::new(*name, points)
+        })
+        .collect();
+    line_chart(
+        &options.out.join("regret"),
+        "Regret against the best constant action, same training users",
+        "training cohort",
+        "cumulative regret per user (currency units)",
+        &series,
+    )?;
+    Ok(())
 }
 
 fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CohortResult])]) -> Result<()> {

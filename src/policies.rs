@@ -12,7 +12,7 @@ use std::path::Path;
 /// The policy `spec` names for `model`; `seed` drives a random policy's choices.
 pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn Policy>> {
     let scenario = model.scenario();
-    let actions: Vec<String> = scenario.actions.iter().map(|a| a.name.clone()).collect();
+    let actions = scenario.action_names();
     if let Some(index) = scenario.action_index(spec) {
         return Ok(Box::new(ConstantPolicy::new(spec, index, actions.len())));
     }

@@ -219,9 +219,9 @@ impl TrainedAgent {
     pub fn build(config: &AgentConfig, model: &Model, journeys: bool, seed: u64) -> Result<Self> {
         let scenario = model.scenario();
         let options: Vec<String> = if journeys {
-            scenario.journeys.iter().map(|j| j.name.clone()).collect()
+            scenario.journey_names()
         } else {
-            scenario.actions.iter().map(|a| a.name.clone()).collect()
+            scenario.action_names()
         };
         if options.is_empty() {
             bail!(

@@ -9,15 +9,11 @@ fn scenario() -> Scenario {
     Scenario::builtin("default").expect("a built-in scenario")
 }
 
-fn names<'a>(names: impl Iterator<Item = &'a String>) -> Vec<String> {
-    names.cloned().collect()
-}
-
 #[test]
 fn every_shipped_agent_file_builds_for_the_default_scenario() {
     let scenario = scenario();
     let layout = ObservationLayout::new(&scenario);
-    let actions = names(scenario.actions.iter().map(|a| &a.name));
+    let actions = scenario.action_names();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/configs");
     let mut kinds = Vec::new();
     for entry in std::fs::read_dir(dir).expect("the configs folder") {
@@ -37,7 +33,7 @@ fn every_shipped_agent_file_builds_for_the_default_scenario() {
 fn an_agent_can_choose_among_journeys_instead_of_actions() {
     let scenario = scenario();
     let layout = ObservationLayout::new(&scenario);
-    let journeys = names(scenario.journeys.iter().map(|j| &j.name));
+    let journeys = scenario.journey_names();
     let config =
         AgentConfig::from_ron(r#"Constant(action: "tour-then-recs")"#, "inline").expect("valid");
     let mut agent = config.build(&layout, &journeys, 1).expect("builds");
@@ -52,7 +48,7 @@ fn an_agent_can_choose_among_journeys_instead_of_actions() {
 fn bad_agent_files_name_origin_line_and_field() {
     let scenario = scenario();
     let layout = ObservationLayout::new(&scenario);
-    let actions = names(scenario.actions.iter().map(|a| &a.name));
+    let actions = scenario.action_names();
     let unknown_kind = AgentConfig::from_ron("Sarsa(alpha: 1.0)", "agent.ron").expect_err("bad");
     assert!(
         unknown_kind.to_string().starts_with("agent.ron:1:"),

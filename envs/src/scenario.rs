@@ -317,6 +317,16 @@ impl Scenario {
         }
     }
 
+    /// The actions' names, in order.
+    pub fn action_names(&self) -> Vec<String> {
+        self.actions.iter().map(|a| a.name.clone()).collect()
+    }
+
+    /// The journey templates' names, in order.
+    pub fn journey_names(&self) -> Vec<String> {
+        self.journeys.iter().map(|j| j.name.clone()).collect()
+    }
+
     /// Index of the action called `name`, if any.
     pub fn action_index(&self, name: &str) -> Option<usize> {
         self.actions.iter().position(|a| a.name == name)

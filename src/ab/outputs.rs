@@ -274,12 +274,7 @@ fn write_plots(result: &ExperimentResult, model: &Model) -> Result<()> {
             &[power],
         )?;
     }
-    let actions: Vec<String> = model
-        .scenario()
-        .actions
-        .iter()
-        .map(|a| a.name.clone())
-        .collect();
+    let actions = model.scenario().action_names();
     for run in &result.runs {
         let mix = &run.simulation.action_mix;
         let x: Vec<f64> = (0..mix.len()).map(|a| a as f64).collect();
