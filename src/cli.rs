@@ -1,9 +1,11 @@
 //! The command line: argument definitions and what each command does.
 
 use crate::ab::run_experiment_file;
+use crate::cohort_plots::write_cohort_plots;
 use crate::demo::{DemoOptions, run_demo};
 use crate::output::{run_folder, write_metrics_csv};
 use crate::policies::policy_from_spec;
+use crate::report::{self, RunReport};
 use crate::simulate::{Population, simulate};
 use crate::table;
 use crate::train::{TrainOptions, train_agent};
@@ -243,13 +245,45 @@ fn simulate_policy(
     let seed = seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
     let mut policy = policy_from_spec(action, &model, seed)?;
-    let metrics = simulate(model, seed, population, policy.as_mut(), quiet)?.metrics;
+    let simulation = simulate(Arc::clone(&model), seed, population, policy.as_mut(), quiet)?;
     let folder = run_folder(out.as_deref(), &name)?;
     let csv = folder.join("metrics.csv");
-    write_metrics_csv(&csv, &metrics)
+    write_metrics_csv(&csv, &simulation.metrics)
         .with_context(|| format!("writing the results of '{name}'"))?;
+    let label: String = policy
+        .name()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    write_cohort_plots(&folder, &model, &[(&label, &simulation)])?;
+    let population_fact = match population {
+        Population::Cohort { users } => format!("a cohort of {users} users"),
+        Population::Launch { days } => format!("a launch: arrivals for {days} days"),
+    };
+    let report = report::write_run(
+        &folder,
+        model.scenario(),
+        &RunReport {
+            title: format!("{name} under {}", policy.name()),
+            facts: vec![
+                ("policy", policy.name().to_string()),
+                ("population", population_fact),
+                ("seed", seed.to_string()),
+            ],
+            lines: Vec::new(),
+            figures: Vec::new(),
+            simulation: Some((&label, &simulation)),
+        },
+    )?;
     println!("scenario {name}, policy {}, seed {seed}", policy.name());
-    print!("{}", table::render(&metrics));
+    print!("{}", table::render(&simulation.metrics));
     println!("metrics by day written to {}", csv.display());
+    println!("report written to {}", report.display());
     Ok(())
 }

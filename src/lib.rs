@@ -13,6 +13,7 @@
 
 pub mod ab;
 pub mod cli;
+pub mod cohort_plots;
 pub mod demo;
 pub mod journeys;
 pub mod output;

@@ -1,13 +1,17 @@
-//! `report.html`: one self-contained page per experiment, with the scenario, the
-//! arms' metrics with intervals, the lifts, the sample sizes and every plot (the
-//! SVGs embedded inline, so the file can be mailed alone).
+//! `report.html`: one self-contained page per run (simulation, training or
+//! experiment), with the scenario, the tables with their intervals and every plot,
+//! the SVGs embedded inline so the file can be mailed alone.
 
 use crate::ab::ExperimentResult;
-use crate::ab::outputs::PLOTS;
+use crate::ab::analysis::{ArmSummary, summarise_simulation};
+use crate::ab::experiment::Assignment;
+use crate::cohort_plots::COHORT_PLOTS;
+use crate::simulate::Simulation;
 use crate::stats::Interval;
 use anyhow::{Context, Result};
-use onboard_envs::Model;
+use onboard_envs::Scenario;
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;\
 max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
@@ -19,7 +23,7 @@ figure{margin:1.5em 0}figcaption{color:#555;font-size:.9em}svg{max-width:100%;he
 .note{color:#555;font-size:.9em}";
 
 /// HTML-escapes `text`.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -27,7 +31,7 @@ fn escape(text: &str) -> String {
 }
 
 /// `estimate [low, high]` with `decimals` decimals, times `scale` (100 for percents).
-fn cell(i: &Interval, scale: f64, decimals: usize) -> String {
+pub fn cell(i: &Interval, scale: f64, decimals: usize) -> String {
     format!(
         "{:.d$} <span class=\"ci\">[{:.d$}, {:.d$}]</span>",
         i.estimate * scale,
@@ -45,173 +49,301 @@ fn p_value(p: f64) -> String {
     }
 }
 
-/// Writes `report.html` into the result's folder, embedding the plots written there.
-pub fn write(result: &ExperimentResult, model: &Model) -> Result<()> {
-    let html = render(result, model)?;
-    let path = result.folder.join("report.html");
-    std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))
+/// A report page under construction, for the run folder `folder`.
+pub struct Page {
+    folder: PathBuf,
+    html: String,
 }
 
-fn render(result: &ExperimentResult, model: &Model) -> Result<String> {
-    let a = &result.analysis;
-    let scenario = model.scenario();
-    let mut h = String::new();
-    writeln!(
-        h,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{0}: onboard experiment</title><style>{STYLE}</style></head><body>\
-         <h1>Experiment {0}</h1>",
-        escape(&result.experiment.name)
-    )?;
-    writeln!(
-        h,
-        "<h2>Scenario</h2><table><tr><td>scenario</td><td>{}</td></tr>\
-         <tr><td>horizon</td><td>{} days</td></tr><tr><td>objective</td><td>{:?}</td></tr>\
-         <tr><td>segments</td><td>{}</td></tr><tr><td>actions</td><td>{}</td></tr>\
-         <tr><td>assignment</td><td>{:?}{}</td></tr><tr><td>users per arm</td><td>{}</td></tr>\
-         <tr><td>seed</td><td>{}</td></tr></table>",
-        escape(&result.scenario),
-        scenario.horizon,
-        scenario.objective,
-        escape(
-            &scenario
-                .segments
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        escape(
-            &scenario
-                .actions
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        a.assignment,
-        match a.assignment {
-            crate::ab::experiment::Assignment::Paired =>
-                " (the same users in every arm: common random numbers)",
-            crate::ab::experiment::Assignment::Split => " (independent users per arm)",
-        },
-        result.experiment.users,
-        result.seed
-    )?;
-
-    h.push_str("<h2>Arms</h2><p class=\"note\">95 % intervals in brackets; money in currency units per user over the horizon.</p><table><tr><th>arm</th><th>policy</th>");
-    let retention_days: Vec<u32> = a.arms.first().map_or(Vec::new(), |arm| {
-        arm.retention.iter().map(|(d, _)| *d).collect()
-    });
-    for d in &retention_days {
-        write!(h, "<th>day-{d} active %</th>")?;
-    }
-    h.push_str(
-        "<th>conversion %</th><th>revenue</th><th>profit</th><th>cost</th><th>messages</th></tr>",
-    );
-    for (arm, run) in a.arms.iter().zip(&result.runs) {
-        write!(
-            h,
-            "<tr><td>{}</td><td>{}</td>",
-            escape(&arm.name),
-            escape(&run.policy)
-        )?;
-        for (_, r) in &arm.retention {
-            write!(h, "<td>{}</td>", cell(r, 100.0, 1))?;
+impl Page {
+    /// A page titled `title` for the run whose files are in `folder`.
+    pub fn new(folder: &Path, title: &str) -> Self {
+        let title = escape(title);
+        Self {
+            folder: folder.to_path_buf(),
+            html: format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <title>{title}</title><style>{STYLE}</style></head><body><h1>{title}</h1>"
+            ),
         }
-        write!(
-            h,
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            cell(&arm.conversion, 100.0, 2),
-            cell(&arm.revenue, 1.0, 2),
-            cell(&arm.profit, 1.0, 2),
-            cell(&arm.cost, 1.0, 3),
-            cell(&arm.messages, 1.0, 2)
-        )?;
     }
-    h.push_str("</table>");
 
-    write!(
-        h,
-        "<h2>Lift against {}</h2><p class=\"note\">Difference = arm − control; lift = arm / control − 1. \
-         Sample size: users per arm a real split test needs to detect the simulated difference \
-         (α = 0.05 two-sided, power 0.8).</p><table><tr><th>arm</th><th>metric</th><th>control</th>\
-         <th>arm</th><th>difference</th><th>lift %</th><th>p-value</th><th>method</th><th>sample size per arm</th></tr>",
-        escape(&a.control)
-    )?;
-    for l in &a.lifts {
-        write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&l.arm),
-            escape(&l.metric),
-            l.control,
-            l.value,
-            cell(&l.difference, 1.0, 4),
-            l.relative.map_or("–".to_string(), |r| cell(&r, 100.0, 1)),
-            p_value(l.p_value),
-            l.method,
-            l.sample_size.map_or("∞".to_string(), |n| n.to_string())
-        )?;
+    /// A section heading.
+    pub fn heading(&mut self, text: &str) {
+        let _ = write!(self.html, "<h2>{}</h2>", escape(text));
     }
-    h.push_str("</table>");
-    write!(
-        h,
-        "<h2>Time to churn</h2><p>Log-rank test across all arms: χ² = {:.2} on {} degrees of freedom, p = {}.</p>",
-        a.log_rank.statistic,
-        a.log_rank.df,
-        p_value(a.log_rank.p_value)
-    )?;
-    if let Some(arm) = &a.power_arm {
-        write!(
-            h,
-            "<h2>Power</h2><p class=\"note\">Replicate split tests of {} against {} on profit per user, \
-             simulated on fresh users.</p><table><tr><th>users per arm</th><th>power %</th><th>replicates</th></tr>",
-            escape(arm),
-            escape(&a.control)
-        )?;
-        for p in &a.power {
-            write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                p.users,
-                cell(&p.power, 100.0, 1),
-                p.replicates
-            )?;
+
+    /// A paragraph of plain text, in the muted style when `note`.
+    pub fn paragraph(&mut self, text: &str, note: bool) {
+        let class = if note { " class=\"note\"" } else { "" };
+        let _ = write!(self.html, "<p{class}>{}</p>", escape(text));
+    }
+
+    /// A table; `header` is plain text, `rows` are HTML cells (escape text first).
+    pub fn table(&mut self, header: &[&str], rows: &[Vec<String>]) {
+        self.html.push_str("<table><tr>");
+        for h in header {
+            let _ = write!(self.html, "<th>{}</th>", escape(h));
         }
-        h.push_str("</table>");
+        self.html.push_str("</tr>");
+        for row in rows {
+            self.html.push_str("<tr>");
+            for c in row {
+                let _ = write!(self.html, "<td>{c}</td>");
+            }
+            self.html.push_str("</tr>");
+        }
+        self.html.push_str("</table>");
     }
 
-    h.push_str("<h2>Plots</h2>");
-    let actions: Vec<(String, String)> = result
-        .runs
+    /// The scenario's essentials as a two-column table, with `extra` rows.
+    pub fn scenario(&mut self, scenario: &Scenario, extra: &[(&str, String)]) {
+        let names = |names: Vec<String>| escape(&names.join(", "));
+        let mut rows = vec![
+            vec!["scenario".into(), escape(&scenario.name)],
+            vec!["horizon".into(), format!("{} days", scenario.horizon)],
+            vec!["objective".into(), format!("{:?}", scenario.objective)],
+            vec![
+                "segments".into(),
+                names(scenario.segments.iter().map(|s| s.name.clone()).collect()),
+            ],
+            vec!["actions".into(), names(scenario.action_names())],
+        ];
+        rows.extend(extra.iter().map(|(k, v)| vec![escape(k), escape(v)]));
+        self.heading("Scenario");
+        self.table(&["", ""], &rows);
+    }
+
+    /// Every plot among `plots` (file stem, caption) whose SVG exists in the folder,
+    /// embedded inline.
+    pub fn figures(&mut self, plots: &[(String, String)]) {
+        for (stem, caption) in plots {
+            let path = self.folder.join(format!("{stem}.svg"));
+            if let Ok(svg) = std::fs::read_to_string(&path) {
+                let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+                let _ = write!(
+                    self.html,
+                    "<figure>{body}<figcaption>{}</figcaption></figure>",
+                    escape(caption)
+                );
+            }
+        }
+    }
+
+    /// Closes the page and writes `report.html` into the folder; returns its path.
+    pub fn write(mut self) -> Result<PathBuf> {
+        self.html.push_str("</body></html>\n");
+        let path = self.folder.join("report.html");
+        std::fs::write(&path, &self.html)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// The cohort plots and the action mix of each of `names`, as `(stem, caption)`.
+pub fn cohort_figures(names: &[&str]) -> Vec<(String, String)> {
+    COHORT_PLOTS
         .iter()
-        .map(|r| {
+        .map(|(stem, caption)| (stem.to_string(), caption.to_string()))
+        .chain(names.iter().map(|n| {
             (
-                format!("actions-{}", r.name),
-                format!("Action mix of {} by user age", r.name),
+                format!("actions-{n}"),
+                format!("Action mix of {n} by user age"),
             )
+        }))
+        .collect()
+}
+
+/// Rows of the arms table: per-arm metrics with intervals; `policies[k]` names arm
+/// `k`'s policy.
+pub fn arm_rows(arms: &[ArmSummary], policies: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["arm".to_string(), "policy".to_string()];
+    if let Some(first) = arms.first() {
+        header.extend(
+            first
+                .retention
+                .iter()
+                .map(|(d, _)| format!("day-{d} active %")),
+        );
+    }
+    header.extend(["conversion %", "revenue", "profit", "cost", "messages"].map(String::from));
+    let rows = arms
+        .iter()
+        .zip(policies)
+        .map(|(arm, policy)| {
+            let mut row = vec![escape(&arm.name), escape(policy)];
+            row.extend(arm.retention.iter().map(|(_, r)| cell(r, 100.0, 1)));
+            row.extend([
+                cell(&arm.conversion, 100.0, 2),
+                cell(&arm.revenue, 1.0, 2),
+                cell(&arm.profit, 1.0, 2),
+                cell(&arm.cost, 1.0, 3),
+                cell(&arm.messages, 1.0, 2),
+            ]);
+            row
         })
         .collect();
-    let plots = [(
-        "learning",
-        "Learning curves: profit per user on each training cohort",
-    )]
-    .iter()
-    .chain(&PLOTS)
-    .map(|(stem, caption)| (stem.to_string(), caption.to_string()))
-    .chain(actions);
-    for (stem, caption) in plots {
-        let path = result.folder.join(format!("{stem}.svg"));
-        if let Ok(svg) = std::fs::read_to_string(&path) {
-            let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-            write!(
-                h,
-                "<figure>{body}<figcaption>{}</figcaption></figure>",
-                escape(&caption)
-            )?;
-        }
+    (header, rows)
+}
+
+/// Writes the experiment's `report.html` into its folder, embedding the plots
+/// written there.
+pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> {
+    let a = &result.analysis;
+    let mut page = Page::new(
+        &result.folder,
+        &format!("Experiment {}", result.experiment.name),
+    );
+    let assignment = match a.assignment {
+        Assignment::Paired => "paired: the same users in every arm (common random numbers)",
+        Assignment::Split => "split: independent users per arm",
+    };
+    page.scenario(
+        scenario,
+        &[
+            ("assignment", assignment.to_string()),
+            ("users per arm", result.experiment.users.to_string()),
+            ("seed", result.seed.to_string()),
+        ],
+    );
+    page.heading("Arms");
+    page.paragraph(
+        "95 % intervals in brackets; money in currency units per user over the horizon.",
+        true,
+    );
+    let policies: Vec<&str> = result.runs.iter().map(|r| r.policy.as_str()).collect();
+    let (header, rows) = arm_rows(&a.arms, &policies);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    page.table(&header, &rows);
+
+    page.heading(&format!("Lift against {}", a.control));
+    page.paragraph(
+        "Difference = arm − control; lift = arm / control − 1. Sample size: users per arm a \
+         real split test needs to detect the simulated difference (α = 0.05 two-sided, power 0.8).",
+        true,
+    );
+    let lifts: Vec<Vec<String>> = a
+        .lifts
+        .iter()
+        .map(|l| {
+            vec![
+                escape(&l.arm),
+                escape(&l.metric),
+                format!("{:.4}", l.control),
+                format!("{:.4}", l.value),
+                cell(&l.difference, 1.0, 4),
+                l.relative.map_or("–".to_string(), |r| cell(&r, 100.0, 1)),
+                p_value(l.p_value),
+                l.method.clone(),
+                l.sample_size.map_or("∞".to_string(), |n| n.to_string()),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "arm",
+            "metric",
+            "control",
+            "arm",
+            "difference",
+            "lift %",
+            "p-value",
+            "method",
+            "sample size per arm",
+        ],
+        &lifts,
+    );
+    page.heading("Time to churn");
+    page.paragraph(
+        &format!(
+            "Log-rank test across all arms: χ² = {:.2} on {} degrees of freedom, p = {}.",
+            a.log_rank.statistic,
+            a.log_rank.df,
+            p_value(a.log_rank.p_value)
+        ),
+        false,
+    );
+    if let Some(arm) = &a.power_arm {
+        page.heading("Power");
+        page.paragraph(
+            &format!(
+                "Replicate split tests of {arm} against {} on profit per user, on fresh users.",
+                a.control
+            ),
+            true,
+        );
+        let rows: Vec<Vec<String>> = a
+            .power
+            .iter()
+            .map(|p| {
+                vec![
+                    p.users.to_string(),
+                    cell(&p.power, 100.0, 1),
+                    p.replicates.to_string(),
+                ]
+            })
+            .collect();
+        page.table(&["users per arm", "power %", "replicates"], &rows);
     }
-    h.push_str("<p class=\"note\">Tables for machines: summary.json, arms.csv, lifts.csv, survival.csv, power.csv and metrics-&lt;arm&gt;.csv (per day).</p></body></html>\n");
-    Ok(h)
+    page.heading("Plots");
+    let names: Vec<&str> = result.runs.iter().map(|r| r.name.as_str()).collect();
+    let mut plots = vec![
+        (
+            "learning".to_string(),
+            "Learning curves: profit per user on each training cohort".to_string(),
+        ),
+        (
+            "regret".to_string(),
+            "Cumulative regret against the best constant action".to_string(),
+        ),
+        ("power".to_string(), "Power of a split test".to_string()),
+    ];
+    plots.extend(cohort_figures(&names));
+    page.figures(&plots);
+    page.paragraph(
+        "Tables for machines: summary.json, arms.csv, lifts.csv, survival.csv, power.csv and \
+         metrics-<arm>.csv (per day).",
+        true,
+    );
+    page.write()
+}
+
+/// What a single-policy run's report shows.
+pub struct RunReport<'a> {
+    /// Page title.
+    pub title: String,
+    /// Extra rows for the scenario table (policy, users, seed, …).
+    pub facts: Vec<(&'a str, String)>,
+    /// Plain-text lines shown under the title (e.g. a training summary).
+    pub lines: Vec<String>,
+    /// Plots drawn before the cohort plots, as `(stem, caption)`.
+    pub figures: Vec<(String, String)>,
+    /// The simulated policy, if any: its name and simulation.
+    pub simulation: Option<(&'a str, &'a Simulation)>,
+}
+
+/// Writes `report.html` for a run of one policy (`onboard run`, `onboard train`) into
+/// `folder`, embedding the plots written there.
+pub fn write_run(folder: &Path, scenario: &Scenario, report: &RunReport<'_>) -> Result<PathBuf> {
+    let mut page = Page::new(folder, &report.title);
+    for line in &report.lines {
+        page.paragraph(line, false);
+    }
+    page.scenario(scenario, &report.facts);
+    let mut figures = report.figures.clone();
+    if let Some((name, simulation)) = report.simulation {
+        page.heading("Metrics");
+        page.paragraph(
+            "95 % intervals in brackets; money in currency units per user over the horizon.",
+            true,
+        );
+        let summary = summarise_simulation(name, simulation);
+        let (header, rows) = arm_rows(&[summary], &[name]);
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        page.table(&header, &rows);
+        figures.extend(cohort_figures(&[name]));
+    }
+    page.heading("Plots");
+    page.figures(&figures);
+    page.write()
 }

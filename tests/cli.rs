@@ -94,6 +94,16 @@ fn demo_trains_runs_the_ab_test_and_writes_the_report() {
         dir.path().join("run").to_str().expect("utf-8"),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
+    let report = std::fs::read_to_string(dir.path().join("run/report.html")).expect("report");
+    assert!(
+        report.contains("default under dqn"),
+        "the run's report names its policy"
+    );
+    assert_eq!(
+        report.matches("<svg").count(),
+        5,
+        "four cohort plots and the action mix"
+    );
 }
 
 #[test]
@@ -126,6 +136,8 @@ fn train_writes_the_learning_curve_and_evaluation() {
     let (_, rows) = read_metrics(&out.join("evaluation.csv"));
     assert_eq!(rows.len(), 8, "one row per age of tiny");
     assert!(out.join("learning_curve.svg").exists());
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(report.contains("Training linucb on tiny") && report.contains("<svg"));
 }
 
 #[test]

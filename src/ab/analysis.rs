@@ -4,7 +4,7 @@
 
 use super::experiment::Assignment;
 use super::run::ArmRun;
-use crate::simulate::UserRecord;
+use crate::simulate::{Simulation, UserRecord};
 use crate::stats::{
     Interval, Life, LogRank, SampleStats, compare_means, compare_paired, compare_proportions,
     day_counts, kaplan_meier, log_rank, sample_size_means, sample_size_proportions,
@@ -124,12 +124,17 @@ fn interval(e: Estimate) -> Interval {
 
 /// The headline metrics of one arm.
 pub fn summarise(run: &ArmRun) -> ArmSummary {
-    let metrics = &run.simulation.metrics;
+    summarise_simulation(&run.name, &run.simulation)
+}
+
+/// The headline metrics of the policy `name` simulated in `simulation`.
+pub fn summarise_simulation(name: &str, simulation: &Simulation) -> ArmSummary {
+    let metrics = &simulation.metrics;
     let by_age = metrics.by_age();
     let last = by_age.last();
     let to_date = |q| last.map_or(Estimate::proportion(0, 0), |m| m.to_date(q));
     ArmSummary {
-        name: run.name.clone(),
+        name: name.to_string(),
         users: metrics.users(),
         retention: RETENTION_DAYS
             .iter()
@@ -262,6 +267,11 @@ fn lives(records: &[UserRecord]) -> Vec<Life> {
             churned: r.churned,
         })
         .collect()
+}
+
+/// The Kaplan–Meier survival of `records` by age, with Greenwood log-log intervals.
+pub fn kaplan_meier_of(records: &[UserRecord], horizon: usize) -> Result<Vec<Interval>> {
+    Ok(kaplan_meier(&day_counts(&lives(records), horizon))?)
 }
 
 /// Kaplan–Meier curves of every arm and the log-rank test across them.

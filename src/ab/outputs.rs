@@ -3,23 +3,15 @@
 
 use super::ExperimentResult;
 use super::analysis::Analysis;
+use crate::cohort_plots::write_cohort_plots;
 use crate::output::write_metrics_csv;
-use crate::plots::{Series, line_chart, stacked_area};
+use crate::plots::{Series, line_chart};
 use crate::report;
-use crate::stats::Interval;
+use crate::simulate::Simulation;
 use anyhow::{Context, Result};
-use onboard_envs::{Estimate, Model, Quantity};
+use onboard_envs::Model;
 use serde::Serialize;
 use std::path::Path;
-
-/// The plots every experiment draws, as `(file stem, caption)`.
-pub const PLOTS: [(&str, &str); 5] = [
-    ("survival", "Survival (not churned), Kaplan–Meier"),
-    ("active", "Active on day N (day-N retention)"),
-    ("conversion", "Cumulative conversion"),
-    ("profit", "Profit per user to date"),
-    ("power", "Power of a split test"),
-];
 
 #[derive(Serialize)]
 struct Summary<'a> {
@@ -55,8 +47,15 @@ pub fn write_all(result: &ExperimentResult, model: &Model) -> Result<()> {
     let json = folder.join("summary.json");
     let text = serde_json::to_string_pretty(&summary)?;
     std::fs::write(&json, text).with_context(|| format!("cannot write {}", json.display()))?;
-    write_plots(result, model)?;
-    report::write(result, model)
+    let arms: Vec<(&str, &Simulation)> = result
+        .runs
+        .iter()
+        .map(|r| (r.name.as_str(), &r.simulation))
+        .collect();
+    write_cohort_plots(&result.folder, model, &arms)?;
+    write_power_plot(result)?;
+    report::write(result, model.scenario())?;
+    Ok(())
 }
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
@@ -170,137 +169,35 @@ fn triple(name: &str) -> [String; 3] {
     ]
 }
 
-/// A series of `(age, estimate · scale)` with its band, ages counted from `start`.
-fn by_age(name: &str, start: usize, values: impl Iterator<Item = Estimate>, scale: f64) -> Series {
-    let rows: Vec<(f64, Estimate)> = values
-        .enumerate()
-        .map(|(i, e)| ((start + i) as f64, e))
-        .collect();
-    Series::new(
-        name,
-        rows.iter().map(|(x, e)| (*x, e.mean * scale)).collect(),
-    )
-    .with_band(
-        rows.iter()
-            .map(|(x, e)| (*x, e.low * scale, e.high * scale))
+fn write_power_plot(result: &ExperimentResult) -> Result<()> {
+    let analysis = &result.analysis;
+    let Some(arm) = &analysis.power_arm else {
+        return Ok(());
+    };
+    let power = Series::new(
+        format!("{arm} vs {}", analysis.control),
+        analysis
+            .power
+            .iter()
+            .map(|p| (p.users as f64, 100.0 * p.power.estimate))
             .collect(),
     )
-}
-
-fn interval_series(name: &str, values: &[Interval], scale: f64) -> Series {
-    let estimate = |i: &Interval| Estimate {
-        mean: i.estimate,
-        low: i.low,
-        high: i.high,
-    };
-    by_age(name, 0, values.iter().map(estimate), scale)
-}
-
-fn write_plots(result: &ExperimentResult, model: &Model) -> Result<()> {
-    let folder = &result.folder;
-    let scenario = &result.scenario;
-    let ages = || {
-        result
-            .runs
+    .with_band(
+        analysis
+            .power
             .iter()
-            .map(|r| (r.name.as_str(), r.simulation.metrics.by_age()))
-    };
-    let age_label = "age (days since signup)";
-    let survival: Vec<Series> = result
-        .analysis
-        .survival
-        .iter()
-        .map(|c| interval_series(&c.arm, &c.survival, 100.0).stepped())
-        .collect();
+            .map(|p| (p.users as f64, 100.0 * p.power.low, 100.0 * p.power.high))
+            .collect(),
+    );
     line_chart(
-        &folder.join("survival"),
-        &format!("Survival (not churned), {scenario}"),
-        age_label,
-        "users not churned (%)",
-        &survival,
+        &result.folder.join("power"),
+        &format!(
+            "Power of a split test on profit per user (α = 0.05), {}",
+            result.scenario
+        ),
+        "users per arm",
+        "tests detecting the lift (%)",
+        &[power],
     )?;
-    let active: Vec<Series> = ages()
-        .map(|(name, m)| by_age(name, 1, m.iter().skip(1).map(|a| a.active), 100.0))
-        .collect();
-    line_chart(
-        &folder.join("active"),
-        &format!("Active on day N, {scenario}"),
-        age_label,
-        "users active that day (%)",
-        &active,
-    )?;
-    let conversion: Vec<Series> = ages()
-        .map(|(name, m)| by_age(name, 0, m.iter().map(|a| a.conversion), 100.0))
-        .collect();
-    line_chart(
-        &folder.join("conversion"),
-        &format!("Cumulative conversion, {scenario}"),
-        age_label,
-        "users who bought (%)",
-        &conversion,
-    )?;
-    let profit: Vec<Series> = ages()
-        .map(|(name, m)| by_age(name, 0, m.iter().map(|a| a.to_date(Quantity::Profit)), 1.0))
-        .collect();
-    line_chart(
-        &folder.join("profit"),
-        &format!("Profit per user to date, {scenario}"),
-        age_label,
-        "profit per user (currency units)",
-        &profit,
-    )?;
-    let analysis = &result.analysis;
-    if let Some(arm) = &analysis.power_arm {
-        let power = Series::new(
-            format!("{arm} vs {}", analysis.control),
-            analysis
-                .power
-                .iter()
-                .map(|p| (p.users as f64, 100.0 * p.power.estimate))
-                .collect(),
-        )
-        .with_band(
-            analysis
-                .power
-                .iter()
-                .map(|p| (p.users as f64, 100.0 * p.power.low, 100.0 * p.power.high))
-                .collect(),
-        );
-        line_chart(
-            &folder.join("power"),
-            &format!("Power of a split test on profit per user (α = 0.05), {scenario}"),
-            "users per arm",
-            "tests detecting the lift (%)",
-            &[power],
-        )?;
-    }
-    let actions = model.scenario().action_names();
-    for run in &result.runs {
-        let mix = &run.simulation.action_mix;
-        let x: Vec<f64> = (0..mix.len()).map(|a| a as f64).collect();
-        let shares: Vec<Vec<f64>> = (0..actions.len())
-            .map(|k| {
-                mix.iter()
-                    .map(|counts| {
-                        let total: u64 = counts.iter().sum();
-                        if total == 0 {
-                            f64::NAN
-                        } else {
-                            counts[k] as f64 / total as f64
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        stacked_area(
-            &folder.join(format!("actions-{}", run.name)),
-            &format!("What {} does, by user age", run.name),
-            age_label,
-            "share of live users",
-            &actions,
-            &x,
-            &shares,
-        )?;
-    }
     Ok(())
 }

@@ -11,13 +11,16 @@
 //!   ([`write_metrics_csv`]), and with journeys [`JOURNEYS_CSV`], how many
 //!   evaluation users were given each journey;
 //! - [`CHECKPOINT`]: the DQN agent's whole training state ([`Dqn::save`]); other
-//!   agents are not checkpointed.
+//!   agents are not checkpointed;
+//! - the evaluation's cohort plots and `report.html`, the run on one page.
 //!
 //! [`Dqn::save`]: onboard_agents::dqn::Dqn::save
 
 use super::{CurvePoint, Evaluation, TrainOptions, TrainedAgent};
+use crate::cohort_plots::write_cohort_plots;
 use crate::output::write_metrics_csv;
 use crate::plots::{ChartFiles, Series, line_chart};
+use crate::report::{self, RunReport};
 use anyhow::{Context, Result};
 use onboard_envs::{Model, Objective};
 use std::path::{Path, PathBuf};
@@ -50,6 +53,8 @@ pub struct TrainFiles {
     pub journeys_csv: Option<PathBuf>,
     /// The DQN checkpoint; `None` for other agents, which are not checkpointed.
     pub checkpoint: Option<PathBuf>,
+    /// `report.html`: the run's tables and plots on one page.
+    pub report: PathBuf,
 }
 
 impl TrainFiles {
@@ -74,6 +79,7 @@ impl TrainFiles {
             Some(path) => format!("checkpoint: {}", path.display()),
             None => format!("no checkpoint: only DQN agents are checkpointed, not {agent}"),
         });
+        lines.push(format!("report: {}", self.report.display()));
         lines.iter().map(|l| format!("{l}\n")).collect()
     }
 }
@@ -157,6 +163,7 @@ pub(super) fn write_final(
         }
         Evaluation::Daily(_) => None,
     };
+    let report = write_report(options, model, evaluation)?;
     Ok(TrainFiles {
         curve_csv,
         curve_chart,
@@ -164,7 +171,63 @@ pub(super) fn write_final(
         evaluation_csv,
         journeys_csv,
         checkpoint,
+        report,
     })
+}
+
+/// The evaluation's cohort plots and `report.html`.
+fn write_report(options: &TrainOptions, model: &Model, evaluation: &Evaluation) -> Result<PathBuf> {
+    let simulation = match evaluation {
+        Evaluation::Daily(simulation) => {
+            write_cohort_plots(&options.out, model, &[("evaluation", simulation)])?;
+            Some(("evaluation", simulation))
+        }
+        Evaluation::Journeys(_) => None,
+    };
+    let mode = match (options.online, options.decide_at_signup) {
+        (None, false) => format!(
+            "{} training cohorts of {} users",
+            options.cohorts, options.users
+        ),
+        (None, true) => format!(
+            "{} training cohorts of {} users, one journey per user at signup",
+            options.cohorts, options.users
+        ),
+        (Some(days), false) => format!("online during a {days}-day launch"),
+        (Some(days), true) => {
+            format!("online during a {days}-day launch, one journey per user at signup")
+        }
+    };
+    let value = evaluation.value();
+    let report = RunReport {
+        title: format!(
+            "Training {} on {}",
+            options.agent_name,
+            model.scenario().name
+        ),
+        facts: vec![
+            (
+                "agent",
+                format!("{} ({})", options.agent_name, options.agent.kind()),
+            ),
+            ("training", mode),
+            ("evaluation users", options.eval_users.to_string()),
+            ("seed", options.seed.to_string()),
+        ],
+        lines: vec![format!(
+            "The frozen policy earns {:.4} per user on fresh users (95 % interval {:.4} to {:.4}).",
+            value.mean, value.low, value.high
+        )],
+        figures: vec![
+            (CURVE_CHART.to_string(), "Learning curve".to_string()),
+            (
+                EVALUATION_CHART.to_string(),
+                "Evaluations of the frozen policy".to_string(),
+            ),
+        ],
+        simulation,
+    };
+    report::write_run(&options.out, model.scenario(), &report)
 }
 
 /// `journey,users,share` rows, one per journey template.
