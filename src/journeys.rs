@@ -1,11 +1,11 @@
 //! Once-per-user simulation: every new user is given one of the scenario's journey
-//! templates at signup, chosen by a [`OncePerUser`] learner that learns from each
-//! user's total reward when their episode ends.
+//! templates at signup, chosen by a policy through [`OncePerUser`], which hands each
+//! user's total reward to the learner when their episode ends.
 
 use crate::simulate::{Population, progress_bar, start};
 use ndarray::Axis;
-use onboard_agents::OncePerUser;
-use onboard_envs::{CohortMetrics, Model, StepError};
+use onboard_agents::{Learner, OncePerUser};
+use onboard_envs::{Cohort, CohortMetrics, Model, StepError};
 use std::sync::Arc;
 
 /// What a once-per-user run yielded.
@@ -16,6 +16,8 @@ pub struct JourneyRun {
     /// `starts[day][journey]`: users who signed up on calendar `day` and were given
     /// `journey`.
     pub starts: Vec<Vec<u64>>,
+    /// Users whose total reward reached the learner (0 when it did not learn).
+    pub feedback: u64,
 }
 
 impl JourneyRun {
@@ -23,8 +25,8 @@ impl JourneyRun {
     pub fn starts_over(&self, days: std::ops::Range<usize>) -> Vec<u64> {
         let n = self.starts.first().map_or(0, Vec::len);
         let mut total = vec![0; n];
-        for day in &self.starts[days.start.min(self.starts.len())..days.end.min(self.starts.len())]
-        {
+        let days = days.start.min(self.starts.len())..days.end.min(self.starts.len());
+        for day in &self.starts[days] {
             for (t, c) in total.iter_mut().zip(day) {
                 *t += c;
             }
@@ -33,69 +35,123 @@ impl JourneyRun {
     }
 }
 
-/// Simulates `population`, each user following the journey `chooser` picks for
-/// them at signup; the chooser learns as episodes end. Shows a progress bar over
-/// simulated days unless `quiet`.
+/// Reusable buffers of [`journey_day`].
+#[derive(Debug, Default)]
+pub struct JourneyScratch {
+    keys: Vec<u64>,
+    ages: Vec<u32>,
+    new_rows: Vec<usize>,
+    new_keys: Vec<u64>,
+    /// The journeys given to the day's new users, in row order.
+    pub choices: Vec<usize>,
+    actions: Vec<usize>,
+    rewards: Vec<f64>,
+    finished: Vec<bool>,
+}
+
+/// What one day of [`journey_day`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JourneyDay {
+    /// Live users stepped.
+    pub users: u64,
+    /// Their summed reward.
+    pub reward: f64,
+}
+
+/// Steps every live user of `cohort` one day along their journey: new users are
+/// first given one by `agent`; the windows that end are handed to `agent` to learn
+/// from when `learn`, else forgotten.
+pub fn journey_day(
+    model: &Model,
+    cohort: &mut Cohort,
+    chooser: &mut OncePerUser,
+    agent: &mut dyn Learner,
+    learn: bool,
+    s: &mut JourneyScratch,
+) -> Result<JourneyDay, StepError> {
+    s.keys.clear();
+    s.ages.clear();
+    for user in cohort.users() {
+        s.keys.push(user.profile.id);
+        s.ages.push(user.state.age);
+    }
+    s.new_rows.clear();
+    s.new_rows
+        .extend((0..s.ages.len()).filter(|&i| s.ages[i] == 0));
+    s.new_keys.clear();
+    s.new_keys.extend(s.new_rows.iter().map(|&i| s.keys[i]));
+    let signups = cohort.observations().select(Axis(0), &s.new_rows);
+    s.choices.clear();
+    s.choices.resize(s.new_rows.len(), 0);
+    chooser.choose(&mut *agent, &s.new_keys, signups.view(), &mut s.choices);
+    let count = model.n_journeys();
+    if let Some(&journey) = s.choices.iter().find(|&&j| j >= count) {
+        return Err(StepError::UnknownJourney { journey, count });
+    }
+    s.actions.clear();
+    for (&key, &age) in s.keys.iter().zip(&s.ages) {
+        let journey = chooser
+            .choice(key)
+            .expect("every live user was given a journey at signup");
+        s.actions.push(model.journey_action(journey, age));
+    }
+    let transitions = cohort.step(&s.actions)?;
+    s.rewards.clear();
+    s.rewards
+        .extend(transitions.outcomes.iter().map(|o| o.reward));
+    s.finished.clear();
+    s.finished.extend(
+        transitions
+            .outcomes
+            .iter()
+            .map(|o| o.churned || o.truncated),
+    );
+    let learner = if learn { Some(agent) } else { None };
+    chooser.record(learner, &s.keys, &s.rewards, &s.finished);
+    Ok(JourneyDay {
+        users: s.keys.len() as u64,
+        reward: s.rewards.iter().sum(),
+    })
+}
+
+/// Simulates `population`, each user following the journey `agent` picks for them
+/// at signup; when `learn`, the agent learns as episodes end. Shows a progress bar
+/// over simulated days unless `quiet`.
 pub fn run_journeys(
     model: Arc<Model>,
     seed: u64,
     population: Population,
-    chooser: &mut OncePerUser,
+    agent: &mut dyn Learner,
+    learn: bool,
     quiet: bool,
 ) -> Result<JourneyRun, StepError> {
     let count = model.n_journeys();
     let (mut cohort, days) = start(Arc::clone(&model), seed, population);
     let progress = progress_bar(u64::from(days), quiet);
-    progress.set_message(chooser.learner().name().to_string());
+    progress.set_message(agent.name().to_string());
+    let mut chooser = OncePerUser::new();
+    let mut scratch = JourneyScratch::default();
     let mut starts = Vec::new();
-    let (mut keys, mut ages, mut choices) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut rewards, mut finished) = (Vec::new(), Vec::new());
     while !cohort.is_finished() {
-        keys.clear();
-        ages.clear();
-        for user in cohort.users() {
-            keys.push(user.profile.id);
-            ages.push(user.state.age);
-        }
-        let new_rows: Vec<usize> = (0..ages.len()).filter(|&i| ages[i] == 0).collect();
-        let signups = cohort.observations().select(Axis(0), &new_rows);
-        let new_keys: Vec<u64> = new_rows.iter().map(|&i| keys[i]).collect();
-        choices.clear();
-        choices.resize(new_rows.len(), 0);
-        chooser.choose(&new_keys, signups.view(), &mut choices);
+        journey_day(
+            &model,
+            &mut cohort,
+            &mut chooser,
+            agent,
+            learn,
+            &mut scratch,
+        )?;
         let mut today = vec![0; count];
-        for &journey in &choices {
-            *today
-                .get_mut(journey)
-                .ok_or(StepError::UnknownJourney { journey, count })? += 1;
+        for &journey in &scratch.choices {
+            today[journey] += 1;
         }
         starts.push(today);
-        let actions: Vec<usize> = keys
-            .iter()
-            .zip(&ages)
-            .map(|(&key, &age)| {
-                let journey = chooser
-                    .choice(key)
-                    .expect("every live user was given a journey at signup");
-                model.journey_action(journey, age)
-            })
-            .collect();
-        let transitions = cohort.step(&actions)?;
-        rewards.clear();
-        rewards.extend(transitions.outcomes.iter().map(|o| o.reward));
-        finished.clear();
-        finished.extend(
-            transitions
-                .outcomes
-                .iter()
-                .map(|o| o.churned || o.truncated),
-        );
-        chooser.record(&keys, &rewards, &finished);
         progress.inc(1);
     }
     progress.finish_and_clear();
     Ok(JourneyRun {
         metrics: cohort.metrics().clone(),
         starts,
+        feedback: chooser.delivered(),
     })
 }

@@ -29,20 +29,17 @@
 
 pub mod outputs;
 
-use crate::journeys::{JourneyRun, run_journeys};
+use crate::journeys::{JourneyRun, JourneyScratch, journey_day, run_journeys};
 use crate::simulate::{Population, Simulation, simulate};
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use onboard_agents::dqn::Dqn;
-use onboard_agents::{AgentConfig, Experience, ExperienceBuffer, Learner, OncePerUser, Policy};
+use onboard_agents::{AgentConfig, ExperienceBuffer, Learner, OncePerUser};
 use onboard_envs::{
     Cohort, CohortMetrics, Estimate, Model, Quantity, Scenario, StepError, Transitions,
 };
 use outputs::TrainFiles;
-use std::cell::RefCell;
 use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// What one training cohort yielded.
@@ -387,7 +384,7 @@ pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
         .evaluation
         .take()
         .ok_or_else(|| anyhow!("training ended without an evaluation"))?;
-    let agent = run.driver.into_agent()?;
+    let agent = run.driver.into_agent();
     let files = outputs::write_final(
         options,
         &run.model,
@@ -503,9 +500,7 @@ impl Run<'_> {
             &self.curve,
             o.online.is_some(),
         )?;
-        self.checkpoint = self
-            .driver
-            .with_agent(|agent| outputs::save_checkpoint(&o.out, agent))?;
+        self.checkpoint = outputs::save_checkpoint(&o.out, self.driver.agent())?;
         Ok(())
     }
 }
@@ -529,13 +524,7 @@ struct Day {
 struct Scratch {
     actions: Vec<usize>,
     experience: ExperienceBuffer,
-    keys: Vec<u64>,
-    ages: Vec<u32>,
-    new_rows: Vec<usize>,
-    new_keys: Vec<u64>,
-    choices: Vec<usize>,
-    rewards: Vec<f64>,
-    finished: Vec<bool>,
+    journeys: JourneyScratch,
 }
 
 /// One day for every live user of `cohort`: `learner` acts, and learns from the
@@ -558,60 +547,6 @@ fn learn_day(
     })
 }
 
-/// One day for every live user of `cohort`, each following the journey `chooser`
-/// gave them at signup (new users are given one first); the chooser learns from
-/// the windows that end. The same steps as [`run_journeys`], with the day's reward.
-fn journeys_day(
-    chooser: &mut OncePerUser,
-    model: &Model,
-    cohort: &mut Cohort,
-    s: &mut Scratch,
-) -> Result<Day> {
-    s.keys.clear();
-    s.ages.clear();
-    for user in cohort.users() {
-        s.keys.push(user.profile.id);
-        s.ages.push(user.state.age);
-    }
-    s.new_rows.clear();
-    s.new_rows
-        .extend((0..s.ages.len()).filter(|&i| s.ages[i] == 0));
-    s.new_keys.clear();
-    s.new_keys.extend(s.new_rows.iter().map(|&i| s.keys[i]));
-    let signups = cohort.observations().select(Axis(0), &s.new_rows);
-    s.choices.clear();
-    s.choices.resize(s.new_rows.len(), 0);
-    chooser.choose(&s.new_keys, signups.view(), &mut s.choices);
-    let count = model.n_journeys();
-    if let Some(&journey) = s.choices.iter().find(|&&j| j >= count) {
-        return Err(StepError::UnknownJourney { journey, count }.into());
-    }
-    s.actions.clear();
-    for (&key, &age) in s.keys.iter().zip(&s.ages) {
-        let journey = chooser
-            .choice(key)
-            .ok_or_else(|| anyhow!("user {key} is live but was given no journey"))?;
-        s.actions.push(model.journey_action(journey, age));
-    }
-    let transitions = cohort.step(&s.actions)?;
-    let reward = day_reward(&transitions);
-    s.rewards.clear();
-    s.rewards
-        .extend(transitions.outcomes.iter().map(|o| o.reward));
-    s.finished.clear();
-    s.finished.extend(
-        transitions
-            .outcomes
-            .iter()
-            .map(|o| o.churned || o.truncated),
-    );
-    chooser.record(&s.keys, &s.rewards, &s.finished);
-    Ok(Day {
-        users: s.keys.len() as u64,
-        reward,
-    })
-}
-
 fn day_reward(transitions: &Transitions<'_>) -> f64 {
     transitions.outcomes.iter().map(|o| o.reward).sum()
 }
@@ -620,140 +555,72 @@ fn day_reward(transitions: &Transitions<'_>) -> f64 {
 enum Driver {
     /// Every live user, every day.
     Daily(TrainedAgent),
-    /// Once per user at signup, among journeys. The agent is shared between the
-    /// training chooser, which owns a learning handle, and each evaluation's
-    /// chooser, which owns a frozen one.
+    /// Once per user at signup, among journeys; `chooser` keeps the training
+    /// users' pending choices.
     Journeys {
-        agent: Rc<RefCell<TrainedAgent>>,
+        agent: TrainedAgent,
         chooser: OncePerUser,
     },
 }
 
 impl Driver {
     fn new(agent: TrainedAgent, journeys: bool) -> Self {
-        if !journeys {
-            return Self::Daily(agent);
+        if journeys {
+            Self::Journeys {
+                agent,
+                chooser: OncePerUser::new(),
+            }
+        } else {
+            Self::Daily(agent)
         }
-        let agent = Rc::new(RefCell::new(agent));
-        let chooser = OncePerUser::new(Box::new(Shared::new(&agent, true)));
-        Self::Journeys { agent, chooser }
     }
 
     /// One training day of `cohort`.
     fn day(&mut self, model: &Model, cohort: &mut Cohort, scratch: &mut Scratch) -> Result<Day> {
         match self {
             Self::Daily(agent) => Ok(learn_day(agent.learner_mut(), cohort, scratch)?),
-            Self::Journeys { chooser, .. } => journeys_day(chooser, model, cohort, scratch),
+            Self::Journeys { agent, chooser } => {
+                let day = journey_day(
+                    model,
+                    cohort,
+                    chooser,
+                    agent.learner_mut(),
+                    true,
+                    &mut scratch.journeys,
+                )?;
+                Ok(Day {
+                    users: day.users,
+                    reward: day.reward,
+                })
+            }
         }
     }
 
     /// The frozen policy on a fresh cohort of `users` with `seed`.
     fn evaluate(&mut self, model: &Arc<Model>, seed: u64, users: usize) -> Result<Evaluation> {
         let population = Population::Cohort { users };
-        match self {
-            Self::Daily(agent) => {
-                agent.set_frozen(true);
-                let simulation = simulate(
-                    Arc::clone(model),
-                    seed,
-                    population,
-                    agent.learner_mut(),
-                    true,
-                );
-                agent.set_frozen(false);
-                Ok(Evaluation::Daily(simulation?))
-            }
-            Self::Journeys { agent, .. } => {
-                agent.borrow_mut().set_frozen(true);
-                let mut chooser = OncePerUser::new(Box::new(Shared::new(agent, false)));
-                let run = run_journeys(Arc::clone(model), seed, population, &mut chooser, true);
-                drop(chooser);
-                agent.borrow_mut().set_frozen(false);
-                Ok(Evaluation::Journeys(run?))
-            }
-        }
-    }
-
-    fn with_agent<T>(&self, f: impl FnOnce(&TrainedAgent) -> T) -> T {
-        match self {
-            Self::Daily(agent) => f(agent),
-            Self::Journeys { agent, .. } => f(&agent.borrow()),
-        }
-    }
-
-    fn into_agent(self) -> Result<TrainedAgent> {
-        match self {
-            Self::Daily(agent) => Ok(agent),
-            Self::Journeys { agent, chooser } => {
-                drop(chooser);
-                Rc::try_unwrap(agent)
-                    .map(RefCell::into_inner)
-                    .map_err(|_| anyhow!("the trained agent is still shared"))
-            }
-        }
-    }
-}
-
-/// A handle on a shared agent, as a [`Learner`] a [`OncePerUser`] can own; a frozen
-/// handle acts but does not learn.
-struct Shared {
-    agent: Rc<RefCell<TrainedAgent>>,
-    name: String,
-    n_actions: usize,
-    learns: bool,
-}
-
-impl Shared {
-    fn new(agent: &Rc<RefCell<TrainedAgent>>, learns: bool) -> Self {
-        let (name, n_actions) = {
-            let agent = agent.borrow();
-            (
-                agent.learner().name().to_string(),
-                agent.learner().n_actions(),
-            )
+        let journeys = matches!(self, Self::Journeys { .. });
+        let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
+        agent.set_frozen(true);
+        let learner = agent.learner_mut();
+        let evaluation = if journeys {
+            run_journeys(Arc::clone(model), seed, population, learner, false, true)
+                .map(Evaluation::Journeys)
+        } else {
+            simulate(Arc::clone(model), seed, population, learner, true).map(Evaluation::Daily)
         };
-        Self {
-            agent: Rc::clone(agent),
-            name,
-            n_actions,
-            learns,
-        }
-    }
-}
-
-impl Policy for Shared {
-    fn name(&self) -> &str {
-        &self.name
+        agent.set_frozen(false);
+        Ok(evaluation?)
     }
 
-    fn n_actions(&self) -> usize {
-        self.n_actions
+    fn agent(&self) -> &TrainedAgent {
+        let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
+        agent
     }
 
-    fn probabilities(
-        &mut self,
-        observations: ArrayView2<'_, f32>,
-        probabilities: ArrayViewMut2<'_, f64>,
-    ) {
-        self.agent
-            .borrow_mut()
-            .learner_mut()
-            .probabilities(observations, probabilities);
-    }
-
-    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
-        self.agent
-            .borrow_mut()
-            .learner_mut()
-            .act(observations, actions);
-    }
-}
-
-impl Learner for Shared {
-    fn observe(&mut self, experience: &Experience<'_>) {
-        if self.learns {
-            self.agent.borrow_mut().learner_mut().observe(experience);
-        }
+    fn into_agent(self) -> TrainedAgent {
+        let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
+        agent
     }
 }
 

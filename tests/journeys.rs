@@ -4,7 +4,6 @@
 
 use onboard::journeys::{JourneyRun, run_journeys};
 use onboard::simulate::Population;
-use onboard_agents::OncePerUser;
 use onboard_agents::bandits::{GaussianThompson, GaussianThompsonConfig};
 use onboard_agents::baselines::ConstantPolicy;
 use onboard_envs::{Estimate, Model, Quantity, Scenario};
@@ -30,12 +29,11 @@ fn profit(run: &JourneyRun) -> Estimate {
 fn journey_values(model: &Arc<Model>) -> Vec<Estimate> {
     (0..model.n_journeys())
         .map(|j| {
-            let fixed = ConstantPolicy::new("journey", j, model.n_journeys());
-            let mut chooser = OncePerUser::new(Box::new(fixed));
+            let mut fixed = ConstantPolicy::new("journey", j, model.n_journeys());
             let population = Population::Cohort {
                 users: EVALUATION_USERS,
             };
-            let run = run_journeys(Arc::clone(model), 77, population, &mut chooser, true)
+            let run = run_journeys(Arc::clone(model), 77, population, &mut fixed, false, true)
                 .expect("the journeys run");
             profit(&run)
         })
@@ -60,13 +58,15 @@ fn thompson_learns_the_best_journey_from_rewards_that_arrive_a_month_late() {
         ..GaussianThompsonConfig::default()
     };
     let n = model.n_journeys();
-    let bandit = GaussianThompson::new(&config, n, 5).expect("a valid config");
-    let mut chooser = OncePerUser::new(Box::new(bandit));
+    let mut bandit = GaussianThompson::new(&config, n, 5).expect("a valid config");
     let population = Population::Launch { days: LAUNCH_DAYS };
-    let run = run_journeys(Arc::clone(&model), 3, population, &mut chooser, true)
+    let run = run_journeys(Arc::clone(&model), 3, population, &mut bandit, true, true)
         .expect("the launch runs");
-    assert_eq!(chooser.waiting(), 0, "every user's reward arrived");
-    assert_eq!(chooser.delivered(), run.metrics.users());
+    assert_eq!(
+        run.feedback,
+        run.metrics.users(),
+        "every user's reward arrived"
+    );
 
     // Before any month has ended, the bandit knows nothing: day-0 signups are
     // spread evenly, each journey's count within 4 binomial standard deviations

@@ -11,9 +11,9 @@ use onboard::train::outputs::{
 use onboard::train::{
     CurvePoint, Evaluation, TrainOptions, TrainOutcome, evaluation_seed, train_agent, training_seed,
 };
+use onboard_agents::AgentConfig;
 use onboard_agents::baselines::ConstantPolicy;
 use onboard_agents::dqn::Dqn;
-use onboard_agents::{AgentConfig, OncePerUser};
 use onboard_envs::{Cohort, Model, Quantity, Scenario};
 use std::path::Path;
 use std::sync::Arc;
@@ -202,9 +202,9 @@ fn training_rewards_are_those_the_simulators_report() {
     let outcome = train(&options);
     let model = Arc::new(Model::new(scenario("default")).expect("a valid scenario"));
     let journeys = |seed: u64| {
-        let mut chooser = OncePerUser::new(Box::new(ConstantPolicy::new("recs", 1, 5)));
+        let mut recs = ConstantPolicy::new("recs", 1, 5);
         let population = Population::Cohort { users: 100 };
-        let run = run_journeys(Arc::clone(&model), seed, population, &mut chooser, true)
+        let run = run_journeys(Arc::clone(&model), seed, population, &mut recs, false, true)
             .expect("the journeys run");
         run.metrics.by_age()[30].to_date(Quantity::Reward)
     };

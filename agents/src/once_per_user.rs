@@ -2,7 +2,7 @@
 //! signup (a journey template), and learns from the user's whole-episode reward,
 //! which arrives only when the episode ends, up to a horizon later.
 
-use crate::policy::{Experience, Learner};
+use crate::policy::{Experience, Learner, Policy};
 use ndarray::{Array2, ArrayView2};
 use std::collections::HashMap;
 
@@ -14,48 +14,42 @@ struct Pending {
     reward: f64,
 }
 
-/// Wraps a [`Learner`] whose actions are options chosen once per user.
+/// The bookkeeping of a policy whose actions are options chosen once per user.
 ///
-/// [`OncePerUser::choose`] asks the learner for new users' options and remembers
+/// [`OncePerUser::choose`] asks the policy for new users' options and remembers
 /// each user's signup observation; [`OncePerUser::record`] adds each day's
 /// rewards, and when a user's episode ends hands the learner one transition
 /// `(signup observation, option, total reward)`, marked terminal. Until then
 /// the learner keeps choosing for new users with what it knows: the feedback
-/// is delayed, never invented.
+/// is delayed, never invented. The policy is lent to each call, not owned, so
+/// the caller keeps its concrete agent (to checkpoint it, or to freeze it).
+#[derive(Debug, Default)]
 pub struct OncePerUser {
-    learner: Box<dyn Learner>,
     pending: HashMap<u64, Pending>,
     delivered: u64,
 }
 
 impl OncePerUser {
-    /// Wraps `learner`, whose actions are the options.
-    pub fn new(learner: Box<dyn Learner>) -> Self {
-        Self {
-            learner,
-            pending: HashMap::new(),
-            delivered: 0,
-        }
+    /// No user chosen for yet.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// The wrapped learner.
-    pub fn learner(&self) -> &dyn Learner {
-        self.learner.as_ref()
-    }
-
-    /// Chooses an option for each new user: `keys[i]` identifies the user of row
-    /// `i` of `observations` (their signup observation). Writes `choices`.
+    /// Chooses with `policy` an option for each new user: `keys[i]` identifies the
+    /// user of row `i` of `observations` (their signup observation). Writes
+    /// `choices`.
     ///
     /// # Panics
     /// If the lengths of `keys`, `choices` and the rows of `observations` differ.
     pub fn choose(
         &mut self,
+        policy: &mut dyn Policy,
         keys: &[u64],
         observations: ArrayView2<'_, f32>,
         choices: &mut [usize],
     ) {
         assert_eq!(keys.len(), observations.nrows(), "one key per row");
-        self.learner.act(observations, choices);
+        policy.act(observations, choices);
         for ((&key, row), &choice) in keys.iter().zip(observations.rows()).zip(choices.iter()) {
             self.pending.insert(
                 key,
@@ -74,9 +68,16 @@ impl OncePerUser {
     }
 
     /// Adds `rewards[i]` to user `keys[i]`'s total; users whose episode ended
-    /// (`finished[i]`) are handed to the learner, in row order, as one batch.
-    /// Keys without a pending choice are ignored.
-    pub fn record(&mut self, keys: &[u64], rewards: &[f64], finished: &[bool]) {
+    /// (`finished[i]`) are handed to `learner`, in row order, as one batch, or
+    /// forgotten when there is no learner (a frozen policy). Keys without a
+    /// pending choice are ignored.
+    pub fn record(
+        &mut self,
+        learner: Option<&mut dyn Learner>,
+        keys: &[u64],
+        rewards: &[f64],
+        finished: &[bool],
+    ) {
         let mut done = Vec::new();
         for ((key, &reward), &end) in keys.iter().zip(rewards).zip(finished) {
             if let Some(pending) = self.pending.get_mut(key) {
@@ -86,10 +87,12 @@ impl OncePerUser {
                 done.push(pending);
             }
         }
-        self.deliver(&done);
+        if let Some(learner) = learner {
+            self.deliver(learner, &done);
+        }
     }
 
-    fn deliver(&mut self, done: &[Pending]) {
+    fn deliver(&mut self, learner: &mut dyn Learner, done: &[Pending]) {
         let Some(first) = done.first() else {
             return;
         };
@@ -104,7 +107,7 @@ impl OncePerUser {
         let rewards: Vec<f64> = done.iter().map(|p| p.reward).collect();
         let terminated = vec![true; done.len()];
         let truncated = vec![false; done.len()];
-        self.learner.observe(&Experience {
+        learner.observe(&Experience {
             observations: observations.view(),
             actions: &actions,
             rewards: &rewards,

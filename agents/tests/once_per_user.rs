@@ -4,7 +4,6 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, array};
 use onboard_agents::{Experience, Learner, OncePerUser, Policy};
-use std::sync::{Arc, Mutex};
 
 /// One transition as the learner received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +15,9 @@ struct Heard {
 }
 
 /// Chooses option `first feature mod 3` and records what it is told.
+#[derive(Default)]
 struct Recorder {
-    heard: Arc<Mutex<Vec<Heard>>>,
+    heard: Vec<Heard>,
 }
 
 impl Policy for Recorder {
@@ -49,9 +49,8 @@ impl Policy for Recorder {
 
 impl Learner for Recorder {
     fn observe(&mut self, experience: &Experience<'_>) {
-        let mut heard = self.heard.lock().expect("not poisoned");
         for (i, row) in experience.observations.rows().into_iter().enumerate() {
-            heard.push(Heard {
+            self.heard.push(Heard {
                 observation: row.to_vec(),
                 action: experience.actions[i],
                 reward: experience.rewards[i],
@@ -63,35 +62,34 @@ impl Learner for Recorder {
 
 #[test]
 fn feedback_arrives_once_per_user_when_the_episode_ends_with_the_total_reward() {
-    let heard = Arc::new(Mutex::new(Vec::new()));
-    let mut chooser = OncePerUser::new(Box::new(Recorder {
-        heard: Arc::clone(&heard),
-    }));
+    let mut recorder = Recorder::default();
+    let mut chooser = OncePerUser::new();
     let signups: Array2<f32> = array![[4.0, 0.5], [7.0, 1.5]];
     let mut choices = [0; 2];
-    chooser.choose(&[10, 20], signups.view(), &mut choices);
+    chooser.choose(&mut recorder, &[10, 20], signups.view(), &mut choices);
     assert_eq!(choices, [1, 1]);
     assert_eq!(chooser.choice(10), Some(1));
     assert_eq!(chooser.waiting(), 2);
 
-    chooser.record(&[10, 20], &[1.0, 2.0], &[false, false]);
-    assert!(
-        heard.lock().expect("lock").is_empty(),
-        "nothing before the end"
-    );
+    chooser.record(Some(&mut recorder), &[10, 20], &[1.0, 2.0], &[false, false]);
+    assert!(recorder.heard.is_empty(), "nothing before the end");
 
     // A third user signs up while the first two are still running.
     let late: Array2<f32> = array![[5.0, 9.0]];
     let mut late_choice = [0];
-    chooser.choose(&[30], late.view(), &mut late_choice);
+    chooser.choose(&mut recorder, &[30], late.view(), &mut late_choice);
     assert_eq!(late_choice, [2]);
 
-    chooser.record(&[10, 20, 30], &[0.5, 3.0, 4.0], &[false, true, false]);
-    chooser.record(&[10, 30], &[0.25, 1.0], &[true, true]);
+    chooser.record(
+        Some(&mut recorder),
+        &[10, 20, 30],
+        &[0.5, 3.0, 4.0],
+        &[false, true, false],
+    );
+    chooser.record(Some(&mut recorder), &[10, 30], &[0.25, 1.0], &[true, true]);
 
-    let heard = heard.lock().expect("lock").clone();
     assert_eq!(
-        heard,
+        recorder.heard,
         vec![
             Heard {
                 observation: vec![7.0, 1.5],
@@ -116,4 +114,11 @@ fn feedback_arrives_once_per_user_when_the_episode_ends_with_the_total_reward() 
     assert_eq!(chooser.waiting(), 0);
     assert_eq!(chooser.delivered(), 3);
     assert_eq!(chooser.choice(10), None);
+
+    // A frozen policy's feedback is dropped, and its users are still forgotten.
+    let mut frozen = OncePerUser::new();
+    frozen.choose(&mut recorder, &[40], late.view(), &mut late_choice);
+    frozen.record(None, &[40], &[9.0], &[true]);
+    assert_eq!((frozen.waiting(), frozen.delivered()), (0, 0));
+    assert_eq!(recorder.heard.len(), 3);
 }
