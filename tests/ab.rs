@@ -179,3 +179,37 @@ fn outputs_are_written_and_parse() {
     assert!(report.contains("Lift against nothing"));
     assert_eq!(result.analysis.power_arm.as_deref().map(|_| ()), Some(()));
 }
+
+#[test]
+fn replicate_tests_and_experiments_do_not_depend_on_the_number_of_threads() {
+    let model = Arc::new(Model::new(tiny()).expect("valid"));
+    let random = spec_factory("random".to_string(), Arc::clone(&model));
+    let push = spec_factory("push".to_string(), Arc::clone(&model));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        pool.install(|| {
+            let p_values =
+                replicate_p_values(&model, &random, &push, 300, 16, 5, &ProgressBar::hidden())
+                    .expect("the replicates run");
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let experiment = experiment(
+                &[("random", "random"), ("push", "push")],
+                Assignment::Split,
+                3_000,
+            );
+            let result = run_experiment(experiment, tiny(), Path::new("."), Some(dir.path()), true)
+                .expect("the experiment runs");
+            let lifts: Vec<(f64, f64)> = result
+                .analysis
+                .lifts
+                .iter()
+                .map(|l| (l.difference.estimate, l.p_value))
+                .collect();
+            (p_values, lifts)
+        })
+    };
+    assert_eq!(run(1), run(2));
+}
