@@ -2,7 +2,8 @@
 //! templates at signup, chosen by a policy through [`OncePerUser`], which hands each
 //! user's total reward to the learner when their episode ends.
 
-use crate::simulate::{Population, progress_bar, start};
+use crate::progress;
+use crate::simulate::{Population, start};
 use ndarray::Axis;
 use onboard_agents::{Learner, OncePerUser};
 use onboard_envs::{Cohort, CohortMetrics, Model, StepError};
@@ -127,7 +128,7 @@ pub fn run_journeys(
 ) -> Result<JourneyRun, StepError> {
     let count = model.n_journeys();
     let (mut cohort, days) = start(Arc::clone(&model), seed, population);
-    let progress = progress_bar(u64::from(days), quiet);
+    let progress = progress::bar(u64::from(days), "", "day", quiet);
     progress.set_message(agent.name().to_string());
     let mut chooser = OncePerUser::new();
     let mut scratch = JourneyScratch::default();

@@ -1,15 +1,19 @@
 //! onboard: experiments on the onboarding environment.
 //!
-//! Wires the environment of [`onboard_envs`] and the policies of [`onboard_agents`] to
-//! files, tables and the command line: [`simulate`] runs a policy on a population,
-//! [`train`] trains a learner on simulated cohorts, [`journeys`] runs the
-//! once-per-user decision mode over journey templates, [`policies`] resolves policies
-//! named on the command line,
-//! [`stats`] computes the statistics of A/B/n tests (lifts, intervals, survival),
-//! [`table`] renders metrics for the terminal, [`output`] writes run folders, [`plots`]
-//! draws charts to SVG and PNG,
-//! [`ab`] runs A/B/n experiments and [`report`] writes their HTML page, [`demo`] is
-//! the main job, and [`cli`] is the `onboard` command.
+//! Wires the environment of [`onboard_envs`] and the policies of [`onboard_agents`]
+//! to files, tables, plots and the command line:
+//!
+//! - [`simulate`] runs a policy on a population; [`journeys`] runs the
+//!   once-per-user decision mode over journey templates;
+//! - [`train`] trains an agent and evaluates it frozen on fresh users;
+//! - [`ab`] runs A/B/n experiments, with the statistics of [`stats`];
+//! - [`demo`] is the main job;
+//! - [`policies`] resolves the policies named on the command line;
+//! - [`plots`] draws charts to SVG and PNG, [`cohort_plots`] the retention,
+//!   conversion and profit charts of simulated cohorts;
+//! - [`report`] writes `report.html`, [`table`] renders tables for the terminal,
+//!   [`output`] writes run folders and metric CSVs, [`progress`] draws progress bars;
+//! - [`cli`] is the `onboard` command.
 
 pub mod ab;
 pub mod cli;
@@ -19,6 +23,7 @@ pub mod journeys;
 pub mod output;
 pub mod plots;
 pub mod policies;
+pub mod progress;
 pub mod report;
 pub mod simulate;
 pub mod stats;

@@ -1,7 +1,6 @@
 //! Runs a policy on a simulated population and collects its cohort metrics, one
 //! record per user, and what the policy did at each age.
 
-use indicatif::{ProgressBar, ProgressStyle};
 use onboard_agents::Policy;
 use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, StepError, User};
 use serde::Serialize;
@@ -89,7 +88,7 @@ pub fn simulate(
     let n_actions = model.n_actions();
     let horizon = model.horizon() as usize;
     let (mut cohort, days) = start(model, seed, population);
-    let progress = progress_bar(u64::from(days), quiet);
+    let progress = crate::progress::bar(u64::from(days), "", "day", quiet);
     progress.set_message(policy.name().to_string());
     let mut actions = Vec::new();
     let mut users = Vec::new();
@@ -149,16 +148,4 @@ pub(crate) fn start(model: Arc<Model>, seed: u64, population: Population) -> (Co
             (Cohort::launch(model, seed, days), total)
         }
     }
-}
-
-/// A progress bar over `days` simulated days, hidden when `quiet`.
-pub(crate) fn progress_bar(days: u64, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    ProgressBar::new(days).with_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] day {pos}/{len} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    )
 }

@@ -30,9 +30,9 @@
 pub mod outputs;
 
 use crate::journeys::{JourneyRun, JourneyScratch, journey_day, run_journeys};
+use crate::progress;
 use crate::simulate::{Population, Simulation, simulate};
 use anyhow::{Context, Result, anyhow, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use onboard_agents::dqn::Dqn;
 use onboard_agents::{AgentConfig, ExperienceBuffer, Learner, OncePerUser};
 use onboard_envs::{
@@ -62,7 +62,7 @@ pub fn train(
     users: usize,
     quiet: bool,
 ) -> Result<Vec<CohortResult>, StepError> {
-    let progress = progress_bar(seeds.len() as u64, "cohort", quiet);
+    let progress = progress::bar(seeds.len() as u64, "training ", "cohort", quiet);
     progress.set_message(learner.name().to_string());
     let mut scratch = Scratch::default();
     let mut curve = Vec::with_capacity(seeds.len());
@@ -419,7 +419,7 @@ impl Run<'_> {
     /// after the last.
     fn episodic(&mut self) -> Result<()> {
         let o = self.options;
-        let progress = progress_bar(o.cohorts as u64, "cohort", o.quiet);
+        let progress = progress::bar(o.cohorts as u64, "training ", "cohort", o.quiet);
         progress.set_message(o.agent_name.clone());
         for k in 1..=o.cohorts as u64 {
             let seed = training_seed(o.seed, k);
@@ -453,7 +453,7 @@ impl Run<'_> {
         let o = self.options;
         let seed = training_seed(o.seed, 1);
         let total = u64::from(days) + u64::from(self.model.horizon());
-        let progress = progress_bar(total, "day", o.quiet);
+        let progress = progress::bar(total, "training ", "day", o.quiet);
         progress.set_message(o.agent_name.clone());
         let mut cohort = Cohort::launch(Arc::clone(&self.model), seed, days);
         let mut day = 0;
@@ -622,18 +622,4 @@ impl Driver {
         let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
         agent
     }
-}
-
-/// A progress bar over `len` steps named `unit`, hidden when `quiet`.
-fn progress_bar(len: u64, unit: &str, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let template =
-        format!("training {{msg}} [{{bar:40}}] {unit} {{pos}}/{{len}} ({{elapsed}}, eta {{eta}})");
-    ProgressBar::new(len).with_style(
-        ProgressStyle::with_template(&template)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    )
 }

@@ -15,7 +15,6 @@ use crate::output::run_folder;
 use analysis::{Analysis, analyse, power_point};
 use anyhow::{Context, Result};
 use experiment::{Experiment, resolve};
-use indicatif::{ProgressBar, ProgressStyle};
 use onboard_envs::{Model, Scenario};
 use run::{ArmRun, PolicyFactory, replicate_p_values, run_arms, spec_factory};
 use std::path::{Path, PathBuf};
@@ -143,17 +142,8 @@ fn add_power_curve(
     };
     let best_name = experiment.arms[best].name.clone();
     let sizes = power_sizes(analysis, &best_name, experiment.users);
-    let progress = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new((sizes.len() * experiment.replicates) as u64).with_style(
-            ProgressStyle::with_template(
-                "power curve [{bar:40}] test {pos}/{len} ({elapsed}, eta {eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        )
-    };
+    let replicates = (sizes.len() * experiment.replicates) as u64;
+    let progress = crate::progress::bar(replicates, "power curve", "test", quiet);
     for users in sizes {
         let p_values = replicate_p_values(
             model,
