@@ -253,7 +253,7 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
         "{}/agents/configs/journey-thompson.ron",
         env!("CARGO_MANIFEST_DIR")
     );
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 14] = [
         (&["run", "defualt"], "error: unknown scenario 'defualt'"),
         (
             &["run", "nowhere/missing.ron"],
@@ -269,6 +269,11 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
             &["run", "tiny", "--users", "5", "--launch", "3"],
             "cannot be used with",
         ),
+        (
+            &["run", "tiny", "--policy", "nowhere/dqn.ot"],
+            "error: nowhere/dqn.ot: no such file",
+        ),
+        (&["run", "tiny", "--policy", broken], "error: "),
         (
             &["ab", "nowhere/experiment.ron"],
             "nowhere/experiment.ron: cannot read",

@@ -8,6 +8,12 @@ use crate::policy::{PolicyRng, Sampler};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
+/// The first line of libtorch's `error`: the rest is a C++ stack trace.
+fn first_line(error: &tch::TchError) -> String {
+    let text = error.to_string();
+    text.lines().next().unwrap_or_default().to_string()
+}
+
 /// Why a checkpoint could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
@@ -16,7 +22,7 @@ pub enum CheckpointError {
     File {
         /// The checkpoint file.
         path: PathBuf,
-        /// libtorch's message.
+        /// libtorch's message, without its C++ stack trace.
         message: String,
     },
     /// The file is not a complete onboard DQN checkpoint.
@@ -87,7 +93,7 @@ impl Dqn {
         ];
         Tensor::save_multi(&named, path).map_err(|e| CheckpointError::File {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: first_line(&e),
         })
     }
 
@@ -97,9 +103,15 @@ impl Dqn {
             path: path.to_path_buf(),
             problem,
         };
+        if !path.is_file() {
+            return Err(CheckpointError::File {
+                path: path.to_path_buf(),
+                message: "no such file".to_string(),
+            });
+        }
         let tensors = Tensor::load_multi(path).map_err(|e| CheckpointError::File {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: first_line(&e),
         })?;
         let get = |name: &str| {
             tensors
