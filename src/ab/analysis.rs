@@ -6,8 +6,9 @@ use super::experiment::Assignment;
 use super::run::ArmRun;
 use crate::simulate::{Simulation, UserRecord};
 use crate::stats::{
-    Interval, Life, LogRank, SampleStats, compare_means, compare_paired, compare_proportions,
-    day_counts, kaplan_meier, log_rank, sample_size_means, sample_size_proportions,
+    Comparison, Interval, Life, LogRank, SampleStats, compare_means, compare_paired,
+    compare_proportions, day_counts, kaplan_meier, log_rank, sample_size_means,
+    sample_size_proportions,
 };
 use anyhow::Result;
 use onboard_envs::{Estimate, Quantity};
@@ -148,6 +149,20 @@ pub fn summarise_simulation(name: &str, simulation: &Simulation) -> ArmSummary {
     }
 }
 
+/// One per-user value compared between two arms.
+struct PerUserComparison {
+    /// Both arms as independent samples (means, relative lift).
+    independent: Comparison,
+    /// The pooled standard deviation of one user's value, for sample sizes.
+    sd: f64,
+    /// Arm − control: paired per user, or as independent samples.
+    difference: Interval,
+    /// p-value of that difference.
+    p_value: f64,
+    /// `paired` or `independent`.
+    method: &'static str,
+}
+
 /// Compares one per-user value of `arm` against `control`: paired per user when
 /// both arms saw the same users, else as independent samples.
 fn compare_per_user(
@@ -155,42 +170,49 @@ fn compare_per_user(
     arm: &[UserRecord],
     paired: bool,
     value: impl Fn(&UserRecord) -> f64,
-) -> Result<(Interval, Option<Interval>, f64, &'static str)> {
+) -> Result<PerUserComparison> {
     let a = SampleStats::from_values(control.iter().map(&value));
     let b = SampleStats::from_values(arm.iter().map(&value));
     let independent = compare_means(&a, &b)?;
+    let (_, variance_a) = a.mean_variance("control")?;
+    let (_, variance_b) = b.mean_variance("arm")?;
+    let sd = ((variance_a + variance_b) / 2.0).sqrt();
     let same_users =
         control.len() == arm.len() && control.iter().zip(arm).all(|(c, t)| c.id == t.id);
-    if paired && same_users {
+    let (difference, p_value, method) = if paired && same_users {
         let differences =
             SampleStats::from_values(control.iter().zip(arm).map(|(c, t)| value(t) - value(c)));
         let paired = compare_paired(&differences)?;
-        Ok((
-            paired.difference,
-            independent.lift,
-            paired.p_value,
-            "paired",
-        ))
+        (paired.difference, paired.p_value, "paired")
     } else {
-        Ok((
-            independent.difference,
-            independent.lift,
-            independent.p_value,
-            "independent",
-        ))
+        (independent.difference, independent.p_value, "independent")
+    };
+    Ok(PerUserComparison {
+        independent,
+        sd,
+        difference,
+        p_value,
+        method,
+    })
+}
+
+/// A lift row of `arm` on `metric` from a per-user comparison.
+fn per_user_lift(arm: &str, metric: &str, c: &PerUserComparison, sample_size: Option<u64>) -> Lift {
+    Lift {
+        arm: arm.to_string(),
+        metric: metric.to_string(),
+        control: c.independent.a,
+        value: c.independent.b,
+        difference: c.difference,
+        relative: c.independent.lift,
+        p_value: c.p_value,
+        method: c.method.to_string(),
+        sample_size,
     }
 }
 
 /// One number per user record.
 type PerUser = fn(&UserRecord) -> f64;
-
-fn standard_deviation(stats: &SampleStats) -> f64 {
-    let n = stats.n as f64;
-    let mean = stats.sum / n;
-    ((stats.sum_sq - n * mean * mean) / (n - 1.0))
-        .max(0.0)
-        .sqrt()
-}
 
 /// The lifts of `arm` against `control` on profit, revenue, conversion and day-7
 /// retention. Per-user metrics are paired when `paired` (and the arms saw the same
@@ -201,40 +223,15 @@ pub fn lifts(control: &ArmRun, arm: &ArmRun, paired: bool) -> Result<Vec<Lift>> 
     let mut lifts = Vec::new();
     let money: [(&str, PerUser); 2] = [("profit", |r| r.profit), ("revenue", |r| r.revenue)];
     for (metric, value) in money {
-        let (difference, relative, p_value, method) = compare_per_user(c, t, paired, value)?;
-        let (sa, sb) = (
-            SampleStats::from_values(c.iter().map(value)),
-            SampleStats::from_values(t.iter().map(value)),
-        );
-        let sd = ((standard_deviation(&sa).powi(2) + standard_deviation(&sb).powi(2)) / 2.0).sqrt();
-        lifts.push(Lift {
-            arm: arm.name.clone(),
-            metric: metric.to_string(),
-            control: sa.sum / sa.n as f64,
-            value: sb.sum / sb.n as f64,
-            difference,
-            relative,
-            p_value,
-            method: method.to_string(),
-            sample_size: sample_size_means(difference.estimate, sd)?,
-        });
+        let comparison = compare_per_user(c, t, paired, value)?;
+        let size = sample_size_means(comparison.difference.estimate, comparison.sd)?;
+        lifts.push(per_user_lift(&arm.name, metric, &comparison, size));
     }
     let converted = |r: &UserRecord| f64::from(u8::from(r.purchases > 0));
-    let (difference, relative, p_value, method) = compare_per_user(c, t, paired, converted)?;
-    let rate =
-        |records: &[UserRecord]| records.iter().map(converted).sum::<f64>() / records.len() as f64;
-    let (pc, pt) = (rate(c), rate(t));
-    lifts.push(Lift {
-        arm: arm.name.clone(),
-        metric: "conversion".to_string(),
-        control: pc,
-        value: pt,
-        difference,
-        relative,
-        p_value,
-        method: method.to_string(),
-        sample_size: sample_size_proportions(pc, pt)?,
-    });
+    let comparison = compare_per_user(c, t, paired, converted)?;
+    let (pc, pt) = (comparison.independent.a, comparison.independent.b);
+    let size = sample_size_proportions(pc, pt)?;
+    lifts.push(per_user_lift(&arm.name, "conversion", &comparison, size));
     if let (Some(a), Some(b)) = (
         control.simulation.metrics.totals().get(7),
         arm.simulation.metrics.totals().get(7),

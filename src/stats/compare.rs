@@ -31,9 +31,9 @@ impl SampleStats {
         })
     }
 
-    /// Mean and sample variance (divisor `n − 1`), checked. The variance is
-    /// clamped at 0 against rounding in `Σx² − (Σx)²/n`.
-    fn mean_variance(&self, what: &'static str) -> Result<(f64, f64), StatsError> {
+    /// Mean and sample variance (divisor `n − 1`), checked; `what` names the sample
+    /// in errors. The variance is clamped at 0 against rounding in `Σx² − (Σx)²/n`.
+    pub fn mean_variance(&self, what: &'static str) -> Result<(f64, f64), StatsError> {
         if self.n < 2 {
             return Err(StatsError::TooFew {
                 what,
