@@ -1,16 +1,22 @@
-//! The batched cohort stepper: every live user steps one day at a time, in parallel.
+//! The batched cohort stepper: every user in their window steps one day at a time, in parallel.
 //!
 //! Storage is struct-of-arrays at the level that matters for speed: users, the
-//! observation matrix (one row per live user, ready for batched inference) and the
+//! observation matrix (one row per user, ready for batched inference) and the
 //! day's outcomes are separate contiguous arrays. Each user is stepped by
 //! [`step_user`], the same function the single-user environment calls.
 //!
 //! Users are kept in signup order, so the users of one signup day (a *cohort
-//! bucket*, all the same age) are contiguous. Each day, each bucket is cut into
-//! fixed-size chunks stepped in parallel with rayon; every chunk sums its metrics
-//! and the sums are merged in chunk order. Since each user-day draws from its own
-//! keyed stream and the chunking does not depend on the thread count, results are
-//! bit-identical whatever the number of threads.
+//! bucket*, all the same age) are contiguous. Every user stays to the horizon (a
+//! churned user stays as a dormant row), so users leave only as a whole bucket, the
+//! oldest, at the front. Each day, each bucket is cut into fixed-size chunks stepped
+//! in parallel with rayon; every chunk sums its metrics and the sums are merged in
+//! chunk order. Since each user-day draws from its own keyed stream and the chunking
+//! does not depend on the thread count, results are bit-identical whatever the
+//! number of threads.
+//!
+//! [`Cohort::step`] is the only method that changes the cohort: it simulates the
+//! day, then moves to the next one (the bucket that reached the horizon leaves, the
+//! next day's signups arrive). Every other method only reads.
 
 use crate::arrivals::signups;
 use crate::dynamics::{DayOutcome, step_user};
@@ -52,26 +58,28 @@ pub struct Cohort {
     /// Calendar day of the next step.
     day: u32,
     next_id: u64,
+    /// Rows `0..finished` are the users who ended their window in the last step,
+    /// kept for its [`Transitions`]; the live rows follow, in signup order.
     users: Vec<User>,
     /// Row-major `users.len() × features` observations at the start of the day.
     observations: Vec<f32>,
-    /// Observations after the day's step, same rows.
-    next_observations: Vec<f32>,
+    /// The observations before the last step, its rows only.
+    previous: Vec<f32>,
     outcomes: Vec<DayOutcome>,
+    /// Leading rows of the arrays that left in the last step.
+    finished: usize,
     buckets: VecDeque<Bucket>,
     completed: CohortMetrics,
-    /// The last step's finished users are still in the arrays.
-    pending_removal: bool,
 }
 
-/// One day of experience for every user who was live: `(s, a, r, s', terminated,
+/// One day of experience for every user who was stepped: `(s, a, r, s', terminated,
 /// truncated)` row by row, as a learner consumes it.
 pub struct Transitions<'a> {
     /// Observations before the day.
     pub observations: ArrayView2<'a, f32>,
-    /// Observations after the day (for finished users, their final observation).
+    /// Observations after the day (for users whose window ended, their final one).
     pub next_observations: ArrayView2<'a, f32>,
-    /// What happened to each user; `reward`, `churned` (terminated) and `truncated`.
+    /// What happened to each user; `reward` and `truncated` (the window ended).
     pub outcomes: &'a [DayOutcome],
     /// Each user after the day (state and running totals), row by row.
     pub users: &'a [User],
@@ -86,7 +94,7 @@ impl Cohort {
     }
 
     /// A launch: users arrive by the scenario's Poisson process on each calendar day
-    /// before `days`; each is followed to churn or horizon.
+    /// before `days`; each is followed to the horizon.
     pub fn launch(model: Arc<Model>, seed: u64, days: u32) -> Self {
         let mut cohort = Self::empty(model, seed, Signups::Arrivals { until: days });
         if days > 0 {
@@ -106,11 +114,11 @@ impl Cohort {
             next_id: 0,
             users: Vec::new(),
             observations: Vec::new(),
-            next_observations: Vec::new(),
+            previous: Vec::new(),
             outcomes: Vec::new(),
+            finished: 0,
             buckets: VecDeque::new(),
             completed: CohortMetrics::new(horizon),
-            pending_removal: false,
         }
     }
 
@@ -124,10 +132,9 @@ impl Cohort {
         self.day
     }
 
-    /// True when no user is live and no more will arrive.
-    pub fn is_finished(&mut self) -> bool {
-        self.remove_finished();
-        self.users.is_empty() && self.no_more_signups()
+    /// True when no user is in their window and no more will arrive.
+    pub fn is_finished(&self) -> bool {
+        self.users.len() == self.finished && self.no_more_signups()
     }
 
     fn no_more_signups(&self) -> bool {
@@ -137,25 +144,25 @@ impl Cohort {
         }
     }
 
-    /// The live users, in row order of [`Cohort::observations`].
-    pub fn users(&mut self) -> &[User] {
-        self.remove_finished();
-        &self.users
+    /// The users in their window, in row order of [`Cohort::observations`].
+    pub fn users(&self) -> &[User] {
+        &self.users[self.finished..]
     }
 
-    /// One observation row per live user, for the policy to act on.
-    pub fn observations(&mut self) -> ArrayView2<'_, f32> {
-        self.remove_finished();
-        matrix(&self.observations, self.model.layout().len())
+    /// One observation row per user in their window, for the policy to act on.
+    pub fn observations(&self) -> ArrayView2<'_, f32> {
+        let features = self.model.layout().len();
+        matrix(&self.observations[self.finished * features..], features)
     }
 
-    /// Steps every live user one day, `actions[i]` for row `i` of the observations.
+    /// Steps every user in their window one day, `actions[i]` for row `i` of the
+    /// observations, then moves to the next day: users whose window ended leave, the
+    /// next day's signups arrive.
     pub fn step(&mut self, actions: &[usize]) -> Result<Transitions<'_>, StepError> {
-        self.remove_finished();
         let n_actions = self.model.n_actions();
-        if actions.len() != self.users.len() {
+        if actions.len() != self.users.len() - self.finished {
             return Err(StepError::BatchSize {
-                expected: self.users.len(),
+                expected: self.users.len() - self.finished,
                 got: actions.len(),
             });
         }
@@ -166,14 +173,21 @@ impl Cohort {
             });
         }
         let features = self.model.layout().len();
-        self.next_observations.resize(self.observations.len(), 0.0);
+        if self.finished > 0 {
+            self.users.drain(..self.finished);
+            self.observations.drain(..self.finished * features);
+            self.finished = 0;
+        }
+        self.previous.resize(self.observations.len(), 0.0);
         self.outcomes
             .resize(self.users.len(), DayOutcome::default());
 
-        // Cut every bucket into chunks; each chunk is one parallel work item.
-        let mut jobs = Vec::new();
+        // Cut every bucket into chunks; each chunk is one parallel work item. The
+        // new observations go to `previous`, swapped with `observations` below.
+        let mut jobs =
+            Vec::with_capacity(self.buckets.iter().map(|b| b.live.div_ceil(CHUNK)).sum());
         let mut users = self.users.as_mut_slice();
-        let mut next = self.next_observations.as_mut_slice();
+        let mut next = self.previous.as_mut_slice();
         let mut outcomes = self.outcomes.as_mut_slice();
         let mut actions = actions;
         for (b, bucket) in self.buckets.iter().enumerate() {
@@ -212,72 +226,37 @@ impl Cohort {
         for bucket in &mut self.buckets {
             bucket.age += 1;
         }
+        std::mem::swap(&mut self.observations, &mut self.previous);
+        let stepped = self.users.len();
+        let horizon = self.model.horizon();
+        while self.buckets.front().is_some_and(|b| b.age >= horizon) {
+            if let Some(bucket) = self.buckets.pop_front() {
+                self.finished += bucket.live;
+                self.completed.merge(&bucket.metrics);
+            }
+        }
         self.day += 1;
-        self.pending_removal = true;
+        if !self.no_more_signups() {
+            let arrivals = signups(&self.model, self.seed, self.day);
+            self.sign_up(arrivals);
+        }
         Ok(Transitions {
-            observations: matrix(&self.observations, features),
-            next_observations: matrix(&self.next_observations, features),
-            outcomes: &self.outcomes,
-            users: &self.users,
+            observations: matrix(&self.previous[..stepped * features], features),
+            next_observations: matrix(&self.observations[..stepped * features], features),
+            outcomes: &self.outcomes[..stepped],
+            users: &self.users[..stepped],
         })
     }
 
-    /// Metrics of the users whose onboarding window is over (churned or at horizon
-    /// for a whole signup day's bucket), merged in signup-day order.
-    pub fn metrics(&mut self) -> &CohortMetrics {
-        self.remove_finished();
+    /// Metrics of the users whose onboarding window is over, merged in signup-day
+    /// order.
+    pub fn metrics(&self) -> &CohortMetrics {
         &self.completed
     }
 
     /// Users signed up so far.
     pub fn signed_up(&self) -> u64 {
         self.next_id
-    }
-
-    /// Drops the users who finished in the last step, closes empty buckets, and signs
-    /// up the day's new users.
-    fn remove_finished(&mut self) {
-        if !self.pending_removal {
-            return;
-        }
-        self.pending_removal = false;
-        let features = self.model.layout().len();
-        std::mem::swap(&mut self.observations, &mut self.next_observations);
-        // Move each run of consecutive survivors down in one copy.
-        let finished = |o: &DayOutcome| o.churned || o.truncated;
-        let mut kept = 0;
-        let mut row = 0;
-        for bucket in &mut self.buckets {
-            let end = row + bucket.live;
-            let before = kept;
-            while row < end {
-                let start = row;
-                while row < end && !finished(&self.outcomes[row]) {
-                    row += 1;
-                }
-                if start != kept {
-                    self.users.copy_within(start..row, kept);
-                    let rows = start * features..row * features;
-                    self.observations.copy_within(rows, kept * features);
-                }
-                kept += row - start;
-                while row < end && finished(&self.outcomes[row]) {
-                    row += 1;
-                }
-            }
-            bucket.live = kept - before;
-        }
-        self.users.truncate(kept);
-        self.observations.truncate(kept * features);
-        while self.buckets.front().is_some_and(|b| b.live == 0) {
-            if let Some(bucket) = self.buckets.pop_front() {
-                self.completed.merge(&bucket.metrics);
-            }
-        }
-        if !self.no_more_signups() {
-            let arrivals = signups(&self.model, self.seed, self.day);
-            self.sign_up(arrivals);
-        }
     }
 
     /// Appends `count` new users signing up today, as a new bucket.

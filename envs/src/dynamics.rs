@@ -1,16 +1,20 @@
-//! One day in the life of one user: the model's equations, in the only place they
-//! are written. The single-user environment and the cohort stepper both call
+//! One day in the life of one user under a joint action: the model's equations, in
+//! the only place they are written. The single-user environment and the cohort stepper both call
 //! [`step_user`].
 
-use crate::model::Model;
-use crate::scenario::{ActionKind, Objective};
+use crate::model::{Model, NO_LEVER};
+use crate::scenario::Objective;
 use crate::user::User;
 use rand_distr::{Distribution, StandardNormal};
 
 /// What happened to a user on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DayOutcome {
-    /// The user visited (always on the signup day).
+    /// The user was dormant (churned, latent) at the start of the day.
+    pub dormant: bool,
+    /// A message won the dormant user back today: they visited and are live again.
+    pub won_back: bool,
+    /// The user visited (always on the signup day and on a win-back).
     pub visited: bool,
     /// The user bought during the visit.
     pub purchased: bool,
@@ -22,21 +26,32 @@ pub struct DayOutcome {
     pub revenue: f64,
     /// Discount given on the order.
     pub discount: f64,
-    /// Cost of the action, paid when it is delivered.
+    /// Costs of the levers delivered.
     pub cost: f64,
     /// margin · order value − discount − cost.
     pub profit: f64,
-    /// The action reached the user (messages: subscribed; in-app: visited).
-    pub delivered: bool,
+    /// Per kind (order of [`crate::LeverKind::ALL`]): the chosen lever reached the
+    /// user (messages: subscribed and not capped; incentives: not outranked by a
+    /// larger pending discount; in-app: the user visited).
+    pub delivered: [bool; 3],
     /// A message was delivered.
     pub message: bool,
-    /// The user unsubscribed from messages today.
+    /// The chosen message was held back by the frequency cap: not sent, not charged.
+    pub capped: bool,
+    /// The chosen incentive was not given: a larger discount is pending.
+    pub outranked: bool,
+    /// The user unsubscribed from the message lever delivered today.
     pub unsubscribed: bool,
-    /// The user churned at the end of the day (terminal).
+    /// The user churned at the end of the day (latent: they turn dormant).
     pub churned: bool,
-    /// The user reached the horizon without churning (truncated).
+    /// No visit in the last `lapse_days` days, at the end of the day (what the
+    /// platform sees of churn).
+    pub lapsed: bool,
+    /// The day was the last of the user's window (age horizon − 1): the episode ends.
     pub truncated: bool,
-    /// The objective's reward for the day.
+    /// The terminal value paid at the end of the window (0 on other days).
+    pub terminal_value: f64,
+    /// The objective's reward for the day, the terminal value included.
     pub reward: f64,
 }
 
@@ -59,63 +74,96 @@ const PURCHASE: u64 = 1;
 const ORDER_VALUE: u64 = 2;
 const UNSUBSCRIBE: u64 = 3;
 const CHURN: u64 = 4;
+const WIN_BACK: u64 = 5;
 
-/// Simulates the next day of a live `user` under `action` and advances their state.
+/// Weight kept per day by the exponentially weighted message count.
+pub const RECENT_MESSAGES_DECAY: f64 = 0.7;
+
+/// Simulates the next day of `user` under joint `action` and advances their state.
 ///
-/// Whatever the action, the day's five draws are the same: slots visit, purchase,
-/// order value, unsubscribe and churn of the stream keyed by `(seed, user id, age)`,
-/// whose key the user carries from signup. Only the draws needed are computed. The
-/// caller guarantees that the user is live and that `action < model.n_actions()`.
+/// Whatever the action, the day's draws are the same: slots visit, purchase, order
+/// value, unsubscribe, churn and win-back of the stream keyed by `(seed, user id,
+/// age)`, whose key the user carries from signup. Only the draws needed are
+/// computed: a dormant user who is sent no message computes none. The caller
+/// guarantees `user.state.age < model.horizon()` and `action < model.n_actions()`.
 pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
     let profile = &user.profile;
     let s = &mut user.state;
-    debug_assert!(!s.churned && s.age < model.horizon());
+    debug_assert!(s.age < model.horizon());
     let draws = profile.days.stream(u64::from(s.age));
     let d = model.dynamics();
-    let segment = &model.scenario().segments[usize::from(profile.segment)];
-    let act = &model.scenario().actions[action];
-    let effect = action * model.n_segments() + usize::from(profile.segment);
+    let scenario = model.scenario();
+    let levers = &scenario.levers;
+    let segment_index = usize::from(profile.segment);
+    let segment = &scenario.segments[segment_index];
+    let effect = |lever: usize| lever * model.n_segments() + segment_index;
     let traits = &profile.traits;
     let day = profile.signup_day + s.age;
-
-    // Delivery before the visit: messages reach subscribers, incentives everyone.
-    let reached_before_visit = match act.kind {
-        ActionKind::Message => s.subscribed,
-        ActionKind::Incentive => true,
-        ActionKind::Nothing | ActionKind::InApp => false,
-    };
-    if act.kind == ActionKind::Incentive && act.discount > 0.0 {
-        s.pending_discount = s.pending_discount.max(act.discount);
-        s.discount_days_left = d.coupon_validity;
-    }
-
-    let visit_logit = segment.visit_base + traits.intent + d.habit_visit * s.habit
-        - d.fatigue_visit * s.fatigue
-        + d.weekday_visit[(day % 7) as usize]
-        + if reached_before_visit {
-            model.visit_effect[effect]
-        } else {
-            0.0
-        };
-    let visited = s.age == 0 || happens(draws.uniform(VISIT), visit_logit);
-    let delivered = reached_before_visit || (act.kind == ActionKind::InApp && visited);
-
     let mut out = DayOutcome {
-        visited,
-        delivered,
-        message: act.kind == ActionKind::Message && delivered,
-        cost: if delivered { act.cost } else { 0.0 },
+        dormant: s.churned,
         ..DayOutcome::default()
     };
+    let [message, incentive, in_app] =
+        model.joint[action].map(|l| (l != NO_LEVER).then_some(usize::from(l)));
+
+    // Before the visit: a message reaches its subscribers unless capped; an incentive
+    // reaches everyone unless a larger discount is pending.
+    let message = message.filter(|&m| s.subscriptions & (1 << m) != 0);
+    let message = match (message, scenario.message_cap) {
+        (Some(_), Some(cap))
+            if (s.message_days & window(cap.days)).count_ones() >= cap.messages =>
+        {
+            out.capped = true;
+            None
+        }
+        (message, _) => message,
+    };
+    let incentive = incentive.filter(|&i| {
+        out.outranked = levers[i].discount < s.pending_discount;
+        !out.outranked
+    });
+    if let Some(i) = incentive.filter(|&i| levers[i].discount > 0.0) {
+        s.pending_discount = levers[i].discount;
+        s.discount_days_left = d.coupon_validity;
+    }
+    let win_back = message.and_then(|m| levers[m].win_back);
+    if let Some(w) = win_back.filter(|_| s.churned)
+        && happens(draws.uniform(WIN_BACK), w)
+    {
+        s.churned = false;
+        s.win_backs += 1;
+        out.won_back = true;
+    }
+
+    let visited = if s.churned {
+        false
+    } else if s.age == 0 || out.won_back {
+        true
+    } else {
+        let mut logit = segment.visit_base + traits.intent + d.habit_visit * s.habit
+            - d.fatigue_visit * s.fatigue
+            + d.weekday_visit[(day % 7) as usize];
+        for lever in [message, incentive].into_iter().flatten() {
+            logit += model.visit_effect[effect(lever)];
+        }
+        happens(draws.uniform(VISIT), logit)
+    };
+    out.visited = visited;
+    let in_app = in_app.filter(|_| visited);
+    let delivered = [message, incentive, in_app];
+    out.delivered = delivered.map(|l| l.is_some());
+    out.message = message.is_some();
+    let delivered = delivered.into_iter().flatten();
+
     if visited {
         let discount = s.pending_discount;
         let mut purchase_logit =
             segment.purchase_base + traits.intent + traits.price_sensitivity * discount;
-        if delivered {
-            purchase_logit += model.purchase_effect[effect];
-            if act.personalised {
-                purchase_logit += d.knowledge_purchase * s.knowledge;
-            }
+        for lever in delivered.clone() {
+            purchase_logit += model.purchase_effect[effect(lever)];
+        }
+        if delivered.clone().any(|l| levers[l].personalised) {
+            purchase_logit += d.knowledge_purchase * s.knowledge;
         }
         if discount == 0.0 {
             purchase_logit -= d.dependence_penalty * s.dependence;
@@ -124,32 +172,38 @@ pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
             out.purchased = true;
             out.first_purchase = s.purchases == 0;
             let z_value: f64 = StandardNormal.sample(&mut draws.generator(ORDER_VALUE));
-            out.order_value = (model.log_median_value[usize::from(profile.segment)]
-                + segment.order_value.sigma * z_value)
-                .exp();
+            out.order_value =
+                (model.log_median_value[segment_index] + segment.order_value.sigma * z_value).exp();
             out.discount = out.order_value * discount;
             out.revenue = out.order_value - out.discount;
             s.pending_discount = 0.0;
             s.discount_days_left = 0;
         }
     }
-    out.profit = model.margin() * out.order_value - out.discount - out.cost;
 
-    let delivered_f = if delivered { 1.0 } else { 0.0 };
+    let (mut fatigue, mut knowledge, mut dependence) = (0.0, 0.0, 0.0);
+    for lever in delivered {
+        let l = &levers[lever];
+        out.cost += l.cost;
+        fatigue += l.fatigue;
+        knowledge += l.knowledge;
+        dependence += l.dependence;
+        s.deliveries[lever] = s.deliveries[lever].saturating_add(1);
+    }
+    out.profit = model.margin() * out.order_value - out.discount - out.cost;
     s.habit = d.habit_decay * s.habit
         + d.habit_per_visit * f64::from(u8::from(visited))
         + d.habit_per_purchase * f64::from(u8::from(out.purchased));
-    s.fatigue = d.fatigue_decay * s.fatigue + act.fatigue * delivered_f;
-    s.knowledge = (s.knowledge
-        + d.knowledge_per_visit * f64::from(u8::from(visited))
-        + act.knowledge * delivered_f)
-        .min(1.0);
-    s.dependence = d.dependence_decay * s.dependence + act.dependence * delivered_f;
-    if out.message {
+    s.fatigue = d.fatigue_decay * s.fatigue + fatigue;
+    s.knowledge =
+        (s.knowledge + d.knowledge_per_visit * f64::from(u8::from(visited)) + knowledge).min(1.0);
+    s.dependence = d.dependence_decay * s.dependence + dependence;
+    if let Some(m) = message {
         let unsubscribe = model.unsubscribe();
         let logit = unsubscribe.base + unsubscribe.slope * (s.fatigue - traits.tolerance);
         if happens(draws.uniform(UNSUBSCRIBE), logit) {
-            s.subscribed = false;
+            s.subscriptions &= !(1 << m);
+            s.unsubscribed |= 1 << m;
             out.unsubscribed = true;
         }
     }
@@ -162,35 +216,69 @@ pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
     s.days_since_visit = if visited { 0 } else { s.days_since_visit + 1 };
     s.visits += u32::from(visited);
     s.purchases += u32::from(out.purchased);
-    s.message_days = (s.message_days << 1) | u8::from(out.message);
-    let kind = match act.kind {
-        ActionKind::Message => Some(0),
-        ActionKind::Incentive => Some(1),
-        ActionKind::InApp => Some(2),
-        ActionKind::Nothing => None,
+    s.message_days = (s.message_days << 1) | u32::from(out.message);
+    s.days_since_message = if out.message {
+        Some(0)
+    } else {
+        s.days_since_message.map(|days| days + 1)
     };
-    if let (Some(kind), true) = (kind, delivered) {
-        s.deliveries[kind] = s.deliveries[kind].saturating_add(1);
-    }
-    s.last_action = Some(action as u8);
+    s.recent_messages =
+        RECENT_MESSAGES_DECAY * s.recent_messages + f64::from(u8::from(out.message));
+    s.last_action = Some(action as u16);
+    s.last_capped = out.capped;
+    let age = s.age;
     s.age += 1;
 
-    let churn = model.churn();
-    let churn_logit = segment.churn_base - churn.habit * s.habit
-        + churn.fatigue * s.fatigue
-        + churn.recency * f64::from(s.days_since_visit);
-    out.churned = happens(draws.uniform(CHURN), churn_logit);
-    s.churned = out.churned;
-    out.truncated = !out.churned && s.age == model.horizon();
+    if !s.churned {
+        let churn = model.churn();
+        let churn_logit = segment.churn_base - churn.habit * s.habit
+            + churn.fatigue * s.fatigue
+            + churn.recency * f64::from(s.days_since_visit);
+        if happens(draws.uniform(CHURN), churn_logit) {
+            s.churned = true;
+            s.churn_age.get_or_insert(age);
+            out.churned = true;
+        }
+    }
+    out.lapsed = s.days_since_visit >= scenario.lapse_days;
+    out.truncated = s.age == model.horizon();
+    if out.truncated {
+        out.terminal_value = terminal_value(model, user);
+    }
 
-    out.reward = reward(model.objective(), &out);
-    let totals = &mut s.totals;
+    out.reward = reward(model.objective(), &out) + out.terminal_value;
+    let totals = &mut user.state.totals;
     totals.revenue += out.revenue;
     totals.profit += out.profit;
     totals.cost += out.cost;
     totals.messages += f64::from(u8::from(out.message));
     totals.reward += out.reward;
     out
+}
+
+/// The bits of [`crate::UserState::message_days`] inside a rolling window of `days`
+/// days that ends today: the `days − 1` days before.
+fn window(days: u32) -> u32 {
+    (1u32 << (days.clamp(1, 32) - 1)) - 1
+}
+
+/// The scenario's terminal value of `user`'s state (0 when it has none).
+fn terminal_value(model: &Model, user: &User) -> f64 {
+    let (Some(value), s) = (&model.scenario().terminal_value, &user.state) else {
+        return 0.0;
+    };
+    if s.churned {
+        return 0.0;
+    }
+    let subscriptions: f64 = model
+        .subscription_value
+        .iter()
+        .enumerate()
+        .filter(|(l, _)| s.subscriptions & (1 << l) != 0)
+        .map(|(_, v)| v)
+        .sum();
+    value.live + value.habit * s.habit - value.fatigue * s.fatigue - value.dependence * s.dependence
+        + subscriptions
 }
 
 fn reward(objective: Objective, out: &DayOutcome) -> f64 {

@@ -1,5 +1,5 @@
 //! A single-user environment with the Gymnasium interface: `reset` then `step`
-//! until terminated (churn) or truncated (horizon). For clarity and tests; the
+//! until truncated (the horizon). Churn is latent, so no episode terminates early. For clarity and tests; the
 //! [`crate::Cohort`] stepper runs the same dynamics in batches.
 
 use crate::dynamics::{DayOutcome, step_user};
@@ -15,7 +15,8 @@ pub struct Step {
     pub observation: Vec<f32>,
     /// The objective's reward for the day.
     pub reward: f64,
-    /// The user churned: no value after this state.
+    /// Always false: churn is latent (a churned user stays, dormant, to the horizon),
+    /// so no state is terminal before the end of the window.
     pub terminated: bool,
     /// The horizon was reached: the episode is cut, not ended by the user.
     pub truncated: bool,
@@ -53,7 +54,7 @@ impl UserEnv {
         self.user.as_ref()
     }
 
-    /// Simulates one day under `action`.
+    /// Simulates one day under joint `action`.
     pub fn step(&mut self, action: usize) -> Result<Step, StepError> {
         let count = self.model.n_actions();
         if action >= count {
@@ -62,13 +63,13 @@ impl UserEnv {
         let user = self.user.as_mut().ok_or(StepError::EpisodeOver)?;
         let info = step_user(&self.model, user, action);
         let user = *user;
-        if info.churned || info.truncated {
+        if info.truncated {
             self.user = None;
         }
         Ok(Step {
             observation: self.observe(&user),
             reward: info.reward,
-            terminated: info.churned,
+            terminated: false,
             truncated: info.truncated,
             info,
         })

@@ -2,8 +2,9 @@
 //!
 //! Accumulation is streaming: each simulated day adds sums (counts, sums of values
 //! and of squares) to one [`AgeTotals`] per age, so memory does not grow with the
-//! number of users. A user who churns keeps counting, with zero daily values and
-//! frozen totals, at every later age: all rates are over the whole cohort.
+//! number of users. Every user is followed to the horizon (a churned user stays,
+//! dormant), so all rates are over the whole cohort. Latent survival is simulator
+//! truth that no platform can measure; `lapsed` is what a platform sees of churn.
 
 use crate::dynamics::DayOutcome;
 use crate::user::User;
@@ -18,11 +19,11 @@ pub enum Quantity {
     Revenue,
     /// Profit (margin · value − discount − cost), currency units.
     Profit,
-    /// Action costs, currency units.
+    /// Lever costs, currency units.
     Cost,
     /// Messages delivered.
     Messages,
-    /// The objective's reward.
+    /// The objective's reward, the terminal value included.
     Reward,
 }
 
@@ -72,26 +73,24 @@ impl Moments {
 /// Sums over the users who lived through one age (on one day or many).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AgeTotals {
-    /// Users live at the start of the day.
+    /// Users stepped at this age.
     pub stepped: u64,
-    /// Of those, users who did not churn at its end.
+    /// Users not churned (latent) at the end of the day: simulator truth.
     pub survived: u64,
     /// Users who visited.
     pub active: u64,
+    /// Users with no visit in the last `lapse_days` days at the end of the day.
+    pub lapsed: u64,
+    /// Users won back from dormancy by a message that day.
+    pub won_back: u64,
     /// Users who had bought at least once by the end of the day.
     pub converted: u64,
-    /// Users who had unsubscribed by the end of the day.
+    /// Users who had unsubscribed from at least one message lever by the end of the day.
     pub unsubscribed: u64,
-    /// Users who churned this day having bought: they stay converted at later ages.
-    pub churned_converted: u64,
-    /// Users who churned this day unsubscribed: they stay so at later ages.
-    pub churned_unsubscribed: u64,
     /// The day's revenue, profit, cost, messages and reward (order of [`Quantity::ALL`]).
     pub daily: [Moments; 5],
     /// The same quantities summed since signup, at the end of the day.
     pub to_date: [Moments; 5],
-    /// Totals since signup of the users who churned this day (kept at later ages).
-    pub churned_to_date: [Moments; 5],
 }
 
 fn quantities(outcome: &DayOutcome) -> [f64; 5] {
@@ -112,26 +111,18 @@ fn totals_of(user: &User) -> [f64; 5] {
 impl AgeTotals {
     /// Adds one user-day: the user's state after the day and the day's outcome.
     pub fn record(&mut self, user: &User, outcome: &DayOutcome) {
-        let converted = user.state.purchases > 0;
-        let unsubscribed = !user.state.subscribed;
         self.stepped += 1;
-        self.survived += u64::from(!outcome.churned);
+        self.survived += u64::from(!user.state.churned);
         self.active += u64::from(outcome.visited);
-        self.converted += u64::from(converted);
-        self.unsubscribed += u64::from(unsubscribed);
-        let to_date = totals_of(user);
+        self.lapsed += u64::from(outcome.lapsed);
+        self.won_back += u64::from(outcome.won_back);
+        self.converted += u64::from(user.state.purchases > 0);
+        self.unsubscribed += u64::from(user.state.unsubscribed != 0);
         for (m, x) in self.daily.iter_mut().zip(quantities(outcome)) {
             m.add(x);
         }
-        for (m, x) in self.to_date.iter_mut().zip(to_date) {
+        for (m, x) in self.to_date.iter_mut().zip(totals_of(user)) {
             m.add(x);
-        }
-        if outcome.churned {
-            self.churned_converted += u64::from(converted);
-            self.churned_unsubscribed += u64::from(unsubscribed);
-            for (m, x) in self.churned_to_date.iter_mut().zip(to_date) {
-                m.add(x);
-            }
         }
     }
 
@@ -140,14 +131,13 @@ impl AgeTotals {
         self.stepped += other.stepped;
         self.survived += other.survived;
         self.active += other.active;
+        self.lapsed += other.lapsed;
+        self.won_back += other.won_back;
         self.converted += other.converted;
         self.unsubscribed += other.unsubscribed;
-        self.churned_converted += other.churned_converted;
-        self.churned_unsubscribed += other.churned_unsubscribed;
         for i in 0..Quantity::ALL.len() {
             self.daily[i].merge(&other.daily[i]);
             self.to_date[i].merge(&other.to_date[i]);
-            self.churned_to_date[i].merge(&other.churned_to_date[i]);
         }
     }
 }
@@ -222,13 +212,19 @@ impl Estimate {
 pub struct AgeMetrics {
     /// Days since signup.
     pub age: u32,
-    /// Share of users not churned at the end of the day.
+    /// Share of users not churned at the end of the day: latent, simulator truth
+    /// that no platform can measure.
     pub survival: Estimate,
     /// Share of users who visited that day (day-N retention).
     pub active: Estimate,
+    /// Share of users with no visit in the last `lapse_days` days (the platform's
+    /// view of churn).
+    pub lapsed: Estimate,
+    /// Share of users won back from dormancy by a message that day.
+    pub won_back: Estimate,
     /// Share of users who had bought at least once by the end of the day.
     pub conversion: Estimate,
-    /// Share of users unsubscribed from messages by the end of the day.
+    /// Share of users unsubscribed from at least one message lever by the end of the day.
     pub unsubscribed: Estimate,
     daily: [Estimate; 5],
     to_date: [Estimate; 5],
@@ -291,31 +287,20 @@ impl CohortMetrics {
     /// Estimates with intervals at every age.
     pub fn by_age(&self) -> Vec<AgeMetrics> {
         let n = self.users;
-        let mut churned_converted = 0;
-        let mut churned_unsubscribed = 0;
-        let mut churned_to_date = [Moments::default(); 5];
-        let mut rows = Vec::with_capacity(self.ages.len());
-        for (age, totals) in self.ages.iter().enumerate() {
-            let to_date = std::array::from_fn(|i| {
-                let mut m = totals.to_date[i];
-                m.merge(&churned_to_date[i]);
-                Estimate::mean(m, n)
-            });
-            rows.push(AgeMetrics {
+        self.ages
+            .iter()
+            .enumerate()
+            .map(|(age, totals)| AgeMetrics {
                 age: age as u32,
                 survival: Estimate::proportion(totals.survived, n),
                 active: Estimate::proportion(totals.active, n),
-                conversion: Estimate::proportion(totals.converted + churned_converted, n),
-                unsubscribed: Estimate::proportion(totals.unsubscribed + churned_unsubscribed, n),
+                lapsed: Estimate::proportion(totals.lapsed, n),
+                won_back: Estimate::proportion(totals.won_back, n),
+                conversion: Estimate::proportion(totals.converted, n),
+                unsubscribed: Estimate::proportion(totals.unsubscribed, n),
                 daily: std::array::from_fn(|i| Estimate::mean(totals.daily[i], n)),
-                to_date,
-            });
-            churned_converted += totals.churned_converted;
-            churned_unsubscribed += totals.churned_unsubscribed;
-            for (c, m) in churned_to_date.iter_mut().zip(&totals.churned_to_date) {
-                c.merge(m);
-            }
-        }
-        rows
+                to_date: std::array::from_fn(|i| Estimate::mean(totals.to_date[i], n)),
+            })
+            .collect()
     }
 }

@@ -1,26 +1,40 @@
 //! A validated scenario compiled into the dense tables the dynamics read.
 
+use crate::actions::{ActionSpace, find_action};
 use crate::error::ScenarioError;
 use crate::observation::ObservationLayout;
-use crate::scenario::{Action, Churn, Dynamics, Objective, Scenario, Unsubscribe};
+use crate::scenario::{Churn, Dynamics, Lever, LeverKind, Objective, Scenario, Unsubscribe};
 use crate::validate;
+use std::collections::BTreeMap;
+
+/// "No lever of this kind" in [`Model::joint`].
+pub(crate) const NO_LEVER: u8 = u8::MAX;
 
 /// The compiled model of one scenario. Cheap to share between threads by reference.
 #[derive(Debug, Clone)]
 pub struct Model {
     scenario: Scenario,
     layout: ObservationLayout,
+    actions: ActionSpace,
     /// `ln(order_value.median)` per segment.
     pub(crate) log_median_value: Vec<f64>,
-    /// `visit_effect[action * n_segments + segment]`, log-odds.
+    /// `visit_effect[lever * n_segments + segment]`, log-odds.
     pub(crate) visit_effect: Vec<f64>,
-    /// `purchase_effect[action * n_segments + segment]`, log-odds.
+    /// `purchase_effect[lever * n_segments + segment]`, log-odds.
     pub(crate) purchase_effect: Vec<f64>,
+    /// `opt_in[lever * n_channels + channel]`: opt-in share at signup (0 for levers
+    /// that are not messages).
+    pub(crate) opt_in: Vec<f64>,
+    /// `joint[action]`: the lever of each kind (order of [`LeverKind::ALL`]), or
+    /// [`NO_LEVER`].
+    pub(crate) joint: Vec<[u8; 3]>,
     /// Cumulative channel shares.
     pub(crate) channel_cdf: Vec<f64>,
     /// `segment_cdf[channel * n_segments + segment]`: cumulative segment mix per channel.
     pub(crate) segment_cdf: Vec<f64>,
-    /// `journey_actions[journey * horizon + age]`: the action index of each journey
+    /// Value of a live subscription per lever, for the terminal value (0 if none).
+    pub(crate) subscription_value: Vec<f64>,
+    /// `journey_actions[journey * horizon + age]`: the joint action of each journey
     /// template at each age.
     journey_actions: Vec<usize>,
 }
@@ -40,20 +54,37 @@ impl Model {
             .iter()
             .map(|s| s.order_value.median.ln())
             .collect();
-        let per_segment = |pick: fn(&Action) -> &std::collections::BTreeMap<String, f64>| {
+        let per_segment = |pick: fn(&Lever) -> &BTreeMap<String, f64>| {
             scenario
-                .actions
+                .levers
                 .iter()
-                .flat_map(|a| {
+                .flat_map(|l| {
                     scenario
                         .segments
                         .iter()
-                        .map(move |s| pick(a).get(&s.name).copied().unwrap_or(0.0))
+                        .map(move |s| pick(l).get(&s.name).copied().unwrap_or(0.0))
                 })
                 .collect::<Vec<f64>>()
         };
-        let visit_effect = per_segment(|a| &a.visit);
-        let purchase_effect = per_segment(|a| &a.purchase);
+        let visit_effect = per_segment(|l| &l.visit);
+        let purchase_effect = per_segment(|l| &l.purchase);
+        let opt_in = scenario
+            .levers
+            .iter()
+            .flat_map(|l| {
+                scenario.arrivals.channels.iter().map(move |c| {
+                    if l.kind == LeverKind::Message {
+                        l.opt_in.get(&c.name).copied().unwrap_or(0.0)
+                    } else {
+                        0.0
+                    }
+                })
+            })
+            .collect();
+        let actions = ActionSpace::new(&scenario);
+        let joint = (0..actions.len())
+            .map(|a| actions.parts(a).map(|p| p.map_or(NO_LEVER, |l| l as u8)))
+            .collect();
         let channel_cdf = cumulative(scenario.arrivals.channels.iter().map(|c| c.share));
         let segment_cdf = scenario
             .arrivals
@@ -68,30 +99,41 @@ impl Model {
                 )
             })
             .collect();
-        let action_index = |name: &String| {
-            scenario
-                .actions
-                .iter()
-                .position(|a| &a.name == name)
-                .unwrap_or_default()
-        };
+        let subscription_value = scenario
+            .levers
+            .iter()
+            .map(|l| {
+                scenario
+                    .terminal_value
+                    .as_ref()
+                    .and_then(|t| t.subscription.get(&l.name).copied())
+                    .unwrap_or(0.0)
+            })
+            .collect();
         let journey_actions = scenario
             .journeys
             .iter()
             .flat_map(|j| {
-                (0..scenario.horizon as usize)
-                    .map(move |age| action_index(j.steps.get(age).unwrap_or(&j.then)))
+                let actions = &actions;
+                (0..scenario.horizon as usize).map(move |age| {
+                    find_action(actions.names(), j.steps.get(age).unwrap_or(&j.then))
+                        .unwrap_or_default()
+                })
             })
             .collect();
         let layout = ObservationLayout::new(&scenario);
         Ok(Self {
             scenario,
             layout,
+            actions,
             log_median_value,
             visit_effect,
             purchase_effect,
+            opt_in,
+            joint,
             channel_cdf,
             segment_cdf,
+            subscription_value,
             journey_actions,
         })
     }
@@ -101,8 +143,8 @@ impl Model {
         self.scenario.journeys.len()
     }
 
-    /// The action that journey template `journey` takes at `age`; ages past the
-    /// horizon take the last day's action.
+    /// The joint action that journey template `journey` takes at `age`; ages past
+    /// the horizon take the last day's action.
     ///
     /// # Panics
     /// If `journey` is not below [`Model::n_journeys`].
@@ -121,14 +163,19 @@ impl Model {
         &self.layout
     }
 
+    /// The joint actions a policy chooses from.
+    pub fn actions(&self) -> &ActionSpace {
+        &self.actions
+    }
+
     /// Days simulated per user: ages `0..horizon`.
     pub fn horizon(&self) -> u32 {
         self.scenario.horizon
     }
 
-    /// Number of actions a policy chooses from.
+    /// Number of joint actions a policy chooses from.
     pub fn n_actions(&self) -> usize {
-        self.scenario.actions.len()
+        self.actions.len()
     }
 
     /// Number of segments.

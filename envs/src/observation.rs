@@ -1,34 +1,47 @@
-//! What a policy sees of a user: a fixed-length `f32` vector with named features.
-//! Never the latent traits or state (segment, intent, habit, fatigue, …).
+//! What a policy sees of a user: a fixed-length `f32` vector with named features,
+//! all computable by a platform from its own logs. Never the latent traits or state
+//! (segment, intent, habit, fatigue, churn, …).
 
-use crate::scenario::Scenario;
+use crate::scenario::{LeverKind, Scenario};
 use crate::user::User;
 
 /// Names and positions of the observation features of one scenario.
 ///
-/// In order: `age` (age / horizon), `channel=<name>` one-hot, `visits`, `purchases`,
-/// `days_since_visit`, `last_action=<name>` one-hot (all 0 on the signup day),
-/// `messages_7d` (messages delivered in the last 7 days), `has_purchased`,
-/// `subscribed`, `discount_pending` (fraction off the next order),
-/// `messages_total`, `incentives_total` and `in_app_total` (deliveries since signup
-/// by kind: the platform's own log, which reveals what drives fatigue, coupon
-/// dependence and knowledge), and
-/// `signal=<segment>`, the one-hot segment named by the noisy first-session signal.
+/// In order:
+/// - `age` (age / horizon) and `weekday=0` … `weekday=6` (calendar day mod 7, one-hot);
+/// - `channel=<name>`, one-hot;
+/// - `visits`, `purchases`, `days_since_visit`, `has_purchased`, `discount_pending`
+///   (fraction off the next order);
+/// - `messages_7d` (messages delivered in the last 7 days), `recent_messages`
+///   (delivered messages weighted by 0.7 per day of age), `days_since_message`
+///   (the age when none has been delivered yet), `message_capped` (yesterday's
+///   message was held back by the frequency cap);
+/// - per lever: `last=<lever>` (chosen yesterday) and `delivered=<lever>`
+///   (deliveries since signup);
+/// - per message lever: `subscribed=<lever>`;
+/// - `signal=<segment>`, the one-hot segment named by the noisy first-session signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationLayout {
     names: Vec<String>,
+    weekday: usize,
     channel: usize,
     visits: usize,
-    last_action: usize,
-    messages: usize,
+    last: usize,
+    delivered: usize,
+    subscribed: usize,
+    message_levers: Vec<usize>,
     signal: usize,
     horizon: f32,
+    /// `joint[action]`: the levers chosen by each joint action.
+    joint: Vec<[Option<usize>; 3]>,
 }
 
 impl ObservationLayout {
-    /// The layout for `scenario`'s channels, actions and segments.
+    /// The layout for `scenario`'s channels, levers and segments.
     pub fn new(scenario: &Scenario) -> Self {
         let mut names = vec!["age".to_string()];
+        let weekday = names.len();
+        names.extend((0..7).map(|d| format!("weekday={d}")));
         let channel = names.len();
         names.extend(
             scenario
@@ -38,26 +51,37 @@ impl ObservationLayout {
                 .map(|c| format!("channel={}", c.name)),
         );
         let visits = names.len();
-        names.extend(["visits", "purchases", "days_since_visit"].map(String::from));
-        let last_action = names.len();
-        names.extend(
-            scenario
-                .actions
-                .iter()
-                .map(|a| format!("last_action={}", a.name)),
-        );
-        let messages = names.len();
         names.extend(
             [
-                "messages_7d",
+                "visits",
+                "purchases",
+                "days_since_visit",
                 "has_purchased",
-                "subscribed",
                 "discount_pending",
-                "messages_total",
-                "incentives_total",
-                "in_app_total",
+                "messages_7d",
+                "recent_messages",
+                "days_since_message",
+                "message_capped",
             ]
             .map(String::from),
+        );
+        let last = names.len();
+        names.extend(scenario.levers.iter().map(|l| format!("last={}", l.name)));
+        let delivered = names.len();
+        names.extend(
+            scenario
+                .levers
+                .iter()
+                .map(|l| format!("delivered={}", l.name)),
+        );
+        let subscribed = names.len();
+        let message_levers: Vec<usize> = (0..scenario.levers.len())
+            .filter(|&l| scenario.levers[l].kind == LeverKind::Message)
+            .collect();
+        names.extend(
+            message_levers
+                .iter()
+                .map(|&l| format!("subscribed={}", scenario.levers[l].name)),
         );
         let signal = names.len();
         names.extend(
@@ -66,14 +90,19 @@ impl ObservationLayout {
                 .iter()
                 .map(|s| format!("signal={}", s.name)),
         );
+        let space = crate::ActionSpace::new(scenario);
         Self {
             names,
+            weekday,
             channel,
             visits,
-            last_action,
-            messages,
+            last,
+            delivered,
+            subscribed,
+            message_levers,
             signal,
             horizon: scenario.horizon as f32,
+            joint: (0..space.len()).map(|a| space.parts(a)).collect(),
         }
     }
 
@@ -108,19 +137,31 @@ impl ObservationLayout {
         let p = &user.profile;
         out.fill(0.0);
         out[0] = s.age as f32 / self.horizon;
+        out[self.weekday + ((p.signup_day + s.age) % 7) as usize] = 1.0;
         out[self.channel + usize::from(p.channel)] = 1.0;
-        out[self.visits] = s.visits as f32;
-        out[self.visits + 1] = s.purchases as f32;
-        out[self.visits + 2] = s.days_since_visit as f32;
+        let v = self.visits;
+        out[v] = s.visits as f32;
+        out[v + 1] = s.purchases as f32;
+        out[v + 2] = s.days_since_visit as f32;
+        out[v + 3] = f32::from(u8::from(s.purchases > 0));
+        out[v + 4] = s.pending_discount as f32;
+        out[v + 5] = (s.message_days & 0x7F).count_ones() as f32;
+        out[v + 6] = s.recent_messages as f32;
+        out[v + 7] = s.days_since_message.unwrap_or(s.age) as f32;
+        out[v + 8] = f32::from(u8::from(s.last_capped));
         if let Some(action) = s.last_action {
-            out[self.last_action + usize::from(action)] = 1.0;
+            for lever in self.joint[usize::from(action)].into_iter().flatten() {
+                out[self.last + lever] = 1.0;
+            }
         }
-        out[self.messages] = (s.message_days & 0x7F).count_ones() as f32;
-        out[self.messages + 1] = f32::from(u8::from(s.purchases > 0));
-        out[self.messages + 2] = f32::from(u8::from(s.subscribed));
-        out[self.messages + 3] = s.pending_discount as f32;
-        for (i, &count) in s.deliveries.iter().enumerate() {
-            out[self.messages + 4 + i] = f32::from(count);
+        for (slot, &count) in out[self.delivered..self.subscribed]
+            .iter_mut()
+            .zip(&s.deliveries)
+        {
+            *slot = f32::from(count);
+        }
+        for (i, &lever) in self.message_levers.iter().enumerate() {
+            out[self.subscribed + i] = f32::from(u8::from(s.subscriptions & (1 << lever) != 0));
         }
         out[self.signal + usize::from(p.signal)] = 1.0;
     }

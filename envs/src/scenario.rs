@@ -30,8 +30,21 @@ pub struct Scenario {
     pub arrivals: Arrivals,
     /// User segments: base behaviour and latent trait distributions.
     pub segments: Vec<Segment>,
-    /// The onboarding levers a policy can pull; the first is the usual control.
-    pub actions: Vec<Action>,
+    /// The onboarding levers; each day a policy picks at most one of each kind.
+    pub levers: Vec<Lever>,
+    /// Combinations of levers (by name) that may not be chosen on the same day.
+    #[serde(default)]
+    pub forbid: Vec<Vec<String>>,
+    /// An optional cap on message frequency.
+    #[serde(default)]
+    pub message_cap: Option<MessageCap>,
+    /// A user is *lapsed* (the platform's view of churn) after this many days
+    /// without a visit.
+    #[serde(default = "default_lapse_days")]
+    pub lapse_days: u32,
+    /// An optional value of the user's state at the horizon, in the last day's reward.
+    #[serde(default)]
+    pub terminal_value: Option<TerminalValue>,
     /// Coefficients of the visit, purchase and state-update equations.
     pub dynamics: Dynamics,
     /// Coefficients of the daily churn probability.
@@ -44,13 +57,18 @@ pub struct Scenario {
     pub journeys: Vec<Journey>,
 }
 
+fn default_lapse_days() -> u32 {
+    7
+}
+
 /// A fixed onboarding schedule: one action per age, chosen for a user at signup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Journey {
     /// Short name used in tables and plots.
     pub name: String,
-    /// Action names for ages 0, 1, 2, …; may be shorter than the horizon.
+    /// Actions for ages 0, 1, 2, …, each a lever name, levers joined by `+`, or
+    /// `nothing`; may be shorter than the horizon.
     pub steps: Vec<String>,
     /// The action for every age after `steps`.
     pub then: String,
@@ -59,7 +77,7 @@ pub struct Journey {
 /// The reward of one user-day.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub enum Objective {
-    /// Profit in currency units: margin · order value − discount given − action cost.
+    /// Profit in currency units: margin · order value − discount given − lever costs.
     #[default]
     Profit,
     /// 1 on the day of the user's first purchase, else 0.
@@ -145,27 +163,50 @@ pub struct LogNormal {
     pub sigma: f64,
 }
 
-/// How an action reaches the user, which decides when it takes effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ActionKind {
-    /// Do nothing.
-    Nothing,
-    /// A push notification or e-mail: reaches subscribed users only, before they visit.
+/// How a lever reaches the user, which decides when it takes effect. Each day a
+/// policy chooses at most one lever of each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LeverKind {
+    /// A push notification or e-mail: reaches users subscribed to that lever, live
+    /// or dormant, before they decide to visit.
     Message,
-    /// A coupon or offer credited to the account: reaches every user, before they visit.
+    /// A coupon or offer credited to the account: reaches every user before the visit.
     Incentive,
     /// Something shown inside the product: seen only by users who visit that day.
     InApp,
 }
 
+impl LeverKind {
+    /// The three kinds, in the order their parts appear in a joint action's name.
+    pub const ALL: [LeverKind; 3] = [LeverKind::Message, LeverKind::Incentive, LeverKind::InApp];
+
+    /// Position of the kind in [`LeverKind::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            LeverKind::Message => 0,
+            LeverKind::Incentive => 1,
+            LeverKind::InApp => 2,
+        }
+    }
+
+    /// Lower-case name, for tables and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            LeverKind::Message => "message",
+            LeverKind::Incentive => "incentive",
+            LeverKind::InApp => "in-app",
+        }
+    }
+}
+
 /// One onboarding lever.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Action {
-    /// Name, e.g. "welcome_coupon".
+pub struct Lever {
+    /// Name, e.g. "coupon"; no `+` (it joins the parts of a joint action's name).
     pub name: String,
-    /// How the action reaches the user.
-    pub kind: ActionKind,
+    /// How the lever reaches the user.
+    pub kind: LeverKind,
     /// Cost per delivery, in currency units.
     #[serde(default)]
     pub cost: f64,
@@ -178,7 +219,7 @@ pub struct Action {
     /// Log-odds added to the purchase probability when delivered, per segment name.
     #[serde(default)]
     pub purchase: BTreeMap<String, f64>,
-    /// Whether the action uses what the platform knows of the user (adds η_k · knowledge).
+    /// Whether the lever uses what the platform knows of the user (adds η_k · knowledge).
     #[serde(default)]
     pub personalised: bool,
     /// Fatigue added when delivered.
@@ -190,6 +231,51 @@ pub struct Action {
     /// Coupon dependence added when delivered.
     #[serde(default)]
     pub dependence: f64,
+    /// Message only: probability that a signup of each channel (by name) opts in to
+    /// this lever. Every channel must be listed.
+    #[serde(default)]
+    pub opt_in: BTreeMap<String, f64>,
+    /// Message only: log-odds that the message, delivered to a dormant (churned)
+    /// user, wins them back: they visit that day and are live again. None: never.
+    #[serde(default)]
+    pub win_back: Option<f64>,
+}
+
+/// A cap on message frequency: a message is held back (not sent, not charged) when
+/// `messages` were already delivered in the `days` − 1 days before, so that no
+/// rolling window of `days` days holds more than `messages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageCap {
+    /// Most messages in any window.
+    pub messages: u32,
+    /// Length of the rolling window, in days (1 to 32), today included.
+    pub days: u32,
+}
+
+/// The value of a user's state at the end of the window, paid once, in the reward
+/// of the last day (reward units of the objective), so that ending the month
+/// fatigued, unsubscribed or coupon-dependent costs what it would cost after it:
+/// `[live] · (live + habit·h − fatigue·f − dependence·c + Σ_m subscription[m]·[subscribed to m])`.
+/// A churned user is worth nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalValue {
+    /// Value of a user who has not churned.
+    #[serde(default)]
+    pub live: f64,
+    /// Value per unit of habit.
+    #[serde(default)]
+    pub habit: f64,
+    /// Value lost per unit of fatigue.
+    #[serde(default)]
+    pub fatigue: f64,
+    /// Value lost per unit of coupon dependence.
+    #[serde(default)]
+    pub dependence: f64,
+    /// Value of a live subscription, per message lever name.
+    #[serde(default)]
+    pub subscription: BTreeMap<String, f64>,
 }
 
 /// Coefficients of the daily visit, purchase and state-update equations.
@@ -260,8 +346,12 @@ pub const BUILTIN: [(&str, &str); 4] = [
 
 impl Scenario {
     /// Parses and validates RON text; `origin` names it in errors (a path or a name).
+    /// Optional fields (`win_back`, `message_cap`, `terminal_value`) take plain values.
     pub fn from_ron(text: &str, origin: &str) -> Result<Self, ScenarioError> {
-        let scenario: Scenario = ron::from_str(text).map_err(|e| ScenarioError::Parse {
+        // Optional fields take plain values: `win_back: -3.0`, not `Some(-3.0)`.
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Parse {
             origin: origin.to_string(),
             line: e.span.start.line,
             column: e.span.start.col,
@@ -317,9 +407,9 @@ impl Scenario {
         }
     }
 
-    /// The actions' names, in order.
+    /// The joint actions' names, in index order (see [`crate::ActionSpace`]).
     pub fn action_names(&self) -> Vec<String> {
-        self.actions.iter().map(|a| a.name.clone()).collect()
+        crate::ActionSpace::new(self).names().to_vec()
     }
 
     /// The journey templates' names, in order.
@@ -327,9 +417,19 @@ impl Scenario {
         self.journeys.iter().map(|j| j.name.clone()).collect()
     }
 
-    /// Index of the action called `name`, if any.
-    pub fn action_index(&self, name: &str) -> Option<usize> {
-        self.actions.iter().position(|a| a.name == name)
+    /// Index of the joint action that `spec` names, if any (see [`crate::find_action`]).
+    pub fn action_index(&self, spec: &str) -> Option<usize> {
+        crate::find_action(crate::ActionSpace::new(self).names(), spec)
+    }
+
+    /// Index of the lever called `name`, if any.
+    pub fn lever_index(&self, name: &str) -> Option<usize> {
+        self.levers.iter().position(|l| l.name == name)
+    }
+
+    /// Index of the channel called `name`, if any.
+    pub fn channel_index(&self, name: &str) -> Option<usize> {
+        self.arrivals.channels.iter().position(|c| c.name == name)
     }
 
     /// Index of the segment called `name`, if any.

@@ -39,15 +39,19 @@ pub struct Profile {
 pub struct Totals {
     /// Revenue net of discounts.
     pub revenue: f64,
-    /// Profit: margin · value − discount − action cost.
+    /// Profit: margin · value − discount − lever costs.
     pub profit: f64,
-    /// Action costs.
+    /// Lever costs.
     pub cost: f64,
     /// Messages delivered.
     pub messages: f64,
-    /// Objective reward.
+    /// Objective reward, the terminal value included.
     pub reward: f64,
 }
+
+/// The most levers a scenario may have: per-lever state is stored in fixed arrays
+/// and bit sets.
+pub const MAX_LEVERS: usize = 16;
 
 /// Where a user stands at the start of a day.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,10 +66,16 @@ pub struct UserState {
     pub knowledge: f64,
     /// Coupon dependence `c`.
     pub dependence: f64,
-    /// Whether messages reach the user.
-    pub subscribed: bool,
-    /// Whether the user has churned (absorbing).
+    /// Bit `l` set while the user is subscribed to message lever `l`.
+    pub subscriptions: u16,
+    /// Bit `l` set once the user has unsubscribed from message lever `l`.
+    pub unsubscribed: u16,
+    /// Whether the user is dormant: churned and not won back (latent: no policy sees it).
     pub churned: bool,
+    /// Age at which the user first churned (latent), if they have.
+    pub churn_age: Option<u32>,
+    /// Times a message won the user back from dormancy.
+    pub win_backs: u32,
     /// Days since the last visit (signup counts as a visit).
     pub days_since_visit: u32,
     /// Visits so far, signup included.
@@ -76,12 +86,18 @@ pub struct UserState {
     pub pending_discount: f64,
     /// Days the pending discount stays usable.
     pub discount_days_left: u32,
-    /// Action of the previous day, if any.
-    pub last_action: Option<u8>,
-    /// Bit `i` set when a message was delivered `i + 1` days ago (7 days kept).
-    pub message_days: u8,
-    /// Deliveries since signup of messages, incentives and in-app actions.
-    pub deliveries: [u16; 3],
+    /// Joint action chosen the previous day, if any.
+    pub last_action: Option<u16>,
+    /// The previous day's message was held back by the frequency cap.
+    pub last_capped: bool,
+    /// Bit `i` set when a message was delivered `i + 1` days ago (32 days kept).
+    pub message_days: u32,
+    /// Days since the last delivered message (none yet: `None`).
+    pub days_since_message: Option<u32>,
+    /// Messages delivered, exponentially weighted: `m ← 0.7·m + [message today]`.
+    pub recent_messages: f64,
+    /// Deliveries since signup, per lever.
+    pub deliveries: [u16; MAX_LEVERS],
     /// Totals since signup.
     pub totals: Totals,
 }
@@ -105,7 +121,8 @@ impl User {
         signup_day: u32,
         channel: Option<u8>,
     ) -> Self {
-        // Slots: 0 channel, 1 segment, 2 signal is true, 3 signal pick, 4 traits.
+        // Slots: 0 channel, 1 segment, 2 signal is true, 3 signal pick, 4 traits,
+        // 5 + l opt-in to lever l.
         let draws = Streams::new(seed, Domain::Signup, id).stream(0);
         let mut normals = draws.generator(4);
         let z_intent: f64 = StandardNormal.sample(&mut normals);
@@ -133,6 +150,13 @@ impl User {
                 .max(0.0),
             tolerance: (params.tolerance.mean + params.tolerance.sd * z_tolerance).max(0.0),
         };
+        let mut subscriptions = 0u16;
+        for lever in 0..model.scenario().levers.len() {
+            let share = model.opt_in[lever * model.n_channels() + usize::from(channel)];
+            if share > 0.0 && draws.uniform(5 + lever as u64) < share {
+                subscriptions |= 1 << lever;
+            }
+        }
         Self {
             profile: Profile {
                 id,
@@ -149,19 +173,30 @@ impl User {
                 fatigue: 0.0,
                 knowledge: 0.0,
                 dependence: 0.0,
-                subscribed: true,
+                subscriptions,
+                unsubscribed: 0,
                 churned: false,
+                churn_age: None,
+                win_backs: 0,
                 days_since_visit: 0,
                 visits: 0,
                 purchases: 0,
                 pending_discount: 0.0,
                 discount_days_left: 0,
                 last_action: None,
+                last_capped: false,
                 message_days: 0,
-                deliveries: [0; 3],
+                days_since_message: None,
+                recent_messages: 0.0,
+                deliveries: [0; MAX_LEVERS],
                 totals: Totals::default(),
             },
         }
+    }
+
+    /// Whether the user is subscribed to message lever `lever`.
+    pub fn subscribed(&self, lever: usize) -> bool {
+        self.state.subscriptions & (1 << lever) != 0
     }
 
     /// Calendar day of the user's next step.

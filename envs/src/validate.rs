@@ -1,14 +1,16 @@
 //! Validation of a parsed scenario: every rule the model relies on, each broken rule
 //! reported with its field path and the value found.
 
+use crate::actions::{ActionSpace, NONE, NOTHING, SEPARATOR, find_action};
 use crate::arrivals::MAX_SIGNUPS_PER_DAY;
 use crate::error::Problem;
-use crate::scenario::{Action, ActionKind, Channel, LogNormal, Normal, Scenario, Segment};
+use crate::scenario::{Channel, Lever, LeverKind, LogNormal, Normal, Scenario, Segment};
+use crate::user::MAX_LEVERS;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tolerance on probability vectors summing to one.
 const SUM_TOLERANCE: f64 = 1e-6;
-/// Segment and action indices are stored in a byte.
+/// Segment and channel indices are stored in a byte.
 const MAX_CATEGORIES: usize = 255;
 /// A longer onboarding window is not onboarding any more, and keeps metrics small.
 const MAX_HORIZON: u32 = 366;
@@ -181,12 +183,10 @@ pub fn problems(scenario: &Scenario) -> Vec<Problem> {
         );
     }
 
-    c.count("actions", scenario.actions.len());
-    c.unique_names("actions", scenario.actions.iter().map(|a| a.name.as_str()));
-    for (i, action) in scenario.actions.iter().enumerate() {
-        check_action(&mut c, &format!("actions[{i}]"), action, &segment_names);
+    check_levers(&mut c, scenario, &segment_names);
+    if scenario.lapse_days == 0 {
+        c.fail("lapse_days", "must be at least 1 day, got 0");
     }
-
     let d = &scenario.dynamics;
     c.week("dynamics.weekday_visit", &d.weekday_visit);
     for (day, w) in d.weekday_visit.iter().enumerate() {
@@ -219,8 +219,112 @@ pub fn problems(scenario: &Scenario) -> Vec<Problem> {
     c.non_negative("churn.recency", scenario.churn.recency);
     c.finite("unsubscribe.base", scenario.unsubscribe.base);
     c.non_negative("unsubscribe.slope", scenario.unsubscribe.slope);
+    check_terminal_value(&mut c, scenario);
     check_journeys(&mut c, scenario);
     c.problems
+}
+
+fn check_levers(c: &mut Checker, scenario: &Scenario, segments: &BTreeSet<&str>) {
+    let levers = &scenario.levers;
+    if levers.is_empty() {
+        c.fail("levers", "needs at least one entry");
+    } else if levers.len() > MAX_LEVERS {
+        c.fail(
+            "levers",
+            format!("at most {MAX_LEVERS} levers, got {}", levers.len()),
+        );
+    }
+    c.unique_names("levers", levers.iter().map(|l| l.name.as_str()));
+    let channels: BTreeSet<&str> = scenario
+        .arrivals
+        .channels
+        .iter()
+        .map(|ch| ch.name.as_str())
+        .collect();
+    for (i, lever) in levers.iter().enumerate() {
+        check_lever(c, &format!("levers[{i}]"), lever, segments, &channels);
+    }
+    for (i, set) in scenario.forbid.iter().enumerate() {
+        let path = format!("forbid[{i}]");
+        let mut kinds = BTreeSet::new();
+        for (j, name) in set.iter().enumerate() {
+            match scenario.lever_index(name) {
+                Some(l) => {
+                    if !kinds.insert(levers[l].kind) {
+                        c.fail(
+                            format!("{path}[{j}]"),
+                            format!(
+                                "'{name}' is a second {} lever: levers of one kind never combine anyway",
+                                levers[l].kind.name()
+                            ),
+                        );
+                    }
+                }
+                None => c.fail(
+                    format!("{path}[{j}]"),
+                    format!("unknown lever '{name}' (levers: {})", lever_names(scenario)),
+                ),
+            }
+        }
+        if set.len() < 2 {
+            c.fail(
+                path,
+                format!(
+                    "a forbidden combination names at least 2 levers, got {}",
+                    set.len()
+                ),
+            );
+        }
+    }
+    if let Some(cap) = scenario.message_cap {
+        if !(1..=32).contains(&cap.days) {
+            c.fail(
+                "message_cap.days",
+                format!("must lie in [1, 32] days, got {}", cap.days),
+            );
+        }
+        if cap.messages >= cap.days {
+            c.fail(
+                "message_cap.messages",
+                format!(
+                    "must be below message_cap.days ({}) to cap anything, got {}",
+                    cap.days, cap.messages
+                ),
+            );
+        }
+    }
+}
+
+fn lever_names(scenario: &Scenario) -> String {
+    scenario
+        .levers
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn check_terminal_value(c: &mut Checker, scenario: &Scenario) {
+    let Some(value) = &scenario.terminal_value else {
+        return;
+    };
+    c.finite("terminal_value.live", value.live);
+    c.finite("terminal_value.habit", value.habit);
+    c.finite("terminal_value.fatigue", value.fatigue);
+    c.finite("terminal_value.dependence", value.dependence);
+    for (name, v) in &value.subscription {
+        let path = format!("terminal_value.subscription[\"{name}\"]");
+        c.finite(&path, *v);
+        let is_message = scenario
+            .lever_index(name)
+            .is_some_and(|l| scenario.levers[l].kind == LeverKind::Message);
+        if !is_message {
+            c.fail(
+                path,
+                format!("'{name}' is not a Message lever of the scenario"),
+            );
+        }
+    }
 }
 
 fn check_journeys(c: &mut Checker, scenario: &Scenario) {
@@ -228,7 +332,7 @@ fn check_journeys(c: &mut Checker, scenario: &Scenario) {
         "journeys",
         scenario.journeys.iter().map(|j| j.name.as_str()),
     );
-    let actions: Vec<&str> = scenario.actions.iter().map(|a| a.name.as_str()).collect();
+    let space = ActionSpace::new(scenario);
     for (j, journey) in scenario.journeys.iter().enumerate() {
         if journey.steps.len() > scenario.horizon as usize {
             c.fail(
@@ -247,10 +351,13 @@ fn check_journeys(c: &mut Checker, scenario: &Scenario) {
             .map(|(age, step)| (format!("journeys[{j}].steps[{age}]"), step))
             .chain([(format!("journeys[{j}].then"), &journey.then)]);
         for (path, name) in named {
-            if !actions.contains(&name.as_str()) {
+            if find_action(space.names(), name).is_none() {
                 c.fail(
                     path,
-                    format!("unknown action '{name}' (actions: {})", actions.join(", ")),
+                    format!(
+                        "'{name}' is no allowed action: name levers joined by '+' ({}), or '{NOTHING}'",
+                        lever_names(scenario)
+                    ),
                 );
             }
         }
@@ -305,35 +412,76 @@ fn check_channel(c: &mut Checker, path: &str, channel: &Channel, segments: &BTre
     );
 }
 
-fn check_action(c: &mut Checker, path: &str, action: &Action, segments: &BTreeSet<&str>) {
-    c.non_negative(&format!("{path}.cost"), action.cost);
-    c.within(&format!("{path}.discount"), action.discount, 0.0, 1.0);
-    c.segment_map(&format!("{path}.visit"), &action.visit, segments);
-    c.segment_map(&format!("{path}.purchase"), &action.purchase, segments);
-    c.non_negative(&format!("{path}.fatigue"), action.fatigue);
-    c.non_negative(&format!("{path}.knowledge"), action.knowledge);
-    c.non_negative(&format!("{path}.dependence"), action.dependence);
-
-    let has_effect = action.cost != 0.0
-        || action.discount != 0.0
-        || action.visit.values().any(|v| *v != 0.0)
-        || action.purchase.values().any(|v| *v != 0.0)
-        || action.personalised
-        || action.fatigue != 0.0
-        || action.knowledge != 0.0
-        || action.dependence != 0.0;
-    match action.kind {
-        ActionKind::Nothing if has_effect => {
-            c.fail(path, "a Nothing action must have no cost, discount or effect");
+fn check_lever(
+    c: &mut Checker,
+    path: &str,
+    lever: &Lever,
+    segments: &BTreeSet<&str>,
+    channels: &BTreeSet<&str>,
+) {
+    if lever.name.contains(SEPARATOR) || lever.name == NONE || lever.name == NOTHING {
+        c.fail(
+            format!("{path}.name"),
+            format!(
+                "'{}' cannot name a lever: no '{SEPARATOR}', and not '{NONE}' or '{NOTHING}'",
+                lever.name
+            ),
+        );
+    }
+    c.non_negative(&format!("{path}.cost"), lever.cost);
+    c.within(&format!("{path}.discount"), lever.discount, 0.0, 1.0);
+    c.segment_map(&format!("{path}.visit"), &lever.visit, segments);
+    c.segment_map(&format!("{path}.purchase"), &lever.purchase, segments);
+    c.non_negative(&format!("{path}.fatigue"), lever.fatigue);
+    c.non_negative(&format!("{path}.knowledge"), lever.knowledge);
+    c.non_negative(&format!("{path}.dependence"), lever.dependence);
+    if let Some(w) = lever.win_back {
+        c.finite(&format!("{path}.win_back"), w);
+    }
+    for (name, share) in &lever.opt_in {
+        if !channels.contains(name.as_str()) {
+            let known = channels.iter().copied().collect::<Vec<_>>().join(", ");
+            c.fail(
+                format!("{path}.opt_in"),
+                format!("unknown channel '{name}' (channels: {known})"),
+            );
         }
-        ActionKind::InApp if action.visit.values().any(|v| *v != 0.0) => c.fail(
+        c.within(&format!("{path}.opt_in[\"{name}\"]"), *share, 0.0, 1.0);
+    }
+    let kind = lever.kind;
+    if kind == LeverKind::Message {
+        for name in channels {
+            if !lever.opt_in.contains_key(*name) {
+                c.fail(
+                    format!("{path}.opt_in"),
+                    format!("a Message lever needs the opt-in share of every channel; '{name}' is missing"),
+                );
+            }
+        }
+    } else {
+        if !lever.opt_in.is_empty() {
+            c.fail(
+                format!("{path}.opt_in"),
+                format!("only Message levers have subscriptions, this one is {kind:?}"),
+            );
+        }
+        if lever.win_back.is_some() {
+            c.fail(
+                format!("{path}.win_back"),
+                format!("only Message levers reach dormant users, this one is {kind:?}"),
+            );
+        }
+    }
+    if kind == LeverKind::InApp && lever.visit.values().any(|v| *v != 0.0) {
+        c.fail(
             format!("{path}.visit"),
-            "an InApp action is only seen during a visit, so it cannot change the visit probability",
-        ),
-        kind if kind != ActionKind::Incentive && action.discount != 0.0 => c.fail(
+            "an InApp lever is only seen during a visit, so it cannot change the visit probability",
+        );
+    }
+    if kind != LeverKind::Incentive && lever.discount != 0.0 {
+        c.fail(
             format!("{path}.discount"),
-            format!("only Incentive actions give discounts, this one is {kind:?}"),
-        ),
-        _ => {}
+            format!("only Incentive levers give discounts, this one is {kind:?}"),
+        );
     }
 }

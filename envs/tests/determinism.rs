@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{model, trajectories};
+use common::{action, model, trajectories};
 use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, Quantity, Scenario, UserEnv};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,16 +12,21 @@ fn default_model() -> Arc<Model> {
     model(Scenario::builtin("default").expect("valid"))
 }
 
-/// A policy that looks at the observation: push users who have not visited since
-/// signup, recommend to the others. Deterministic, and different across users.
-fn observed_policy(cohort: &mut Cohort) -> Vec<usize> {
-    let layout = cohort.model().layout().clone();
-    let since = layout.index("days_since_visit").expect("feature exists");
+/// A policy that looks at the observation: push (with recommendations) users who
+/// have not visited since the day before, recommend to the others. Deterministic,
+/// and different across users.
+fn observed_policy(cohort: &Cohort) -> Vec<usize> {
+    let model = cohort.model();
+    let since = model
+        .layout()
+        .index("days_since_visit")
+        .expect("feature exists");
+    let (push, recs) = (action(model, "push+recs"), action(model, "recs"));
     cohort
         .observations()
         .rows()
         .into_iter()
-        .map(|row| if row[since] > 0.0 { 3 } else { 5 })
+        .map(|row| if row[since] > 0.0 { push } else { recs })
         .collect()
 }
 
@@ -38,7 +43,7 @@ fn run_in_pool(threads: usize, launch: bool) -> CohortMetrics {
             Cohort::fixed(model, 17, 30_000)
         };
         while !cohort.is_finished() {
-            let actions = observed_policy(&mut cohort);
+            let actions = observed_policy(&cohort);
             cohort.step(&actions).expect("valid actions");
         }
         cohort.metrics().clone()
@@ -61,6 +66,7 @@ fn different_policies_meet_the_same_users_and_luck_until_they_differ() {
     let switch_age = 3;
     let mut nothing = UserEnv::new(Arc::clone(&model), 23);
     let mut pushy = UserEnv::new(Arc::clone(&model), 23);
+    let push = action(&model, "push");
     let mut diverged = 0;
     for id in 0..2_000 {
         nothing.reset(id, 0);
@@ -70,7 +76,7 @@ fn different_policies_meet_the_same_users_and_luck_until_they_differ() {
         loop {
             let a = nothing.step(0).expect("valid");
             let b = pushy
-                .step(if age >= switch_age { 3 } else { 0 })
+                .step(if age >= switch_age { push } else { 0 })
                 .expect("valid");
             if age < switch_age {
                 assert_eq!(
@@ -81,7 +87,8 @@ fn different_policies_meet_the_same_users_and_luck_until_they_differ() {
                 diverged += 1;
                 break;
             }
-            if a.terminated || a.truncated || b.terminated || b.truncated {
+            assert!(!a.terminated && !b.terminated, "churn is latent");
+            if a.truncated {
                 break;
             }
             age += 1;
@@ -96,7 +103,8 @@ fn different_policies_meet_the_same_users_and_luck_until_they_differ() {
 #[test]
 fn cohort_and_single_user_environment_give_identical_trajectories() {
     let model = default_model();
-    let policy = |id: u64, age: u32| ((id + u64::from(age)) % 7) as usize;
+    let n = model.n_actions() as u64;
+    let policy = move |id: u64, age: u32| ((id + u64::from(age)) % n) as usize;
     let (log, _) = trajectories(&model, 31, 3_000, policy);
     let mut by_user: BTreeMap<u64, Vec<DayOutcome>> = BTreeMap::new();
     for (id, _, outcome) in log {
@@ -109,7 +117,7 @@ fn cohort_and_single_user_environment_give_identical_trajectories() {
         for age in 0.. {
             let step = env.step(policy(*id, age)).expect("valid");
             env_days.push(step.info);
-            if step.terminated || step.truncated {
+            if step.truncated {
                 break;
             }
         }
@@ -122,13 +130,15 @@ fn streaming_metrics_equal_a_recount_from_trajectories() {
     let model = default_model();
     let horizon = model.horizon() as usize;
     let users = 5_000;
-    let (log, mut cohort) = trajectories(&model, 41, users, |id, age| {
-        ((id * 3 + u64::from(age)) % 7) as usize
+    let n_actions = model.n_actions() as u64;
+    let (log, cohort) = trajectories(&model, 41, users, |id, age| {
+        ((id * 3 + u64::from(age)) % n_actions) as usize
     });
-    // Brute force: each user's path, extended with zeros after churn.
+    // Brute force, from each user's path of outcomes.
     let mut active = vec![0u64; horizon];
     let mut converted = vec![0u64; horizon];
     let mut survived = vec![0u64; horizon];
+    let mut lapsed = vec![0u64; horizon];
     let mut profit_to_date = vec![Vec::new(); horizon];
     let mut paths: BTreeMap<u64, Vec<DayOutcome>> = BTreeMap::new();
     for (id, _, o) in &log {
@@ -136,15 +146,17 @@ fn streaming_metrics_equal_a_recount_from_trajectories() {
     }
     assert_eq!(paths.len(), users);
     for path in paths.values() {
+        assert_eq!(path.len(), horizon, "every user lives to the horizon");
         let mut bought = false;
         let mut profit = 0.0;
-        for age in 0..horizon {
-            let day = path.get(age);
-            bought |= day.is_some_and(|o| o.purchased);
-            profit += day.map_or(0.0, |o| o.profit);
-            active[age] += u64::from(day.is_some_and(|o| o.visited));
+        for (age, o) in path.iter().enumerate() {
+            bought |= o.purchased;
+            profit += o.profit;
+            active[age] += u64::from(o.visited);
             converted[age] += u64::from(bought);
-            survived[age] += u64::from(day.is_some_and(|o| !o.churned));
+            let dormant_after = (o.dormant && !o.won_back) || o.churned;
+            survived[age] += u64::from(!dormant_after);
+            lapsed[age] += u64::from(o.lapsed);
             profit_to_date[age].push(profit);
         }
     }
@@ -162,6 +174,7 @@ fn streaming_metrics_equal_a_recount_from_trajectories() {
             survived[age] as f64 / n,
             "survival at {age}"
         );
+        assert_eq!(row.lapsed.mean, lapsed[age] as f64 / n, "lapsed at {age}");
         let values = &profit_to_date[age];
         let mean = values.iter().sum::<f64>() / n;
         let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
@@ -179,21 +192,43 @@ fn streaming_metrics_equal_a_recount_from_trajectories() {
 }
 
 #[test]
-fn transitions_end_exactly_at_churn_or_horizon() {
+fn every_user_is_stepped_at_every_age_and_only_the_horizon_ends_a_window() {
     let model = default_model();
     let horizon = model.horizon();
-    let (log, _) = trajectories(&model, 8, 4_000, |_, _| 0);
-    let mut last_age: BTreeMap<u64, (u32, DayOutcome)> = BTreeMap::new();
+    let (log, cohort) = trajectories(&model, 8, 4_000, |_, _| 0);
+    assert!(cohort.is_finished());
+    let mut ages: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+    let mut churned = 0;
     for (id, age, o) in &log {
-        if let Some((previous, p)) = last_age.get(id) {
-            assert!(
-                !p.churned && !p.truncated,
-                "user {id} stepped after the end"
-            );
-            assert_eq!(*age, previous + 1);
-        }
-        assert_eq!(o.truncated, *age == horizon - 1 && !o.churned);
-        last_age.insert(*id, (*age, *o));
+        assert_eq!(o.truncated, *age == horizon - 1, "user {id} at age {age}");
+        churned += u64::from(o.churned);
+        ages.entry(*id).or_default().push(*age);
     }
-    assert!(last_age.values().all(|(_, o)| o.churned || o.truncated));
+    let all: Vec<u32> = (0..horizon).collect();
+    assert!(ages.values().all(|a| *a == all));
+    assert!(
+        churned > 1_000,
+        "churn happens ({churned}), yet nobody leaves"
+    );
+}
+
+#[test]
+fn reading_a_cohort_does_not_change_it() {
+    let model = default_model();
+    let mut cohort = Cohort::launch(Arc::clone(&model), 3, 5);
+    for _ in 0..3 {
+        let first = cohort.observations().to_owned();
+        let users = cohort.users().to_vec();
+        let (finished, metrics) = (cohort.is_finished(), cohort.metrics().clone());
+        assert_eq!(cohort.observations(), first);
+        assert_eq!(cohort.users(), users.as_slice());
+        assert_eq!(
+            (cohort.is_finished(), cohort.metrics()),
+            (finished, &metrics)
+        );
+        let actions = vec![0; users.len()];
+        let transitions = cohort.step(&actions).expect("valid");
+        assert_eq!(transitions.observations, first, "the rows acted on");
+        assert_eq!(transitions.users.len(), users.len());
+    }
 }

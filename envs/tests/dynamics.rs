@@ -64,9 +64,10 @@ fn without_effects_visit_purchase_and_churn_match_base_probabilities() {
         .map(|(_, _, o)| o)
         .collect();
     let visits = later.iter().filter(|o| o.visited).count();
-    let visit_rate = visits as f64 / later.len() as f64;
+    let live_days = later.iter().filter(|o| !o.dormant).count();
+    let visit_rate = visits as f64 / live_days as f64;
     assert!(
-        (visit_rate - p_visit).abs() < four_sigma(p_visit, later.len()),
+        (visit_rate - p_visit).abs() < four_sigma(p_visit, live_days),
         "visit {visit_rate} vs {p_visit}"
     );
 
@@ -78,20 +79,24 @@ fn without_effects_visit_purchase_and_churn_match_base_probabilities() {
         "purchase {buy_rate} vs {p_buy}"
     );
 
-    let churn_rate = log.iter().filter(|(_, _, o)| o.churned).count() as f64 / log.len() as f64;
+    // Churn is drawn for the users live during the day; dormant users never visit.
+    let live: Vec<_> = log.iter().filter(|(_, _, o)| !o.dormant).collect();
+    let churn_rate = live.iter().filter(|(_, _, o)| o.churned).count() as f64 / live.len() as f64;
     assert!(
-        (churn_rate - p_churn).abs() < four_sigma(p_churn, log.len()),
+        (churn_rate - p_churn).abs() < four_sigma(p_churn, live.len()),
         "churn {churn_rate} vs {p_churn}"
     );
+    assert!(log.iter().all(|(_, _, o)| !(o.dormant && o.visited)));
 }
 
 #[test]
 fn a_positive_visit_effect_raises_the_visit_rate_to_its_configured_level() {
     let mut scenario = plain_scenario();
     let push = scenario.action_index("push").expect("tiny has a push");
+    let lever = scenario.lever_index("push").expect("tiny has a push");
     let lift = 0.8;
     for segment in scenario.segments.clone() {
-        scenario.actions[push].visit.insert(segment.name, lift);
+        scenario.levers[lever].visit.insert(segment.name, lift);
     }
     let base = sigmoid(scenario.segments[0].visit_base);
     let pushed = sigmoid(scenario.segments[0].visit_base + lift);
@@ -102,7 +107,10 @@ fn a_positive_visit_effect_raises_the_visit_rate_to_its_configured_level() {
     let model = model(only_first);
     let day1_visits = |action: usize| {
         let (log, _) = trajectories(&model, 5, USERS, |_, _| action);
-        let day1: Vec<_> = log.iter().filter(|(_, age, _)| *age == 1).collect();
+        let day1: Vec<_> = log
+            .iter()
+            .filter(|(_, age, o)| *age == 1 && !o.dormant)
+            .collect();
         (
             day1.iter().filter(|(_, _, o)| o.visited).count() as f64 / day1.len() as f64,
             day1.len(),
@@ -130,7 +138,8 @@ fn fatigue_over_tolerance_raises_unsubscribes() {
         scenario.unsubscribe.base = -2.0;
         scenario.unsubscribe.slope = 1.5;
         let push = scenario.action_index("push").expect("tiny has a push");
-        scenario.actions[push].fatigue = fatigue;
+        let lever = scenario.lever_index("push").expect("tiny has a push");
+        scenario.levers[lever].fatigue = fatigue;
         let expected = sigmoid(-2.0 + 1.5 * (fatigue - 1.0));
         let model = model(scenario);
         let (log, _) = trajectories(&model, 9, USERS, |_, _| push);
@@ -168,9 +177,7 @@ fn messages_do_not_reach_unsubscribed_users() {
 #[test]
 fn coupons_are_used_once_and_discount_the_order() {
     let scenario = Scenario::builtin("default").expect("valid");
-    let coupon = scenario
-        .action_index("welcome_coupon")
-        .expect("default has one");
+    let coupon = scenario.action_index("coupon").expect("default has one");
     let margin = scenario.margin;
     let model = Arc::new(Model::new(scenario).expect("valid"));
     // Coupon on the signup day only; validity 7 days.

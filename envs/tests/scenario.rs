@@ -118,7 +118,7 @@ fn value_rules_name_the_field_path() {
         (
             "discount: 0.15,",
             "discount: 1.5,",
-            "actions[1].discount: must lie in [0, 1], got 1.5",
+            "levers[0].discount: must lie in [0, 1], got 1.5",
         ),
         (
             "habit_decay: 0.8,",
@@ -132,23 +132,83 @@ fn value_rules_name_the_field_path() {
         ),
         (
             "name: \"push\",",
-            "name: \"nothing\",",
-            "actions[3].name: 'nothing' is used twice",
+            "name: \"coupon\",",
+            "levers[2].name: 'coupon' is used twice",
+        ),
+        (
+            "name: \"push\",",
+            "name: \"push+email\",",
+            "levers[2].name: 'push+email' cannot name a lever",
         ),
         (
             "visit: {\"browser\": 0.6,",
             "visit: {\"browsr\": 0.6,",
-            "actions[3].visit: unknown segment 'browsr'",
+            "levers[2].visit: unknown segment 'browsr'",
         ),
         (
             "purchase: {\"browser\": 0.2, \"bargain_hunter\": 0.1,",
             "visit: {\"browser\": 0.5}, purchase: {\"browser\": 0.2, \"bargain_hunter\": 0.1,",
-            "actions[5].visit: an InApp action is only seen during a visit",
+            "levers[4].visit: an InApp lever is only seen during a visit",
         ),
         (
-            "(name: \"nothing\", kind: Nothing)",
-            "(name: \"nothing\", kind: Nothing, cost: 1.0)",
-            "actions[0]: a Nothing action must have no cost",
+            "opt_in: {\"organic\": 0.5, \"paid_social\": 0.4,",
+            "opt_in: {\"organic\": 1.5, \"paid_social\": 0.4,",
+            "levers[2].opt_in[\"organic\"]: must lie in [0, 1], got 1.5",
+        ),
+        (
+            "opt_in: {\"organic\": 0.5, \"paid_social\": 0.4,",
+            "opt_in: {\"paid_social\": 0.4,",
+            "levers[2].opt_in: a Message lever needs the opt-in share of every channel; 'organic' is missing",
+        ),
+        (
+            "opt_in: {\"organic\": 0.5, \"paid_social\": 0.4,",
+            "opt_in: {\"organc\": 0.5, \"paid_social\": 0.4,",
+            "levers[2].opt_in: unknown channel 'organc'",
+        ),
+        (
+            "name: \"recs\",\n            kind: InApp,",
+            "name: \"recs\",\n            kind: InApp,\n            win_back: -1.0,",
+            "levers[4].win_back: only Message levers reach dormant users",
+        ),
+        (
+            "message_cap: (messages: 4, days: 7),",
+            "message_cap: (messages: 4, days: 40),",
+            "message_cap.days: must lie in [1, 32] days, got 40",
+        ),
+        (
+            "message_cap: (messages: 4, days: 7),",
+            "message_cap: (messages: 7, days: 7),",
+            "message_cap.messages: must be below message_cap.days (7) to cap anything, got 7",
+        ),
+        (
+            "message_cap: (messages: 4, days: 7),",
+            "forbid: [[\"push\", \"email\"], [\"tour\"], [\"coupn\", \"recs\"]],",
+            "forbid[0][1]: 'email' is a second message lever",
+        ),
+        (
+            "message_cap: (messages: 4, days: 7),",
+            "forbid: [[\"tour\"]],",
+            "forbid[0]: a forbidden combination names at least 2 levers, got 1",
+        ),
+        (
+            "message_cap: (messages: 4, days: 7),",
+            "forbid: [[\"coupn\", \"recs\"]],",
+            "forbid[0][0]: unknown lever 'coupn'",
+        ),
+        (
+            "subscription: {\"push\": 0.4,",
+            "subscription: {\"recs\": 0.4,",
+            "terminal_value.subscription[\"recs\"]: 'recs' is not a Message lever",
+        ),
+        (
+            "dependence: 0.5,\n        subscription",
+            "dependence: NaN,\n        subscription",
+            "terminal_value.dependence: must be a finite number",
+        ),
+        (
+            "lapse_days: 7,",
+            "lapse_days: 0,",
+            "lapse_days: must be at least 1 day, got 0",
         ),
         (
             "share: 0.35,",
@@ -156,9 +216,14 @@ fn value_rules_name_the_field_path() {
             "arrivals.channels: probabilities must sum to 1, got 1.15",
         ),
         (
-            "steps: [\"guided_tour\"], then",
-            "steps: [\"guided_tuor\"], then",
-            "journeys[2].steps[0]: unknown action 'guided_tuor'",
+            "steps: [\"tour\"], then",
+            "steps: [\"tuor\"], then",
+            "journeys[2].steps[0]: 'tuor' is no allowed action",
+        ),
+        (
+            "steps: [\"tour\"], then",
+            "steps: [\"tour+recs\"], then",
+            "journeys[2].steps[0]: 'tour+recs' is no allowed action",
         ),
         (
             "(name: \"recs\", steps: []",

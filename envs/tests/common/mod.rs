@@ -2,12 +2,13 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use onboard_envs::{ActionKind, Cohort, DayOutcome, Model, Normal, Scenario};
+use onboard_envs::{Cohort, DayOutcome, LeverKind, Model, Normal, Scenario};
 use std::sync::Arc;
 
 /// The `tiny` scenario with every trait constant and every dynamic effect switched
 /// off: visit, purchase and churn probabilities are exactly σ of the segment's
-/// base log-odds at every age after signup.
+/// base log-odds at every age after signup (for live users). Everyone opts in to
+/// the push, and no message wins a dormant user back.
 pub fn plain_scenario() -> Scenario {
     let mut s = Scenario::builtin("tiny").expect("tiny is valid");
     for segment in &mut s.segments {
@@ -26,14 +27,18 @@ pub fn plain_scenario() -> Scenario {
     s.churn.recency = 0.0;
     s.unsubscribe.base = -30.0;
     s.unsubscribe.slope = 0.0;
-    for action in &mut s.actions {
-        action.visit.clear();
-        action.purchase.clear();
-        action.discount = 0.0;
-        if action.kind == ActionKind::Incentive {
-            action.kind = ActionKind::Nothing;
-            action.fatigue = 0.0;
-            action.dependence = 0.0;
+    for lever in &mut s.levers {
+        lever.visit.clear();
+        lever.purchase.clear();
+        lever.discount = 0.0;
+        lever.win_back = None;
+        if lever.kind == LeverKind::Message {
+            for share in lever.opt_in.values_mut() {
+                *share = 1.0;
+            }
+        } else {
+            lever.fatigue = 0.0;
+            lever.dependence = 0.0;
         }
     }
     s
@@ -42,6 +47,12 @@ pub fn plain_scenario() -> Scenario {
 /// Compiles a scenario that the test built to be valid.
 pub fn model(scenario: Scenario) -> Arc<Model> {
     Arc::new(Model::new(scenario).expect("test scenario is valid"))
+}
+
+/// The joint action that `spec` names in `model` (a test names valid ones).
+pub fn action(model: &Model, spec: &str) -> usize {
+    onboard_envs::find_action(model.actions().names(), spec)
+        .unwrap_or_else(|| panic!("no action '{spec}'"))
 }
 
 /// Runs a fixed cohort to the end, choosing each row's action from its user's id and
