@@ -19,7 +19,7 @@
 //! next day's signups arrive). Every other method only reads.
 
 use crate::arrivals::signups;
-use crate::dynamics::{DayOutcome, step_user};
+use crate::dynamics::{DayOutcome, step_user_into};
 use crate::error::StepError;
 use crate::metrics::{AgeTotals, CohortMetrics};
 use crate::model::Model;
@@ -187,7 +187,8 @@ impl Cohort {
         let mut jobs =
             Vec::with_capacity(self.buckets.iter().map(|b| b.live.div_ceil(CHUNK)).sum());
         let mut users = self.users.as_mut_slice();
-        let mut next = self.previous.as_mut_slice();
+        let mut today = self.observations.as_slice();
+        let mut rows = self.previous.as_mut_slice();
         let mut outcomes = self.outcomes.as_mut_slice();
         let mut actions = actions;
         for (b, bucket) in self.buckets.iter().enumerate() {
@@ -195,26 +196,34 @@ impl Cohort {
             while left > 0 {
                 let n = left.min(CHUNK);
                 let (u, u_rest) = users.split_at_mut(n);
-                let (o, o_rest) = next.split_at_mut(n * features);
+                let (t, t_rest) = today.split_at(n * features);
+                let (o, o_rest) = rows.split_at_mut(n * features);
                 let (r, r_rest) = outcomes.split_at_mut(n);
                 let (a, a_rest) = actions.split_at(n);
-                jobs.push((b, u, o, r, a));
-                (users, next, outcomes, actions) = (u_rest, o_rest, r_rest, a_rest);
+                jobs.push((b, u, t, o, r, a));
+                (users, today, rows, outcomes, actions) = (u_rest, t_rest, o_rest, r_rest, a_rest);
                 left -= n;
             }
         }
         let model = &*self.model;
+        // Everyone's next calendar day is the cohort's.
+        let weekday = ((self.day + 1) % 7) as usize;
         let sums: Vec<(usize, AgeTotals)> = jobs
             .into_par_iter()
-            .map(|(bucket, users, next, outcomes, actions)| {
+            .map(|(bucket, users, today, rows, outcomes, actions)| {
                 let mut totals = AgeTotals::default();
-                let rows = next.chunks_exact_mut(features);
-                for (((user, row), outcome), &action) in
-                    users.iter_mut().zip(rows).zip(outcomes).zip(actions)
-                {
-                    *outcome = step_user(model, user, action);
-                    model.layout().write(user, row);
-                    totals.record(user, outcome);
+                for (i, user) in users.iter_mut().enumerate() {
+                    let before = user.state.last_action;
+                    let idle = step_user_into(model, user, actions[i], &mut outcomes[i]);
+                    let yesterday = &today[i * features..(i + 1) * features];
+                    let row = &mut rows[i * features..(i + 1) * features];
+                    model
+                        .layout()
+                        .advance(user, before, weekday, yesterday, row);
+                    match idle {
+                        Some(lapsed) => totals.record_idle(user, lapsed),
+                        None => totals.record(user, &outcomes[i]),
+                    }
                 }
                 (bucket, totals)
             })
@@ -271,10 +280,8 @@ impl Cohort {
         );
         self.next_id += count;
         self.observations.resize(self.users.len() * features, 0.0);
-        for (user, row) in self.users[first..]
-            .iter()
-            .zip(self.observations[first * features..].chunks_exact_mut(features))
-        {
+        let rows = self.observations[first * features..].chunks_exact_mut(features);
+        for (user, row) in self.users[first..].iter().zip(rows) {
             self.model.layout().write(user, row);
         }
         let bucket = Bucket {

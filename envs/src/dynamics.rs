@@ -3,8 +3,9 @@
 //! [`step_user`].
 
 use crate::model::{Model, NO_LEVER};
+use crate::random::Stream;
 use crate::scenario::Objective;
-use crate::user::User;
+use crate::user::{User, UserState};
 use rand_distr::{Distribution, StandardNormal};
 
 /// What happened to a user on one day.
@@ -87,41 +88,67 @@ pub const RECENT_MESSAGES_DECAY: f64 = 0.7;
 /// computed: a dormant user who is sent no message computes none. The caller
 /// guarantees `user.state.age < model.horizon()` and `action < model.n_actions()`.
 pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
-    let profile = &user.profile;
-    let s = &mut user.state;
-    debug_assert!(s.age < model.horizon());
-    let draws = profile.days.stream(u64::from(s.age));
-    let d = model.dynamics();
-    let scenario = model.scenario();
-    let levers = &scenario.levers;
-    let segment_index = usize::from(profile.segment);
-    let segment = &scenario.segments[segment_index];
-    let effect = |lever: usize| lever * model.n_segments() + segment_index;
-    let traits = &profile.traits;
-    let day = profile.signup_day + s.age;
-    let mut out = DayOutcome {
-        dormant: s.churned,
+    let mut out = DayOutcome::default();
+    let _idle = step_user_into(model, user, action, &mut out);
+    out
+}
+
+/// [`step_user`] writing the day's outcome into `out` (whatever it held): the
+/// cohort's stepper writes each outcome in place, for every user-day. Returns
+/// `Some(lapsed)` on an idle day (a dormant user whom nothing reached: every daily
+/// quantity is 0), so that the caller need not read the outcome back.
+#[inline]
+pub(crate) fn step_user_into(
+    model: &Model,
+    user: &mut User,
+    action: usize,
+    out: &mut DayOutcome,
+) -> Option<bool> {
+    debug_assert!(user.state.age < model.horizon());
+    *out = DayOutcome {
+        dormant: user.state.churned,
         ..DayOutcome::default()
     };
     let [message, incentive, in_app] =
         model.joint[action].map(|l| (l != NO_LEVER).then_some(usize::from(l)));
+    let message = deliverable_message(model, &user.state, message, out);
+    let incentive = deliverable_incentive(model, &user.state, incentive, out);
+    if user.state.churned && message.is_none() && incentive.is_none() {
+        // A dormant user whom nothing reaches: only time passes, and no draw is made.
+        // Nothing is earned or spent, so every objective's reward is 0.
+        pass_day(model, &mut user.state, action, Effects::default(), out);
+        let lapsed = user.state.days_since_visit >= model.scenario().lapse_days;
+        out.lapsed = lapsed;
+        out.truncated = user.state.age == model.horizon();
+        return Some(lapsed);
+    }
+    reached_day(model, user, action, [message, incentive, in_app], out);
+    None
+}
 
-    // Before the visit: a message reaches its subscribers unless capped; an incentive
-    // reaches everyone unless a larger discount is pending.
-    let message = message.filter(|&m| s.subscriptions & (1 << m) != 0);
-    let message = match (message, scenario.message_cap) {
-        (Some(_), Some(cap))
-            if (s.message_days & window(cap.days)).count_ones() >= cap.messages =>
-        {
-            out.capped = true;
-            None
-        }
-        (message, _) => message,
-    };
-    let incentive = incentive.filter(|&i| {
-        out.outranked = levers[i].discount < s.pending_discount;
-        !out.outranked
-    });
+/// The day of a live user, or of a dormant one whom a lever reaches, with the
+/// levers that reach them before the visit (`chosen[0]` the message, `chosen[1]`
+/// the incentive) and the in-app lever chosen (`chosen[2]`). Kept out of line, so
+/// that [`step_user`] stays small for the many dormant days.
+#[inline(never)]
+fn reached_day(
+    model: &Model,
+    user: &mut User,
+    action: usize,
+    chosen: [Option<usize>; 3],
+    out: &mut DayOutcome,
+) {
+    let [message, incentive, in_app] = chosen;
+    let profile = &user.profile;
+    let s = &mut user.state;
+    let draws = profile.days.stream(u64::from(s.age));
+    let d = model.dynamics();
+    let levers = &model.scenario().levers;
+    let segment_index = usize::from(profile.segment);
+    let segment = &model.scenario().segments[segment_index];
+    let effect = |lever: usize| lever * model.n_segments() + segment_index;
+    let traits = &profile.traits;
+
     if let Some(i) = incentive.filter(|&i| levers[i].discount > 0.0) {
         s.pending_discount = levers[i].discount;
         s.discount_days_left = d.coupon_validity;
@@ -140,6 +167,7 @@ pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
     } else if s.age == 0 || out.won_back {
         true
     } else {
+        let day = profile.signup_day + s.age;
         let mut logit = segment.visit_base + traits.intent + d.habit_visit * s.habit
             - d.fatigue_visit * s.fatigue
             + d.weekday_visit[(day % 7) as usize];
@@ -181,40 +209,134 @@ pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
         }
     }
 
-    let (mut fatigue, mut knowledge, mut dependence) = (0.0, 0.0, 0.0);
+    let mut effects = Effects::default();
     for lever in delivered {
         let l = &levers[lever];
         out.cost += l.cost;
-        fatigue += l.fatigue;
-        knowledge += l.knowledge;
-        dependence += l.dependence;
+        effects.fatigue += l.fatigue;
+        effects.knowledge += l.knowledge;
+        effects.dependence += l.dependence;
         s.deliveries[lever] = s.deliveries[lever].saturating_add(1);
     }
-    out.profit = model.margin() * out.order_value - out.discount - out.cost;
-    s.habit = d.habit_decay * s.habit
-        + d.habit_per_visit * f64::from(u8::from(visited))
-        + d.habit_per_purchase * f64::from(u8::from(out.purchased));
-    s.fatigue = d.fatigue_decay * s.fatigue + fatigue;
-    s.knowledge =
-        (s.knowledge + d.knowledge_per_visit * f64::from(u8::from(visited)) + knowledge).min(1.0);
-    s.dependence = d.dependence_decay * s.dependence + dependence;
     if let Some(m) = message {
+        // Fatigue as it stands after today's deliveries.
+        let fatigue = d.fatigue_decay * s.fatigue + effects.fatigue;
         let unsubscribe = model.unsubscribe();
-        let logit = unsubscribe.base + unsubscribe.slope * (s.fatigue - traits.tolerance);
+        let logit = unsubscribe.base + unsubscribe.slope * (fatigue - traits.tolerance);
         if happens(draws.uniform(UNSUBSCRIBE), logit) {
             s.subscriptions &= !(1 << m);
             s.unsubscribed |= 1 << m;
             out.unsubscribed = true;
         }
     }
+    end_day(model, user, action, effects, draws, out);
+}
+
+/// What the levers delivered today add to the state.
+#[derive(Debug, Clone, Copy, Default)]
+struct Effects {
+    fatigue: f64,
+    knowledge: f64,
+    dependence: f64,
+}
+
+/// The message lever that reaches the user today, if any: subscribed and not
+/// held back by the frequency cap (which `out.capped` records).
+fn deliverable_message(
+    model: &Model,
+    s: &UserState,
+    message: Option<usize>,
+    out: &mut DayOutcome,
+) -> Option<usize> {
+    let message = message.filter(|&m| s.subscriptions & (1 << m) != 0)?;
+    match model.scenario().message_cap {
+        Some(cap) if (s.message_days & window(cap.days)).count_ones() >= cap.messages => {
+            out.capped = true;
+            None
+        }
+        _ => Some(message),
+    }
+}
+
+/// The incentive given today, if any: not when a larger discount is pending (which
+/// `out.outranked` records).
+fn deliverable_incentive(
+    model: &Model,
+    s: &UserState,
+    incentive: Option<usize>,
+    out: &mut DayOutcome,
+) -> Option<usize> {
+    let incentive = incentive?;
+    out.outranked = model.scenario().levers[incentive].discount < s.pending_discount;
+    (!out.outranked).then_some(incentive)
+}
+
+/// The end of the day: the state passes the day (see [`pass_day`]); a live user may
+/// churn; the day's profit, reward (with the terminal value on the last day) and
+/// totals are settled.
+fn end_day(
+    model: &Model,
+    user: &mut User,
+    action: usize,
+    effects: Effects,
+    draws: Stream,
+    out: &mut DayOutcome,
+) {
+    let s = &mut user.state;
+    pass_day(model, s, action, effects, out);
+    if !s.churned {
+        let churn = model.churn();
+        let segment = &model.scenario().segments[usize::from(user.profile.segment)];
+        let churn_logit = segment.churn_base - churn.habit * s.habit
+            + churn.fatigue * s.fatigue
+            + churn.recency * f64::from(s.days_since_visit);
+        if happens(draws.uniform(CHURN), churn_logit) {
+            s.churned = true;
+            s.churn_age.get_or_insert(s.age - 1);
+            out.churned = true;
+        }
+    }
+    out.profit = model.margin() * out.order_value - out.discount - out.cost;
+    out.lapsed = s.days_since_visit >= model.scenario().lapse_days;
+    out.truncated = s.age == model.horizon();
+    if out.truncated {
+        out.terminal_value = terminal_value(model, user);
+    }
+    out.reward = reward(model.objective(), out) + out.terminal_value;
+    let totals = &mut user.state.totals;
+    totals.revenue += out.revenue;
+    totals.profit += out.profit;
+    totals.cost += out.cost;
+    totals.messages += f64::from(u8::from(out.message));
+    totals.reward += out.reward;
+}
+
+/// The state passes one day: it decays and takes today's visit, purchase and
+/// `effects`; counters and clocks move on.
+#[inline]
+fn pass_day(model: &Model, s: &mut UserState, action: usize, effects: Effects, out: &DayOutcome) {
+    let d = model.dynamics();
+    let (visited, purchased) = (
+        f64::from(u8::from(out.visited)),
+        f64::from(u8::from(out.purchased)),
+    );
+    s.habit =
+        d.habit_decay * s.habit + d.habit_per_visit * visited + d.habit_per_purchase * purchased;
+    s.fatigue = d.fatigue_decay * s.fatigue + effects.fatigue;
+    s.knowledge = (s.knowledge + d.knowledge_per_visit * visited + effects.knowledge).min(1.0);
+    s.dependence = d.dependence_decay * s.dependence + effects.dependence;
     if s.discount_days_left > 0 {
         s.discount_days_left -= 1;
         if s.discount_days_left == 0 {
             s.pending_discount = 0.0;
         }
     }
-    s.days_since_visit = if visited { 0 } else { s.days_since_visit + 1 };
-    s.visits += u32::from(visited);
+    s.days_since_visit = if out.visited {
+        0
+    } else {
+        s.days_since_visit + 1
+    };
+    s.visits += u32::from(out.visited);
     s.purchases += u32::from(out.purchased);
     s.message_days = (s.message_days << 1) | u32::from(out.message);
     s.days_since_message = if out.message {
@@ -226,34 +348,7 @@ pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
         RECENT_MESSAGES_DECAY * s.recent_messages + f64::from(u8::from(out.message));
     s.last_action = Some(action as u16);
     s.last_capped = out.capped;
-    let age = s.age;
     s.age += 1;
-
-    if !s.churned {
-        let churn = model.churn();
-        let churn_logit = segment.churn_base - churn.habit * s.habit
-            + churn.fatigue * s.fatigue
-            + churn.recency * f64::from(s.days_since_visit);
-        if happens(draws.uniform(CHURN), churn_logit) {
-            s.churned = true;
-            s.churn_age.get_or_insert(age);
-            out.churned = true;
-        }
-    }
-    out.lapsed = s.days_since_visit >= scenario.lapse_days;
-    out.truncated = s.age == model.horizon();
-    if out.truncated {
-        out.terminal_value = terminal_value(model, user);
-    }
-
-    out.reward = reward(model.objective(), &out) + out.terminal_value;
-    let totals = &mut user.state.totals;
-    totals.revenue += out.revenue;
-    totals.profit += out.profit;
-    totals.cost += out.cost;
-    totals.messages += f64::from(u8::from(out.message));
-    totals.reward += out.reward;
-    out
 }
 
 /// The bits of [`crate::UserState::message_days`] inside a rolling window of `days`

@@ -110,17 +110,36 @@ fn totals_of(user: &User) -> [f64; 5] {
 
 impl AgeTotals {
     /// Adds one user-day: the user's state after the day and the day's outcome.
+    #[inline]
     pub fn record(&mut self, user: &User, outcome: &DayOutcome) {
-        self.stepped += 1;
-        self.survived += u64::from(!user.state.churned);
+        self.record_state(user, outcome.lapsed);
         self.active += u64::from(outcome.visited);
-        self.lapsed += u64::from(outcome.lapsed);
         self.won_back += u64::from(outcome.won_back);
-        self.converted += u64::from(user.state.purchases > 0);
-        self.unsubscribed += u64::from(user.state.unsubscribed != 0);
-        for (m, x) in self.daily.iter_mut().zip(quantities(outcome)) {
-            m.add(x);
+        let idle =
+            !outcome.purchased && !outcome.message && outcome.cost == 0.0 && outcome.reward == 0.0;
+        if !idle {
+            for (m, x) in self.daily.iter_mut().zip(quantities(outcome)) {
+                m.add(x);
+            }
         }
+    }
+
+    /// Adds a day on which nothing happened to a dormant user (nothing reached them,
+    /// so every daily quantity is 0), without reading its outcome back.
+    #[inline]
+    pub(crate) fn record_idle(&mut self, user: &User, lapsed: bool) {
+        self.record_state(user, lapsed);
+    }
+
+    /// Adds what the user's state after the day says.
+    #[inline]
+    fn record_state(&mut self, user: &User, lapsed: bool) {
+        let s = &user.state;
+        self.stepped += 1;
+        self.survived += u64::from(!s.churned);
+        self.lapsed += u64::from(lapsed);
+        self.converted += u64::from(s.purchases > 0);
+        self.unsubscribed += u64::from(s.unsubscribed != 0);
         for (m, x) in self.to_date.iter_mut().zip(totals_of(user)) {
             m.add(x);
         }

@@ -29,11 +29,12 @@ pub struct ObservationLayout {
     last: usize,
     delivered: usize,
     subscribed: usize,
-    message_levers: Vec<usize>,
     signal: usize,
     horizon: f32,
-    /// `joint[action]`: the levers chosen by each joint action.
-    joint: Vec<[Option<usize>; 3]>,
+    /// `chosen[action]`: the levers chosen by each joint action, one bit per lever.
+    chosen: Vec<u16>,
+    /// Per lever: its position among the `subscribed=` features (message levers).
+    subscription_slot: Vec<Option<usize>>,
 }
 
 impl ObservationLayout {
@@ -99,10 +100,14 @@ impl ObservationLayout {
             last,
             delivered,
             subscribed,
-            message_levers,
             signal,
             horizon: scenario.horizon as f32,
-            joint: (0..space.len()).map(|a| space.parts(a)).collect(),
+            subscription_slot: (0..scenario.levers.len())
+                .map(|l| message_levers.iter().position(|&m| m == l))
+                .collect(),
+            chosen: (0..space.len())
+                .map(|a| space.parts(a).into_iter().flatten().map(|l| 1 << l).sum())
+                .collect(),
         }
     }
 
@@ -133,36 +138,78 @@ impl ObservationLayout {
 
     /// Writes `user`'s observation into `out` (`out.len() == self.len()`).
     pub fn write(&self, user: &User, out: &mut [f32]) {
-        let s = &user.state;
-        let p = &user.profile;
         out.fill(0.0);
+        out[self.channel + usize::from(user.profile.channel)] = 1.0;
+        out[self.signal + usize::from(user.profile.signal)] = 1.0;
+        let day = user.profile.signup_day + user.state.age;
+        self.write_clock(user, (day % 7) as usize, out);
+        let mut levers = (1u16 << (self.delivered - self.last)) - 1;
+        let chosen = self.chosen_by(user.state.last_action);
+        while levers != 0 {
+            self.write_lever(user, levers.trailing_zeros() as usize, chosen, out);
+            levers &= levers - 1;
+        }
+    }
+
+    /// Writes into `out` the observation of `user` after the day that `yesterday`,
+    /// their observation before it, led to; they had chosen `before` the day before,
+    /// and `weekday` is their new calendar day mod 7. Only what a day can change is
+    /// written, the rest copied: equal to [`ObservationLayout::write`], and cheaper,
+    /// for it runs for every user-day of a cohort.
+    #[inline]
+    pub(crate) fn advance(
+        &self,
+        user: &User,
+        before: Option<u16>,
+        weekday: usize,
+        yesterday: &[f32],
+        out: &mut [f32],
+    ) {
+        out.copy_from_slice(yesterday);
+        out[self.weekday + (weekday + 6) % 7] = 0.0;
+        self.write_clock(user, weekday, out);
+        // Only the levers chosen yesterday or today change their features.
+        let chosen = self.chosen_by(user.state.last_action);
+        let mut changed = chosen | self.chosen_by(before);
+        while changed != 0 {
+            self.write_lever(user, changed.trailing_zeros() as usize, chosen, out);
+            changed &= changed - 1;
+        }
+    }
+
+    /// Writes the age, the weekday flag and the counts of `user`.
+    #[inline]
+    fn write_clock(&self, user: &User, weekday: usize, out: &mut [f32]) {
+        let s = &user.state;
         out[0] = s.age as f32 / self.horizon;
-        out[self.weekday + ((p.signup_day + s.age) % 7) as usize] = 1.0;
-        out[self.channel + usize::from(p.channel)] = 1.0;
-        let v = self.visits;
-        out[v] = s.visits as f32;
-        out[v + 1] = s.purchases as f32;
-        out[v + 2] = s.days_since_visit as f32;
-        out[v + 3] = f32::from(u8::from(s.purchases > 0));
-        out[v + 4] = s.pending_discount as f32;
-        out[v + 5] = (s.message_days & 0x7F).count_ones() as f32;
-        out[v + 6] = s.recent_messages as f32;
-        out[v + 7] = s.days_since_message.unwrap_or(s.age) as f32;
-        out[v + 8] = f32::from(u8::from(s.last_capped));
-        if let Some(action) = s.last_action {
-            for lever in self.joint[usize::from(action)].into_iter().flatten() {
-                out[self.last + lever] = 1.0;
-            }
+        out[self.weekday + weekday] = 1.0;
+        out[self.visits..self.last].copy_from_slice(&[
+            s.visits as f32,
+            s.purchases as f32,
+            s.days_since_visit as f32,
+            f32::from(u8::from(s.purchases > 0)),
+            s.pending_discount as f32,
+            (s.message_days & 0x7F).count_ones() as f32,
+            s.recent_messages as f32,
+            s.days_since_message.unwrap_or(s.age) as f32,
+            f32::from(u8::from(s.last_capped)),
+        ]);
+    }
+
+    /// Writes the features of `lever`: chosen yesterday (a bit of `chosen`),
+    /// deliveries and, for a message lever, the subscription.
+    #[inline]
+    fn write_lever(&self, user: &User, lever: usize, chosen: u16, out: &mut [f32]) {
+        let s = &user.state;
+        out[self.last + lever] = f32::from(u8::from(chosen & (1 << lever) != 0));
+        out[self.delivered + lever] = f32::from(s.deliveries[lever]);
+        if let Some(slot) = self.subscription_slot[lever] {
+            out[self.subscribed + slot] = f32::from(u8::from(s.subscriptions & (1 << lever) != 0));
         }
-        for (slot, &count) in out[self.delivered..self.subscribed]
-            .iter_mut()
-            .zip(&s.deliveries)
-        {
-            *slot = f32::from(count);
-        }
-        for (i, &lever) in self.message_levers.iter().enumerate() {
-            out[self.subscribed + i] = f32::from(u8::from(s.subscriptions & (1 << lever) != 0));
-        }
-        out[self.signal + usize::from(p.signal)] = 1.0;
+    }
+
+    /// The levers that joint `action` chose, one bit per lever.
+    fn chosen_by(&self, action: Option<u16>) -> u16 {
+        action.map_or(0, |a| self.chosen[usize::from(a)])
     }
 }

@@ -232,3 +232,31 @@ fn reading_a_cohort_does_not_change_it() {
         assert_eq!(transitions.users.len(), users.len());
     }
 }
+
+#[test]
+fn the_cohort_advances_each_observation_to_what_the_layout_writes_afresh() {
+    let model = default_model();
+    let layout = model.layout().clone();
+    let n = model.n_actions() as u64;
+    let mut cohort = Cohort::launch(Arc::clone(&model), 19, 12);
+    let mut fresh = vec![0.0; layout.len()];
+    let mut day = 0u64;
+    while !cohort.is_finished() {
+        for (user, row) in cohort.users().iter().zip(cohort.observations().rows()) {
+            layout.write(user, &mut fresh);
+            assert_eq!(
+                row.as_slice(),
+                Some(fresh.as_slice()),
+                "user {} on day {day}",
+                user.profile.id
+            );
+        }
+        let actions: Vec<usize> = cohort
+            .users()
+            .iter()
+            .map(|u| ((u.profile.id * 5 + day) % n) as usize)
+            .collect();
+        cohort.step(&actions).expect("valid");
+        day += 1;
+    }
+}
