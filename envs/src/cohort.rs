@@ -212,17 +212,19 @@ impl Cohort {
             .into_par_iter()
             .map(|(bucket, users, today, rows, outcomes, actions)| {
                 let mut totals = AgeTotals::default();
-                for (i, user) in users.iter_mut().enumerate() {
+                let rows = today
+                    .chunks_exact(features)
+                    .zip(rows.chunks_exact_mut(features));
+                let days = users.iter_mut().zip(outcomes).zip(actions);
+                for (((user, outcome), &action), (yesterday, row)) in days.zip(rows) {
                     let before = user.state.last_action;
-                    let idle = step_user_into(model, user, actions[i], &mut outcomes[i]);
-                    let yesterday = &today[i * features..(i + 1) * features];
-                    let row = &mut rows[i * features..(i + 1) * features];
+                    let idle = step_user_into(model, user, action, outcome);
                     model
                         .layout()
                         .advance(user, before, weekday, yesterday, row);
                     match idle {
                         Some(lapsed) => totals.record_idle(user, lapsed),
-                        None => totals.record(user, &outcomes[i]),
+                        None => totals.record(user, outcome),
                     }
                 }
                 (bucket, totals)

@@ -5,6 +5,9 @@
 use crate::scenario::{LeverKind, Scenario};
 use crate::user::User;
 
+/// The count features, from `visits` to `message_capped`.
+const COUNTS: usize = 9;
+
 /// Names and positions of the observation features of one scenario.
 ///
 /// In order:
@@ -183,7 +186,10 @@ impl ObservationLayout {
         let s = &user.state;
         out[0] = s.age as f32 / self.horizon;
         out[self.weekday + weekday] = 1.0;
-        out[self.visits..self.last].copy_from_slice(&[
+        let counts: &mut [f32; COUNTS] = (&mut out[self.visits..self.last])
+            .try_into()
+            .expect("the layout has COUNTS count features");
+        *counts = [
             s.visits as f32,
             s.purchases as f32,
             s.days_since_visit as f32,
@@ -193,7 +199,7 @@ impl ObservationLayout {
             s.recent_messages as f32,
             s.days_since_message.unwrap_or(s.age) as f32,
             f32::from(u8::from(s.last_capped)),
-        ]);
+        ];
     }
 
     /// Writes the features of `lever`: chosen yesterday (a bit of `chosen`),
