@@ -127,7 +127,10 @@ pub fn find_action(names: &[String], spec: &str) -> Option<usize> {
         parts
     };
     let wanted = levers(spec);
-    if wanted.is_empty() && !matches!(spec.trim(), NOTHING | NONE) {
+    let only_none = spec
+        .split(SEPARATOR)
+        .all(|p| matches!(p.trim(), NOTHING | NONE));
+    if wanted.is_empty() && !only_none {
         return None;
     }
     names.iter().position(|n| levers(n) == wanted)

@@ -75,7 +75,8 @@ impl Moments {
 pub struct AgeTotals {
     /// Users stepped at this age.
     pub stepped: u64,
-    /// Users not churned (latent) at the end of the day: simulator truth.
+    /// Users not dormant at the end of the day (never churned, or won back): latent,
+    /// simulator truth.
     pub survived: u64,
     /// Users who visited.
     pub active: u64,
@@ -231,8 +232,9 @@ impl Estimate {
 pub struct AgeMetrics {
     /// Days since signup.
     pub age: u32,
-    /// Share of users not churned at the end of the day: latent, simulator truth
-    /// that no platform can measure.
+    /// Share of users not dormant at the end of the day (never churned, or won
+    /// back): latent, simulator truth that no platform can measure. It can rise
+    /// with win-backs.
     pub survival: Estimate,
     /// Share of users who visited that day (day-N retention).
     pub active: Estimate,

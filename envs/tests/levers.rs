@@ -385,6 +385,8 @@ fn joint_actions_are_named_by_their_parts_and_forbidden_ones_are_left_out() {
     assert_eq!(find("recs+tour"), None, "two in-app levers");
     assert_eq!(find("recz"), None);
     assert_eq!(find(""), None);
+    assert_eq!(find("none+none+none+none"), Some("none+none+none"));
+    assert_eq!(find("none+bogus"), None);
 
     scenario.forbid = vec![vec!["coupon".to_string(), "tour".to_string()]];
     let space = onboard_envs::ActionSpace::new(&scenario);
