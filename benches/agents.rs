@@ -1,7 +1,7 @@
 //! Agent costs. Bandits: updates per second (one transition each, in batches of
 //! 1,000 default-scenario observations). DQN: one gradient step (target computation included) for 2×64 and 2×256
 //! networks at batch 64 and 256, and batched greedy inference, on one thread.
-//! Also DQN training end to end on the default scenario (acting for every live user
+//! Also DQN training end to end on the default scenario (acting for every user
 //! each day with batched inference, one batch-256 step per 64 new user-days, 2×64).
 //! Targets (issue 3): a 2×64, batch-64 step in at most 330 µs; at least 20,000
 //! user-days per second end to end.
@@ -12,14 +12,15 @@ use onboard::train::train;
 use onboard_agents::bandits::{BetaThompson, BetaThompsonConfig, Ucb1, Ucb1Config};
 use onboard_agents::dqn::{DeviceChoice, Dqn, DqnConfig, TargetUpdate};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
-use onboard_agents::{Experience, Learner, Policy, from_ron};
+use onboard_agents::{AgentConfig, Experience, Learner, Policy};
 use onboard_envs::{Model, Scenario};
 use std::hint::black_box;
 use std::sync::Arc;
 
 /// Observation width of the default scenario.
-const FEATURES: usize = 26;
-const ACTIONS: usize = 7;
+const FEATURES: usize = 39;
+/// Joint actions of the default scenario.
+const ACTIONS: usize = 27;
 
 fn config(width: usize, batch: usize) -> DqnConfig {
     DqnConfig {
@@ -62,14 +63,16 @@ fn filled_agent(width: usize, batch: usize) -> Dqn {
     let next = Array2::from_shape_fn((rows, FEATURES), |(i, j)| ((i * 5 + j * 11) % 19) as f32);
     let actions: Vec<usize> = (0..rows).map(|i| i % ACTIONS).collect();
     let rewards: Vec<f64> = (0..rows).map(|i| (i % 10) as f64 * 0.1).collect();
-    let terminated: Vec<bool> = (0..rows).map(|i| i % 9 == 0).collect();
+    // As in the onboarding environment: nothing terminates, one day in 31 ends a
+    // user's window.
+    let truncated: Vec<bool> = (0..rows).map(|i| i % 31 == 30).collect();
     agent.observe(&Experience {
         observations: observations.view(),
         actions: &actions,
         rewards: &rewards,
         next_observations: next.view(),
-        terminated: &terminated,
-        truncated: &vec![false; rows],
+        terminated: &vec![false; rows],
+        truncated: &truncated,
     });
     agent
 }
@@ -114,9 +117,17 @@ fn inference(c: &mut Criterion) {
 
 fn training(c: &mut Criterion) {
     let model = Arc::new(Model::new(Scenario::builtin("default").expect("valid")).expect("valid"));
+    assert_eq!(
+        (model.layout().len(), model.n_actions()),
+        (FEATURES, ACTIONS),
+        "the constants describe the default scenario"
+    );
     let text = include_str!("../agents/configs/dqn.ron");
-    let mut config: DqnConfig =
-        from_ron(text, "agents/configs/dqn.ron").expect("shipped config parses");
+    let AgentConfig::Dqn(mut config) =
+        AgentConfig::from_ron(text, "agents/configs/dqn.ron").expect("shipped config parses")
+    else {
+        panic!("agents/configs/dqn.ron is not a DQN config");
+    };
     config.learning_starts = 1_000;
     let users = 5_000;
     let mut probe = Dqn::new(&config, model.layout().len(), model.n_actions(), 1).expect("valid");

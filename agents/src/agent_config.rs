@@ -9,6 +9,7 @@ use crate::baselines::{ConstantPolicy, RandomPolicy, RulePolicy, RuleSchedule};
 use crate::dqn::{Dqn, DqnConfig};
 use crate::error::{AgentError, from_ron};
 use crate::linear::{LinThompson, LinThompsonConfig, LinUcb, LinUcbConfig};
+use crate::options::resolve;
 use crate::policy::Learner;
 use crate::tabular::{QLearning, QLearningConfig};
 use onboard_envs::ObservationLayout;
@@ -17,12 +18,13 @@ use std::path::Path;
 
 /// Any agent, by kind, with its hyperparameters. In RON the kind wraps the fields
 /// directly, e.g. `LinUcb(alpha: 1.0, regularization: 1.0)` or `Constant(action:
-/// "email_digest")`.
+/// "email+recs")`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AgentConfig {
     /// Always the same option.
     Constant {
-        /// The option's name.
+        /// The option: a joint action (a lever, levers joined by `+`, or `nothing`),
+        /// or a journey template's name.
         action: String,
     },
     /// Uniformly random options.
@@ -102,8 +104,8 @@ impl AgentConfig {
     }
 
     /// Builds the agent for observations laid out by `layout`, choosing among
-    /// `options` (a scenario's action names, or its journey names when deciding once
-    /// per user); `seed` fixes its randomness. Unknown names are errors.
+    /// `options` (a scenario's joint action names, or its journey names when deciding
+    /// once per user); `seed` fixes its randomness. Unknown names are errors.
     pub fn build(
         &self,
         layout: &ObservationLayout,
@@ -114,15 +116,7 @@ impl AgentConfig {
         let features = layout.len();
         Ok(match self {
             Self::Constant { action } => {
-                let index = options.iter().position(|o| o == action).ok_or_else(|| {
-                    AgentError::Invalid {
-                        path: "action".to_string(),
-                        rule: format!(
-                            "unknown option '{action}' (options: {})",
-                            options.join(", ")
-                        ),
-                    }
-                })?;
+                let index = resolve(options, action, "action".to_string(), "option")?;
                 Box::new(ConstantPolicy::new(action.clone(), index, n))
             }
             Self::Random => Box::new(RandomPolicy::new(n, seed)),

@@ -27,12 +27,14 @@ pub mod dqn;
 mod error;
 pub mod linear;
 mod once_per_user;
+mod options;
 mod policy;
 pub mod tabular;
 
 pub use agent_config::AgentConfig;
 pub use error::{AgentError, from_ron};
 pub use once_per_user::OncePerUser;
+pub use options::describe_options;
 pub use policy::{
     Experience, ExperienceBuffer, Learner, Policy, PolicyRng, Sampler, one_hot, policy_rng,
     sample_actions,

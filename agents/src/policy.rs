@@ -53,9 +53,11 @@ pub struct Experience<'a> {
     pub rewards: &'a [f64],
     /// Observations after the step.
     pub next_observations: ArrayView2<'a, f32>,
-    /// The episode ended in a terminal state (churn): no value after it.
+    /// The episode ended in a terminal state: no value after it. Never set by the
+    /// onboarding environment, where churn is latent (a churned user stays, dormant,
+    /// to the horizon); other environments (tests' MDPs, once-per-user feedback) may.
     pub terminated: &'a [bool],
-    /// The episode was cut at the horizon.
+    /// The episode was cut at the horizon: in onboarding, the end of the user's window.
     pub truncated: &'a [bool],
 }
 
@@ -68,7 +70,9 @@ pub struct ExperienceBuffer {
 }
 
 impl ExperienceBuffer {
-    /// The experience of one cohort step under `actions`.
+    /// The experience of one cohort step under `actions`: `terminated` is false for
+    /// every row (churn is latent, so no state before the horizon is terminal) and
+    /// `truncated` marks the users whose window ended that day.
     pub fn view<'a>(
         &'a mut self,
         actions: &'a [usize],
@@ -78,7 +82,7 @@ impl ExperienceBuffer {
         self.rewards.clear();
         self.rewards.extend(outcomes.iter().map(|o| o.reward));
         self.terminated.clear();
-        self.terminated.extend(outcomes.iter().map(|o| o.churned));
+        self.terminated.resize(outcomes.len(), false);
         self.truncated.clear();
         self.truncated.extend(outcomes.iter().map(|o| o.truncated));
         Experience {

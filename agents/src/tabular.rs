@@ -4,8 +4,9 @@
 //! configuration gives by feature name; features not named are ignored. Each bin
 //! combination is a state with one Q-value per action, updated by
 //! `Q(s,a) ← Q(s,a) + α·(r + γ·max_a' Q(s',a') − Q(s,a))`, with no bootstrap past
-//! the end of an episode: a churned user has no future, and the horizon ends the
-//! onboarding objective (the age is observed, so the values stay consistent).
+//! the end of an episode: the horizon ends the onboarding objective (the age is
+//! observed, so the values stay consistent). Churn is latent, so it ends nothing: a
+//! churned user's later days, costs included, are part of the return.
 //! Acting is ε-greedy with a decaying ε.
 
 use crate::checks::{argmax, epsilon_greedy};

@@ -26,7 +26,33 @@ fn every_shipped_agent_file_builds_for_the_default_scenario() {
         kinds.push(config.kind());
     }
     kinds.sort_unstable();
-    assert_eq!(kinds, ["dqn", "gaussian-thompson", "linucb", "rules"]);
+    assert_eq!(
+        kinds,
+        ["dqn", "gaussian-thompson", "linucb", "rules", "rules"]
+    );
+}
+
+#[test]
+fn a_constant_names_a_lever_or_levers_joined_in_any_order() {
+    let scenario = scenario();
+    let layout = ObservationLayout::new(&scenario);
+    let actions = scenario.action_names();
+    for (spec, expected) in [
+        ("nothing", "none+none+none"),
+        ("recs", "none+none+recs"),
+        ("recs+email", "email+none+recs"),
+        ("push+coupon+tour", "push+coupon+tour"),
+    ] {
+        let config = AgentConfig::from_ron(&format!("Constant(action: \"{spec}\")"), "inline")
+            .expect("valid");
+        let mut agent = config.build(&layout, &actions, 1).expect("builds");
+        let mut choice = [0];
+        agent.act(
+            ndarray::Array2::zeros((1, layout.len())).view(),
+            &mut choice,
+        );
+        assert_eq!(actions[choice[0]], expected, "{spec}");
+    }
 }
 
 #[test]

@@ -13,9 +13,9 @@ const SCHEDULE: &str = r#"RuleSchedule(
     name: "welcome-then-email",
     default: "nothing",
     rules: [
-        (when: [(feature: "day", is: Eq, value: 0.0)], then: "welcome_coupon"),
+        (when: [(feature: "day", is: Eq, value: 0.0)], then: "recs+coupon"),
         (when: [(feature: "day", is: Eq, value: 2.0), (feature: "has_purchased", is: Eq, value: 0.0)],
-         then: "email_digest"),
+         then: "email"),
     ],
 )"#;
 
@@ -24,12 +24,17 @@ fn default_model() -> Arc<Model> {
 }
 
 fn action_names(model: &Model) -> Vec<String> {
+    model.actions().names().to_vec()
+}
+
+/// The joint action with exactly these levers (by name) of the default scenario.
+fn joint(model: &Model, levers: [Option<&str>; 3]) -> usize {
+    let scenario = model.scenario();
+    let parts = levers.map(|l| l.map(|name| scenario.lever_index(name).expect("a lever")));
     model
-        .scenario()
-        .actions
-        .iter()
-        .map(|a| a.name.clone())
-        .collect()
+        .actions()
+        .index_of(parts)
+        .expect("an allowed combination")
 }
 
 #[test]
@@ -63,6 +68,10 @@ fn rule_schedule_acts_by_day_and_features_on_a_simulated_cohort() {
     let mut policy =
         RulePolicy::new(&schedule, model.layout(), &action_names(&model)).expect("resolves");
     let bought = model.layout().index("has_purchased").expect("feature");
+    // A lever names the joint action with only that lever; levers of different kinds
+    // joined by `+` (in any order) name their combination.
+    let coupon_and_recs = joint(&model, [None, Some("coupon"), Some("recs")]);
+    let email = joint(&model, [Some("email"), None, None]);
     let mut cohort = Cohort::fixed(Arc::clone(&model), 3, 5_000);
     let mut actions = Vec::new();
     let mut emails = 0;
@@ -73,12 +82,12 @@ fn rule_schedule_acts_by_day_and_features_on_a_simulated_cohort() {
         policy.act(observations.view(), &mut actions);
         for ((age, row), &action) in ages.iter().zip(observations.rows()).zip(&actions) {
             let expected = match age {
-                0 => 1,
-                2 if row[bought] == 0.0 => 4,
+                0 => coupon_and_recs,
+                2 if row[bought] == 0.0 => email,
                 _ => 0,
             };
             assert_eq!(action, expected, "age {age}");
-            emails += usize::from(action == 4);
+            emails += usize::from(action == email);
         }
         cohort.step(&actions).expect("valid");
     }
@@ -96,14 +105,16 @@ fn unknown_names_are_reported_with_their_path() {
             "rules[1].when[1].feature: unknown feature 'has_bought'",
         ),
         (
-            "then: \"email_digest\"",
+            "then: \"email\"",
             "then: \"sms\"",
             "rules[1].then: unknown action 'sms'",
         ),
+        // Two levers of one kind are no joint action.
         (
             "default: \"nothing\"",
-            "default: \"none\"",
-            "default: unknown action 'none'",
+            "default: \"coupon+free_shipping\"",
+            "default: unknown action 'coupon+free_shipping' (levers: push, email, coupon, \
+             free_shipping, recs, tour; join levers of different kinds with '+'",
         ),
     ];
     for (from, to, expected) in cases {

@@ -1,20 +1,23 @@
 //! Rule schedules written in RON: the first rule whose conditions all hold picks
 //! the action, else the default. Conditions compare named observation features,
-//! plus `day` (days since signup), with a value.
+//! plus `day` (days since signup), with a value. An action is a joint action's name,
+//! a lever, levers of different kinds joined by `+` in any order (kinds not named
+//! get none), or `nothing` (see [`onboard_envs::find_action`]).
 //!
 //! ```ron
 //! RuleSchedule(
 //!     name: "welcome-then-email",
-//!     default: "nothing",
+//!     default: "recs",
 //!     rules: [
-//!         (when: [(feature: "day", is: Eq, value: 0.0)], then: "welcome_coupon"),
+//!         (when: [(feature: "day", is: Eq, value: 0.0)], then: "coupon"),
 //!         (when: [(feature: "day", is: Eq, value: 2.0), (feature: "has_purchased", is: Eq, value: 0.0)],
-//!          then: "email_digest"),
+//!          then: "email+recs"),
 //!     ],
 //! )
 //! ```
 
 use crate::error::AgentError;
+use crate::options::resolve;
 use crate::policy::{Experience, Learner, Policy, one_hot};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
@@ -26,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub struct RuleSchedule {
     /// Name for tables and plots.
     pub name: String,
-    /// Action taken when no rule applies.
+    /// Action taken when no rule applies (a lever, levers joined by `+`, or `nothing`).
     pub default: String,
     /// Rules, tried in order.
     pub rules: Vec<Rule>,
@@ -38,7 +41,7 @@ pub struct RuleSchedule {
 pub struct Rule {
     /// Conditions, all of which must hold.
     pub when: Vec<Condition>,
-    /// The action's name.
+    /// The action (a lever, levers joined by `+`, or `nothing`).
     pub then: String,
 }
 
@@ -110,21 +113,13 @@ pub struct RulePolicy {
 
 impl RulePolicy {
     /// Resolves the names of `schedule` against `layout` and `actions` (the
-    /// scenario's action names), reporting the first unknown name by its path.
+    /// scenario's joint action names), reporting the first unknown name by its path.
     pub fn new(
         schedule: &RuleSchedule,
         layout: &ObservationLayout,
         actions: &[String],
     ) -> Result<Self, AgentError> {
-        let action = |path: String, name: &str| {
-            actions
-                .iter()
-                .position(|a| a == name)
-                .ok_or_else(|| AgentError::Invalid {
-                    path,
-                    rule: format!("unknown action '{name}' (actions: {})", actions.join(", ")),
-                })
-        };
+        let action = |path: String, name: &str| resolve(actions, name, path, "action");
         let mut rules = Vec::with_capacity(schedule.rules.len());
         for (i, rule) in schedule.rules.iter().enumerate() {
             let mut conditions = Vec::with_capacity(rule.when.len());

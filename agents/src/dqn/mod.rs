@@ -8,7 +8,9 @@
 //!
 //! Truncation at the horizon counts as `done`: the onboarding objective sums the
 //! first `horizon` days only, the age is part of the observation, so a user's value
-//! after the horizon is zero by definition. Churn is terminal.
+//! after the horizon is zero by definition. Churn is latent, not terminal: a churned
+//! user stays, dormant, to the horizon (and still costs the messages sent), so the
+//! environment never marks a transition `terminated`.
 //!
 //! For speed on small networks the weights are one flat vector (see
 //! [`network`]); libtorch runs single-threaded on the CPU, which is faster for

@@ -61,7 +61,8 @@ impl ReplayBuffer {
     }
 
     /// Adds every transition of `experience`, rewards multiplied by `reward_scale`.
-    /// An episode that ended, by churn or at the horizon, is not bootstrapped.
+    /// A transition that ends its episode (terminated, or truncated at the horizon)
+    /// is not bootstrapped.
     pub fn push(&mut self, experience: &Experience<'_>, reward_scale: f64) {
         let f = self.features;
         for i in 0..experience.actions.len() {
