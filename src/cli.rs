@@ -38,10 +38,10 @@ enum Command {
         #[arg(long, default_value_t = 20_000)]
         users: usize,
         /// Training cohorts for DQN.
-        #[arg(long, default_value_t = 150)]
+        #[arg(long, default_value_t = crate::demo::DQN_COHORTS)]
         dqn_cohorts: u64,
         /// Training cohorts for LinUCB.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = crate::demo::BANDIT_COHORTS)]
         bandit_cohorts: u64,
         /// Users per training cohort.
         #[arg(long, default_value_t = 2_000)]
@@ -55,12 +55,13 @@ enum Command {
     },
     /// Simulates a scenario under a policy; prints and writes cohort metrics.
     ///
-    /// Example: onboard run coupon-trap --policy welcome_coupon --users 20000
+    /// Example: onboard run coupon-trap --policy coupon+recs --users 20000
     Run {
         /// A built-in scenario name (see `onboard scenarios`) or a path to a RON file.
         scenario: String,
-        /// An action name of the scenario (taken for every user every day), `random`,
-        /// or a rule schedule in a .ron file.
+        /// An action taken for every user every day (a lever, levers of different kinds
+        /// joined by `+`, or `nothing`), `random`, an agent .ron file (e.g. a rule
+        /// schedule) or a DQN checkpoint .ot file.
         #[arg(long, default_value = "nothing")]
         policy: String,
         /// Users in a cohort that signs up on day 0.

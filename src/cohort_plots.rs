@@ -1,9 +1,10 @@
-//! The plots of simulated cohorts, one line (or panel) per policy: Kaplan–Meier
-//! survival, day-N activity, cumulative conversion and profit per user by age,
-//! each with its 95 % band, and what each policy does by user age.
+//! The plots of simulated cohorts, one line per policy: Kaplan–Meier latent survival
+//! (simulator truth: churn is latent, no platform can measure it), day-N activity,
+//! cumulative conversion and profit per user by age, each with its 95 % band; and,
+//! per policy, the share of users each lever was chosen for, by user age.
 
 use crate::ab::analysis::kaplan_meier_of;
-use crate::plots::{Series, line_chart, stacked_area};
+use crate::plots::{Series, line_chart};
 use crate::simulate::Simulation;
 use crate::stats::Interval;
 use anyhow::Result;
@@ -11,9 +12,12 @@ use onboard_envs::{Estimate, Model, Quantity};
 use std::path::Path;
 
 /// The plots [`write_cohort_plots`] draws, as `(file stem, caption)`; each policy's
-/// action mix follows as `actions-<name>`.
+/// levers by age follow as `actions-<name>`.
 pub const COHORT_PLOTS: [(&str, &str); 4] = [
-    ("survival", "Survival (not churned), Kaplan–Meier"),
+    (
+        "survival",
+        "Latent survival (simulator truth): users not churned, Kaplan–Meier",
+    ),
     ("active", "Active on day N (day-N retention)"),
     ("conversion", "Cumulative conversion"),
     ("profit", "Profit per user to date"),
@@ -64,7 +68,7 @@ pub fn write_cohort_plots(
         .collect::<Result<Vec<_>>>()?;
     line_chart(
         &folder.join("survival"),
-        &format!("Survival (not churned), {scenario}"),
+        &format!("Latent survival (simulator truth), {scenario}"),
         AGE,
         "users not churned (%)",
         &survival,
@@ -100,33 +104,50 @@ pub fn write_cohort_plots(
         "profit per user (currency units)",
         &profit,
     )?;
-    let actions = model.scenario().action_names();
     for (name, simulation) in arms {
-        let mix = &simulation.action_mix;
-        let x: Vec<f64> = (0..mix.len()).map(|a| a as f64).collect();
-        let shares: Vec<Vec<f64>> = (0..actions.len())
-            .map(|k| {
-                mix.iter()
-                    .map(|counts| {
-                        let total: u64 = counts.iter().sum();
-                        if total == 0 {
-                            f64::NAN
-                        } else {
-                            counts[k] as f64 / total as f64
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        stacked_area(
+        line_chart(
             &folder.join(format!("actions-{name}")),
-            &format!("What {name} does, by user age"),
+            &format!("Levers {name} chooses, by user age"),
             AGE,
-            "share of live users",
-            &actions,
-            &x,
-            &shares,
+            "users the lever was chosen for (%)",
+            &lever_shares(model, &simulation.action_mix),
         )?;
     }
     Ok(())
+}
+
+/// One series per lever, drawn as steps (one value per day of age): at each age, the
+/// share of users (in %) whose joint action included that lever, from
+/// `mix[age][joint action]` counts; NaN at an age with no user.
+pub fn lever_shares(model: &Model, mix: &[Vec<u64>]) -> Vec<Series> {
+    let actions = model.actions();
+    model
+        .scenario()
+        .levers
+        .iter()
+        .enumerate()
+        .map(|(lever, l)| {
+            let kind = l.kind.index();
+            let points = mix
+                .iter()
+                .enumerate()
+                .map(|(age, counts)| {
+                    let total: u64 = counts.iter().sum();
+                    let chosen: u64 = counts
+                        .iter()
+                        .enumerate()
+                        .filter(|&(a, _)| actions.parts(a)[kind] == Some(lever))
+                        .map(|(_, &count)| count)
+                        .sum();
+                    let share = if total == 0 {
+                        f64::NAN
+                    } else {
+                        100.0 * chosen as f64 / total as f64
+                    };
+                    (age as f64, share)
+                })
+                .collect();
+            Series::new(format!("{} ({})", l.name, l.kind.name()), points).stepped()
+        })
+        .collect()
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// The DQN set-up of the demo (`agents/configs/dqn.ron`).
 const DQN: &str = include_str!("../agents/configs/dqn.ron");
 /// The rule-schedule baseline of the demo.
-const RULES: &str = include_str!("../agents/configs/welcome-then-email.ron");
+const RULES: &str = include_str!("../agents/configs/tour-recs-email.ron");
 
 /// How big the demo is.
 #[derive(Debug, Clone)]
@@ -40,12 +40,18 @@ pub struct DemoOptions {
     pub quiet: bool,
 }
 
+/// Training cohorts for DQN in the full demo.
+pub const DQN_COHORTS: u64 = 40;
+/// Training cohorts for LinUCB in the full demo.
+pub const BANDIT_COHORTS: u64 = 8;
+
 impl Default for DemoOptions {
-    /// The full demo: about two minutes on two cores.
+    /// The full demo. Every user lives to the horizon, so a 2,000-user cohort is
+    /// about 62,000 transitions: 40 cohorts are 2.5 million.
     fn default() -> Self {
         Self {
-            dqn_cohorts: 150,
-            bandit_cohorts: 30,
+            dqn_cohorts: DQN_COHORTS,
+            bandit_cohorts: BANDIT_COHORTS,
             training_users: 2_000,
             users: 20_000,
             replicates: 100,
@@ -96,9 +102,8 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let constants = constant_rewards(&model, &seeds(options.dqn_cohorts), options.training_users)?;
     write_regret(options, &constants, &curves)?;
 
-    let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "welcome-then-email.ron")?
-    else {
-        anyhow::bail!("welcome-then-email.ron is not a rule schedule");
+    let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "tour-recs-email.ron")? else {
+        anyhow::bail!("tour-recs-email.ron is not a rule schedule");
     };
     let rules = RulePolicy::new(&schedule, layout, &actions)?;
     let arms: Vec<(&str, &str, PolicyFactory)> = vec![
@@ -109,11 +114,11 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         ),
         (
             "recs",
-            "personalised_recs",
-            spec_factory("personalised_recs".into(), Arc::clone(&model)),
+            "recs",
+            spec_factory("recs".into(), Arc::clone(&model)),
         ),
         (
-            "welcome-then-email",
+            "tour-recs-email",
             "rules",
             Arc::new(move |_| Ok(Box::new(rules.clone()) as Box<dyn Policy>)),
         ),

@@ -53,15 +53,15 @@ pub struct JourneyScratch {
 /// What one day of [`journey_day`] did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JourneyDay {
-    /// Live users stepped.
+    /// Users stepped (every user in their window).
     pub users: u64,
     /// Their summed reward.
     pub reward: f64,
 }
 
-/// Steps every live user of `cohort` one day along their journey: new users are
-/// first given one by `agent`; the windows that end are handed to `agent` to learn
-/// from when `learn`, else forgotten.
+/// Steps every user of `cohort` in their window one day along their journey: new
+/// users are first given one by `agent`; the windows that end are handed to `agent`
+/// to learn from when `learn`, else forgotten.
 pub fn journey_day(
     model: &Model,
     cohort: &mut Cohort,
@@ -93,7 +93,7 @@ pub fn journey_day(
     for (&key, &age) in s.keys.iter().zip(&s.ages) {
         let journey = chooser
             .choice(key)
-            .expect("every live user was given a journey at signup");
+            .expect("every user in their window was given a journey at signup");
         s.actions.push(model.journey_action(journey, age));
     }
     let transitions = cohort.step(&s.actions)?;
@@ -101,12 +101,8 @@ pub fn journey_day(
     s.rewards
         .extend(transitions.outcomes.iter().map(|o| o.reward));
     s.finished.clear();
-    s.finished.extend(
-        transitions
-            .outcomes
-            .iter()
-            .map(|o| o.churned || o.truncated),
-    );
+    s.finished
+        .extend(transitions.outcomes.iter().map(|o| o.truncated));
     let learner = if learn { Some(agent) } else { None };
     chooser.record(learner, &s.keys, &s.rewards, &s.finished);
     Ok(JourneyDay {

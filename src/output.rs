@@ -41,6 +41,10 @@ pub fn run_folder(out: Option<&Path>, name: &str) -> Result<PathBuf, OutputError
 }
 
 /// Writes one row per age: every metric's mean and 95 % interval (`_low`, `_high`).
+/// `survival` is latent survival (not dormant at the end of the day: never churned,
+/// or won back), simulator truth that no platform can measure; `lapsed` (no visit in the scenario's
+/// `lapse_days` days) is what a platform sees of churn; `won_back`, the share won
+/// back from dormancy by a message that day.
 pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), OutputError> {
     let fail = |error| OutputError::Csv {
         path: path.to_path_buf(),
@@ -50,6 +54,8 @@ pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), Out
     let mut names = vec![
         "survival".to_string(),
         "active".into(),
+        "lapsed".into(),
+        "won_back".into(),
         "conversion".into(),
         "unsubscribed".into(),
     ];
@@ -61,7 +67,14 @@ pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), Out
     }
     writer.write_record(&header).map_err(fail)?;
     for row in metrics.by_age() {
-        let mut estimates = vec![row.survival, row.active, row.conversion, row.unsubscribed];
+        let mut estimates = vec![
+            row.survival,
+            row.active,
+            row.lapsed,
+            row.won_back,
+            row.conversion,
+            row.unsubscribed,
+        ];
         estimates.extend(Quantity::ALL.map(|q| row.daily(q)));
         estimates.extend(Quantity::ALL.map(|q| row.to_date(q)));
         let mut record = vec![row.age.to_string(), metrics.users().to_string()];

@@ -1,19 +1,20 @@
-//! Policies named on the command line: an action name (constant policy), `random`,
+//! Policies named on the command line: an action (constant policy: a lever, levers
+//! of different kinds joined by `+`, a joint action's name or `nothing`), `random`,
 //! a path to an agent file in RON (any [`AgentConfig`]: a rule schedule, a bandit,
 //! DQN, …), or a DQN checkpoint (`.ot`), which acts greedily.
 
 use anyhow::{Context, Result, bail};
 use onboard_agents::baselines::{ConstantPolicy, RandomPolicy};
 use onboard_agents::dqn::Dqn;
-use onboard_agents::{AgentConfig, Policy};
-use onboard_envs::Model;
+use onboard_agents::{AgentConfig, Policy, describe_options};
+use onboard_envs::{Model, find_action};
 use std::path::Path;
 
 /// The policy `spec` names for `model`; `seed` drives a random policy's choices.
 pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn Policy>> {
     let scenario = model.scenario();
-    let actions = scenario.action_names();
-    if let Some(index) = scenario.action_index(spec) {
+    let actions = model.actions().names();
+    if let Some(index) = find_action(actions, spec) {
         return Ok(Box::new(ConstantPolicy::new(spec, index, actions.len())));
     }
     if spec == "random" {
@@ -37,13 +38,13 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
     if spec.ends_with(".ron") {
         let config = AgentConfig::from_file(Path::new(spec))?;
         let agent = config
-            .build(model.layout(), &actions, seed)
+            .build(model.layout(), actions, seed)
             .with_context(|| spec.to_string())?;
         return Ok(agent);
     }
     bail!(
         "unknown policy '{spec}': give an action of scenario '{}' ({}), 'random', an agent .ron file or a DQN checkpoint .ot file",
         scenario.name,
-        actions.join(", ")
+        describe_options(actions)
     )
 }

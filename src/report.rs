@@ -9,7 +9,7 @@ use crate::cohort_plots::COHORT_PLOTS;
 use crate::simulate::Simulation;
 use crate::stats::Interval;
 use anyhow::{Context, Result};
-use onboard_envs::Scenario;
+use onboard_envs::{ActionSpace, Scenario};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -107,7 +107,23 @@ impl Page {
                 "segments".into(),
                 names(scenario.segments.iter().map(|s| s.name.clone()).collect()),
             ],
-            vec!["actions".into(), names(scenario.action_names())],
+            vec![
+                "levers".into(),
+                names(
+                    scenario
+                        .levers
+                        .iter()
+                        .map(|l| format!("{} ({})", l.name, l.kind.name()))
+                        .collect(),
+                ),
+            ],
+            vec![
+                "actions".into(),
+                format!(
+                    "{} joint actions: up to one lever of each kind a day",
+                    ActionSpace::new(scenario).len()
+                ),
+            ],
         ];
         rows.extend(extra.iter().map(|(k, v)| vec![escape(k), escape(v)]));
         self.heading("Scenario");
@@ -140,7 +156,7 @@ impl Page {
     }
 }
 
-/// The cohort plots and the action mix of each of `names`, as `(stem, caption)`.
+/// The cohort plots and the levers chosen by each of `names`, as `(stem, caption)`.
 pub fn cohort_figures(names: &[&str]) -> Vec<(String, String)> {
     COHORT_PLOTS
         .iter()
@@ -148,7 +164,7 @@ pub fn cohort_figures(names: &[&str]) -> Vec<(String, String)> {
         .chain(names.iter().map(|n| {
             (
                 format!("actions-{n}"),
-                format!("Action mix of {n} by user age"),
+                format!("Levers {n} chooses by user age: share of users per lever"),
             )
         }))
         .collect()
@@ -253,7 +269,7 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
         ],
         &lifts,
     );
-    page.heading("Time to churn");
+    page.heading("Time to churn (latent, simulator truth)");
     page.paragraph(
         &format!(
             "Log-rank test across all arms: χ² = {:.2} on {} degrees of freedom, p = {}.",

@@ -28,9 +28,12 @@ pub struct UserRecord {
     pub id: u64,
     /// Calendar day of signup.
     pub signup_day: u32,
-    /// Days simulated, signup day included: the churn age + 1, or the horizon.
+    /// Days lived before the (latent) churn, signup day included: the age of the
+    /// first churn + 1, or the horizon for a user who never churned.
     pub days: u32,
-    /// The window ended by churn (else it reached the horizon: censored).
+    /// The user churned (latent, simulator truth) at age `days − 1`; else they were
+    /// still live at the horizon (censored). A user won back later still counts as
+    /// churned: this is the time to first churn.
     pub churned: bool,
     /// Visits, signup included.
     pub visits: u32,
@@ -47,14 +50,15 @@ pub struct UserRecord {
 }
 
 impl UserRecord {
-    /// The record of `user` as it ends its window.
+    /// The record of `user` as it ends its window (at the horizon: every user is
+    /// simulated to the end, churned or not).
     pub fn of(user: &User) -> Self {
         let (state, totals) = (&user.state, &user.state.totals);
         Self {
             id: user.profile.id,
             signup_day: user.profile.signup_day,
-            days: state.age,
-            churned: state.churned,
+            days: state.churn_age.map_or(state.age, |age| age + 1),
+            churned: state.churn_age.is_some(),
             visits: state.visits,
             purchases: state.purchases,
             revenue: totals.revenue,
@@ -76,8 +80,9 @@ pub struct Simulation {
     pub action_mix: Vec<Vec<u64>>,
 }
 
-/// Simulates `population` under `policy` until every user has churned or reached the
-/// horizon; shows a progress bar over simulated days unless `quiet`.
+/// Simulates `population` under `policy` until every user has reached the horizon
+/// (churned users stay to the end, dormant); shows a progress bar over simulated days
+/// unless `quiet`.
 pub fn simulate(
     model: Arc<Model>,
     seed: u64,
@@ -117,7 +122,8 @@ pub fn simulate(
     })
 }
 
-/// Counts the day's actions by age and records the users whose window ended.
+/// Counts the day's actions by age and records the users whose window ended (the
+/// only end of an episode: churn is latent).
 pub(crate) fn collect(
     outcomes: &[DayOutcome],
     after: &[User],
@@ -130,7 +136,7 @@ pub(crate) fn collect(
         if let Some(counts) = action_mix.get_mut(age) {
             counts[action] += 1;
         }
-        if outcome.churned || outcome.truncated {
+        if outcome.truncated {
             records.push(UserRecord::of(user));
         }
     }

@@ -15,12 +15,13 @@ fn checkpoints(horizon: u32) -> Vec<u32> {
     ages
 }
 
-fn percent(e: Estimate) -> String {
+fn percent(e: Estimate, decimals: usize) -> String {
     format!(
-        "{:5.1}% [{:4.1}, {:4.1}]",
+        "{:5.d$}% [{:4.d$}, {:4.d$}]",
         100.0 * e.mean,
         100.0 * e.low,
-        100.0 * e.high
+        100.0 * e.high,
+        d = decimals
     )
 }
 
@@ -28,39 +29,50 @@ fn money(e: Estimate) -> String {
     format!("{:7.2} [{:.2}, {:.2}]", e.mean, e.low, e.high)
 }
 
-/// One table line: the age column right-aligned, then the metric columns.
-fn line(cells: [&str; 6]) -> String {
+/// The table's column headers. Latent survival and win-backs are simulator truth
+/// that no platform can measure; lapsed users (no visit in the scenario's
+/// `lapse_days` days) are what a platform sees of churn.
+const COLUMNS: [&str; 8] = [
+    "day",
+    "latent survival (simulator truth)",
+    "won back that day",
+    "active (day-N)",
+    "lapsed",
+    "converted",
+    "profit/user to date",
+    "messages/user to date",
+];
+
+/// One table line: the age column right-aligned, then the metric columns, each as
+/// wide as its header and at least 26 characters.
+fn line(cells: &[String; 8]) -> String {
     let [day, rest @ ..] = cells;
     let mut text = format!("{day:>4}  ");
-    for cell in rest {
-        let _ = write!(text, "{cell:<26}");
+    for (cell, header) in rest.iter().zip(&COLUMNS[1..]) {
+        let width = (header.len() + 2).max(26);
+        let _ = write!(text, "{cell:<width$}");
     }
     text.trim_end().to_string()
 }
 
-/// Renders survival, day-N activity, conversion, profit and messages per user by age,
-/// each with its 95 % interval.
+/// Renders latent survival, win-backs, day-N activity, lapsed users, conversion,
+/// profit and messages per user by age, each with its 95 % interval.
 pub fn render(metrics: &CohortMetrics) -> String {
     let rows = metrics.by_age();
     let mut out = format!("{} users; 95 % intervals in brackets\n", metrics.users());
-    out += &line([
-        "day",
-        "survival",
-        "active (day-N)",
-        "converted",
-        "profit/user to date",
-        "messages/user to date",
-    ]);
+    out += &line(&COLUMNS.map(String::from));
     out.push('\n');
     for age in checkpoints(metrics.horizon()) {
         let r: &AgeMetrics = &rows[age as usize];
-        out += &line([
-            &r.age.to_string(),
-            &percent(r.survival),
-            &percent(r.active),
-            &percent(r.conversion),
-            &money(r.to_date(Quantity::Profit)),
-            &money(r.to_date(Quantity::Messages)),
+        out += &line(&[
+            r.age.to_string(),
+            percent(r.survival, 1),
+            percent(r.won_back, 2),
+            percent(r.active, 1),
+            percent(r.lapsed, 1),
+            percent(r.conversion, 1),
+            money(r.to_date(Quantity::Profit)),
+            money(r.to_date(Quantity::Messages)),
         ]);
         out.push('\n');
     }

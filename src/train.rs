@@ -12,7 +12,7 @@
 //!   the learner acts and learns every calendar day; the curve is by calendar day,
 //!   and the frozen policy is evaluated as above.
 //!
-//! Either way the learner decides for every live user every day, or, with
+//! Either way the learner decides for every user in their window every day, or, with
 //! `decide_at_signup`, once per user at signup among the scenario's journey
 //! templates ([`OncePerUser`]), learning from each user's whole-window reward.
 //! The learning curve, the evaluation metrics, the charts and, for DQN, a
@@ -192,10 +192,12 @@ pub struct CurvePoint {
     /// Training cohort (1, 2, …) in episodic training; calendar day of the launch
     /// (0, 1, …) when learning online.
     pub step: u64,
-    /// Users the learner acted for: the cohort's size, or the users live that day.
+    /// Users the learner acted for: the cohort's size, or the users in their
+    /// window that day.
     pub users: u64,
     /// Training reward per user: summed over the horizon for a cohort; that day's
-    /// reward per live user when learning online (NaN on a day without users).
+    /// reward per user in their window when learning online (NaN on a day without
+    /// users).
     pub training_reward: f64,
     /// Where the frozen policy was evaluated after this step: its reward per user
     /// summed over the horizon on the evaluation cohort, with a 95 % interval.
@@ -513,7 +515,7 @@ fn is_due(k: u64, every: usize) -> bool {
 /// What one simulated day gave.
 #[derive(Debug, Clone, Copy)]
 struct Day {
-    /// Users live that day.
+    /// Users in their window that day.
     users: u64,
     /// Their total reward.
     reward: f64,
@@ -527,7 +529,7 @@ struct Scratch {
     journeys: JourneyScratch,
 }
 
-/// One day for every live user of `cohort`: `learner` acts, and learns from the
+/// One day for every user of `cohort` in their window: `learner` acts, and learns from the
 /// day's transitions.
 fn learn_day(
     learner: &mut dyn Learner,
@@ -553,7 +555,7 @@ fn day_reward(transitions: &Transitions<'_>) -> f64 {
 
 /// How the agent is asked for decisions.
 enum Driver {
-    /// Every live user, every day.
+    /// Every user in their window, every day.
     Daily(TrainedAgent),
     /// Once per user at signup, among journeys; `chooser` keeps the training
     /// users' pending choices.

@@ -3,9 +3,13 @@
 //! better policy is detected, and the outputs are written and parse.
 
 use indicatif::ProgressBar;
+use onboard::ab::analysis::kaplan_meier_of;
 use onboard::ab::experiment::{Arm, Assignment, Experiment};
 use onboard::ab::run::{replicate_p_values, spec_factory};
 use onboard::ab::run_experiment;
+use onboard::cohort_plots::lever_shares;
+use onboard::policies::policy_from_spec;
+use onboard::simulate::{Population, simulate};
 use onboard::stats::ks_uniform;
 use onboard_envs::{Model, Scenario};
 use std::path::Path;
@@ -212,4 +216,96 @@ fn replicate_tests_and_experiments_do_not_depend_on_the_number_of_threads() {
         })
     };
     assert_eq!(run(1), run(2));
+}
+
+#[test]
+fn every_user_is_recorded_at_the_horizon_with_the_time_to_first_churn() {
+    // Churn is latent: every user is simulated to the horizon, and the record keeps
+    // the age of the first churn, so Kaplan–Meier has no censoring before the
+    // horizon and gives the latent survival of the cohort's users exactly.
+    let model = Arc::new(Model::new(tiny()).expect("valid"));
+    let users = 4_000;
+    let horizon = model.horizon() as usize;
+    let mut push = policy_from_spec("push", &model, 1).expect("an action");
+    let simulation = simulate(
+        Arc::clone(&model),
+        5,
+        Population::Cohort { users },
+        push.as_mut(),
+        true,
+    )
+    .expect("the simulation runs");
+    assert_eq!(simulation.users.len(), users);
+    assert!(simulation.users.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(
+        simulation
+            .users
+            .iter()
+            .all(|r| (1..=horizon as u32).contains(&r.days)
+                && (r.churned || r.days == horizon as u32))
+    );
+    let km = kaplan_meier_of(&simulation.users, horizon).expect("a survival curve");
+    let metrics = simulation.metrics.by_age();
+    let mut won_back = 0.0;
+    for (age, (curve, m)) in km.iter().zip(&metrics).enumerate() {
+        let alive = simulation
+            .users
+            .iter()
+            .filter(|r| !r.churned || r.days as usize > age + 1)
+            .count();
+        assert!(
+            (curve.estimate - alive as f64 / users as f64).abs() < 1e-12,
+            "age {age}"
+        );
+        // Not dormant at the end of the day: never churned, or won back since.
+        won_back += m.won_back.mean;
+        assert!(m.survival.mean >= curve.estimate - 1e-12, "age {age}");
+        assert!(
+            m.survival.mean <= curve.estimate + won_back + 1e-12,
+            "age {age}"
+        );
+    }
+    assert!(won_back > 0.0, "tiny's push wins dormant users back");
+}
+
+#[test]
+fn the_lever_plot_counts_each_lever_of_the_joint_actions() {
+    let model = Arc::new(Model::new(tiny()).expect("valid"));
+    let users = 4_000;
+    let shares = |spec: &str| {
+        let mut policy = policy_from_spec(spec, &model, 3).expect("a policy");
+        let simulation = simulate(
+            Arc::clone(&model),
+            9,
+            Population::Cohort { users },
+            policy.as_mut(),
+            true,
+        )
+        .expect("the simulation runs");
+        lever_shares(&model, &simulation.action_mix)
+    };
+    let names = |series: &[onboard::plots::Series]| {
+        series.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+    };
+    let both = shares("coupon+push");
+    assert_eq!(names(&both), ["coupon (incentive)", "push (message)"]);
+    for series in &both {
+        assert_eq!(series.points.len(), model.horizon() as usize);
+        assert!(series.points.iter().all(|&(_, y)| y == 100.0), "{series:?}");
+    }
+    let push = shares("push");
+    assert!(push[0].points.iter().all(|&(_, y)| y == 0.0));
+    assert!(push[1].points.iter().all(|&(_, y)| y == 100.0));
+    // Uniformly random joint actions pull each lever half the time: within four
+    // binomial standard deviations at every age.
+    let sd = 100.0 * (0.25 / users as f64).sqrt();
+    for series in shares("random") {
+        assert!(
+            series
+                .points
+                .iter()
+                .all(|&(_, y)| (y - 50.0).abs() < 4.0 * sd),
+            "{series:?}"
+        );
+    }
 }

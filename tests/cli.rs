@@ -58,7 +58,7 @@ fn demo_trains_runs_the_ab_test_and_writes_the_report() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for arm in ["nothing", "recs", "welcome-then-email", "linucb", "dqn"] {
+    for arm in ["nothing", "recs", "tour-recs-email", "linucb", "dqn"] {
         assert!(stdout.contains(arm), "{arm} missing from {stdout}");
     }
     let report = std::fs::read_to_string(out.join("report.html")).expect("report.html");
@@ -74,13 +74,16 @@ fn demo_trains_runs_the_ab_test_and_writes_the_report() {
     }
     let (header, rows) = read_metrics(&out.join("metrics-dqn.csv"));
     assert_eq!(rows.len(), 31, "one row per age of the default horizon");
-    let survival = header.iter().position(|h| h == "survival").expect("column");
+    // Latent survival falls with each churn and rises only by the day's win-backs.
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (survival, won_back) = (column("survival"), column("won_back"));
     for pair in rows.windows(2) {
         assert!(
-            pair[1][survival] <= pair[0][survival],
-            "survival never rises"
+            pair[1][survival] <= pair[0][survival] + pair[1][won_back] + 1e-12,
+            "survival rises only by win-backs: {pair:?}"
         );
     }
+    assert!(header.iter().any(|h| h == "lapsed"));
     // The trained DQN is a policy the other commands accept.
     let checkpoint = out.join("dqn.ot");
     let output = onboard(&[

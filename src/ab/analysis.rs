@@ -63,7 +63,8 @@ pub struct Lift {
     pub sample_size: Option<u64>,
 }
 
-/// Kaplan–Meier survival (not churned) of one arm, by age.
+/// Kaplan–Meier latent survival (not yet churned: simulator truth, which no platform
+/// can measure) of one arm, by age.
 #[derive(Debug, Clone, Serialize)]
 pub struct SurvivalCurve {
     /// The arm's name.
@@ -72,7 +73,7 @@ pub struct SurvivalCurve {
     pub survival: Vec<Interval>,
 }
 
-/// The log-rank test of all arms' times to churn.
+/// The log-rank test of all arms' times to (first, latent) churn.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogRankSummary {
     /// χ² statistic.
@@ -107,7 +108,7 @@ pub struct Analysis {
     pub lifts: Vec<Lift>,
     /// Survival curves per arm.
     pub survival: Vec<SurvivalCurve>,
-    /// All arms' times to churn compared.
+    /// All arms' times to (first, latent) churn compared.
     pub log_rank: LogRankSummary,
     /// The arm whose power curve was simulated, if any.
     pub power_arm: Option<String>,

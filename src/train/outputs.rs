@@ -303,7 +303,7 @@ fn draw(
         &folder.join(CURVE_CHART),
         &title,
         x_label,
-        &format!("reward per live user that day ({unit})"),
+        &format!("reward per user in their window that day ({unit})"),
         &[Series::new("training, online", training)],
     )
     .with_context(chart_error)?;
