@@ -59,14 +59,14 @@
 //!    is won back with probability σ(w): they visit today and are live again.
 //! 1. visit: never for a dormant user; certain at age 0 and on a win-back; else
 //!    Bernoulli(σ(visit_base_s + i + η_h·h − η_f·f + weekday_visit[d mod 7] +
-//!    Σ_ℓ visit[ℓ,s])) over the message and incentive delivered.
+//!    Σ_ℓ visit\[ℓ,s\])) over the message and incentive delivered.
 //! 2. if visit: purchase ~ Bernoulli(σ(purchase_base_s + i + π·D +
-//!    Σ_ℓ purchase[ℓ,s] + η_k·k·[some delivered lever personalised] − δ·c·[D = 0]))
+//!    Σ_ℓ purchase\[ℓ,s\] + η_k·k·[some delivered lever personalised] − δ·c·[D = 0]))
 //!    where `D` is the pending discount. The order value is `V ~ LogNormal(ln median_s, sigma_s)`; the
 //!    discount given is `V·D`; revenue `V·(1 − D)`.
-//! 3. updates: `h ← ρ_h·h + κ·visit + κ'·purchase`; `f ← ρ_f·f + Σ_ℓ fatigue[ℓ]`;
-//!    `k ← min(1, k + knowledge_per_visit·visit + Σ_ℓ knowledge[ℓ])`;
-//!    `c ← ρ_c·c + Σ_ℓ dependence[ℓ]`. On a day message `m` is delivered (to a live or
+//! 3. updates: `h ← ρ_h·h + κ·visit + κ'·purchase`; `f ← ρ_f·f + Σ_ℓ fatigue\[ℓ\]`;
+//!    `k ← min(1, k + knowledge_per_visit·visit + Σ_ℓ knowledge\[ℓ\])`;
+//!    `c ← ρ_c·c + Σ_ℓ dependence\[ℓ\]`. On a day message `m` is delivered (to a live or
 //!    dormant user), the user unsubscribes from `m` alone with probability
 //!    σ(unsubscribe.base + unsubscribe.slope·(f − τ)).
 //! 4. churn, for a user live at the end of the day: Bernoulli(σ(churn_base_s −
@@ -75,11 +75,11 @@
 //!    still receives and costs messages, may still unsubscribe or be won back). No
 //!    policy sees it; the platform sees only inactivity, *lapsed* = no visit in the
 //!    last `lapse_days` days (default 7).
-//! 5. reward by the objective: `Profit` = margin·V − V·D − Σ_ℓ cost[ℓ] (currency
+//! 5. reward by the objective: `Profit` = margin·V − V·D − Σ_ℓ cost\[ℓ\] (currency
 //!    units); `Conversions` = 1 on the first purchase; `Retention` = 1 on an active
 //!    day; `Weighted` mixes the three. On the last day (age H − 1) the optional
 //!    `terminal_value` of the state is added once: for a user not churned,
-//!    `live + habit·h − fatigue·f − dependence·c + Σ_m subscription[m]·[subscribed
+//!    `live + habit·h − fatigue·f − dependence·c + Σ_m subscription\[m\]·[subscribed
 //!    to m]`, 0 for a dormant one, in the objective's units. It stands for what the
 //!    month leaves behind, so that a plan cannot profit from spamming near the
 //!    horizon. Profit and revenue metrics do not include it; the reward does.
