@@ -92,8 +92,16 @@ pub fn render_experiment(analysis: &crate::ab::analysis::Analysis) -> String {
         )
     };
     let cash = |i: &Interval| format!("{:7.2} [{:.2}, {:.2}]", i.estimate, i.low, i.high);
+    // Wide enough for the longest arm name, and at least 20.
+    let width = analysis
+        .arms
+        .iter()
+        .map(|a| a.name.chars().count() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(20);
     let mut out = format!(
-        "{:<20}{:<24}{:<24}{:<24}{:<26}{}\n",
+        "{:<width$}{:<24}{:<24}{:<24}{:<26}{}\n",
         "arm",
         "day-7 active",
         "day-30 active",
@@ -120,7 +128,7 @@ pub fn render_experiment(analysis: &crate::ab::analysis::Analysis) -> String {
             });
         let _ = writeln!(
             out,
-            "{:<20}{:<24}{:<24}{:<24}{:<26}{}",
+            "{:<width$}{:<24}{:<24}{:<24}{:<26}{}",
             arm.name,
             day(7),
             day(30),
