@@ -89,7 +89,7 @@ pub const RECENT_MESSAGES_DECAY: f64 = 0.7;
 /// guarantees `user.state.age < model.horizon()` and `action < model.n_actions()`.
 pub fn step_user(model: &Model, user: &mut User, action: usize) -> DayOutcome {
     let mut out = DayOutcome::default();
-    let _idle = step_user_into(model, user, action, &mut out);
+    step_user_into(model, user, action, &mut out);
     out
 }
 

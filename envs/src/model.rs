@@ -121,7 +121,7 @@ impl Model {
                 })
             })
             .collect();
-        let layout = ObservationLayout::new(&scenario);
+        let layout = ObservationLayout::with_actions(&scenario, &actions);
         Ok(Self {
             scenario,
             layout,

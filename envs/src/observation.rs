@@ -56,6 +56,12 @@ pub struct ObservationLayout {
 impl ObservationLayout {
     /// The layout for `scenario`'s channels, levers and segments.
     pub fn new(scenario: &Scenario) -> Self {
+        Self::with_actions(scenario, &crate::ActionSpace::new(scenario))
+    }
+
+    /// [`ObservationLayout::new`] for `scenario`'s joint actions `space`, already
+    /// enumerated by the caller.
+    pub(crate) fn with_actions(scenario: &Scenario, space: &crate::ActionSpace) -> Self {
         let mut names = vec!["age".to_string()];
         let weekday = names.len();
         names.extend((0..7).map(|d| format!("weekday={d}")));
@@ -107,7 +113,6 @@ impl ObservationLayout {
                 .iter()
                 .map(|s| format!("signal={}", s.name)),
         );
-        let space = crate::ActionSpace::new(scenario);
         Self {
             names,
             weekday,
