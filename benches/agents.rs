@@ -73,6 +73,7 @@ fn filled_agent(width: usize, batch: usize) -> Dqn {
         next_observations: next.view(),
         terminated: &vec![false; rows],
         truncated: &truncated,
+        episodes: &(0..rows as u64).collect::<Vec<_>>(),
     });
     agent
 }
@@ -92,6 +93,7 @@ fn gradient_steps(c: &mut Criterion) {
                     next_observations: one.view(),
                     terminated: &[false],
                     truncated: &[false],
+                    episodes: &[0],
                 });
             })
         });
@@ -151,6 +153,7 @@ fn bandit_updates(c: &mut Criterion) {
     let actions: Vec<usize> = (0..rows).map(|i| i % ACTIONS).collect();
     let rewards: Vec<f64> = (0..rows).map(|i| (i % 4) as f64).collect();
     let flags = vec![false; rows];
+    let episodes: Vec<u64> = (0..rows as u64).collect();
     let experience = Experience {
         observations: observations.view(),
         actions: &actions,
@@ -158,6 +161,7 @@ fn bandit_updates(c: &mut Criterion) {
         next_observations: observations.view(),
         terminated: &flags,
         truncated: &flags,
+        episodes: &episodes,
     };
     let mut group = c.benchmark_group("bandit_updates");
     group.throughput(Throughput::Elements(rows as u64));

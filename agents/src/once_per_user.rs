@@ -107,6 +107,7 @@ impl OncePerUser {
         let rewards: Vec<f64> = done.iter().map(|p| p.reward).collect();
         let terminated = vec![true; done.len()];
         let truncated = vec![false; done.len()];
+        let episodes: Vec<u64> = (0..done.len() as u64).collect();
         learner.observe(&Experience {
             observations: observations.view(),
             actions: &actions,
@@ -114,6 +115,7 @@ impl OncePerUser {
             next_observations: observations.view(),
             terminated: &terminated,
             truncated: &truncated,
+            episodes: &episodes,
         });
         self.delivered += done.len() as u64;
     }

@@ -59,6 +59,11 @@ pub struct Experience<'a> {
     pub terminated: &'a [bool],
     /// The episode was cut at the horizon: in onboarding, the end of the user's window.
     pub truncated: &'a [bool],
+    /// Which episode each row belongs to (in onboarding, the user's id): the rows of
+    /// one id arrive in order, one per step, until its episode ends (terminated or
+    /// truncated); an id may then start a new episode. Learners with multi-step
+    /// targets follow each episode by it.
+    pub episodes: &'a [u64],
 }
 
 /// Reusable buffers that turn the environment's [`Transitions`] into [`Experience`].
@@ -67,12 +72,14 @@ pub struct ExperienceBuffer {
     rewards: Vec<f64>,
     terminated: Vec<bool>,
     truncated: Vec<bool>,
+    episodes: Vec<u64>,
 }
 
 impl ExperienceBuffer {
     /// The experience of one cohort step under `actions`: `terminated` is false for
-    /// every row (churn is latent, so no state before the horizon is terminal) and
-    /// `truncated` marks the users whose window ended that day.
+    /// every row (churn is latent, so no state before the horizon is terminal),
+    /// `truncated` marks the users whose window ended that day, and each row's
+    /// episode is its user's id.
     pub fn view<'a>(
         &'a mut self,
         actions: &'a [usize],
@@ -85,6 +92,9 @@ impl ExperienceBuffer {
         self.terminated.resize(outcomes.len(), false);
         self.truncated.clear();
         self.truncated.extend(outcomes.iter().map(|o| o.truncated));
+        self.episodes.clear();
+        self.episodes
+            .extend(transitions.users.iter().map(|u| u.profile.id));
         Experience {
             observations: transitions.observations,
             actions,
@@ -92,6 +102,7 @@ impl ExperienceBuffer {
             next_observations: transitions.next_observations,
             terminated: &self.terminated,
             truncated: &self.truncated,
+            episodes: &self.episodes,
         }
     }
 }

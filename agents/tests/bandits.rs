@@ -53,6 +53,7 @@ fn play(policy: &mut dyn Learner, steps: usize) -> Run {
             next_observations: observation.view(),
             terminated: &[false],
             truncated: &[false],
+            episodes: &[0],
         });
         regret += BEST - MEANS[arm];
         actions.push(arm);
@@ -285,6 +286,7 @@ fn observe(learner: &mut dyn Learner, actions: &[usize], rewards: &[f64]) {
         next_observations: observations.view(),
         terminated: &vec![false; actions.len()],
         truncated: &vec![false; actions.len()],
+        episodes: &(0..actions.len() as u64).collect::<Vec<_>>(),
     });
 }
 

@@ -102,6 +102,7 @@ fn play(learner: &mut dyn Learner) -> Run {
             next_observations: observations.view(),
             terminated: &[false; BATCH],
             truncated: &[false; BATCH],
+            episodes: &std::array::from_fn::<u64, BATCH, _>(|i| i as u64),
         });
         all.extend_from_slice(&actions);
     }
@@ -191,6 +192,7 @@ fn uncertain_thompson() -> (LinThompson, Vec<f32>) {
             next_observations: observations.view(),
             terminated: &[false; BATCH],
             truncated: &[false; BATCH],
+            episodes: &std::array::from_fn::<u64, BATCH, _>(|i| i as u64),
         });
     }
     let observation = vec![0.3_f32, -0.2, 0.1, 0.0, 0.2, -0.1, 0.05, 0.0];

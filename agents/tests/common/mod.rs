@@ -125,6 +125,7 @@ impl Mdp {
                 next_observations: next_observations.view(),
                 terminated: &terminated,
                 truncated: &vec![false; parallel],
+                episodes: &(0..parallel as u64).collect::<Vec<_>>(),
             });
             for i in 0..parallel {
                 state[i] = if terminated[i] { 0 } else { next[i] };
