@@ -26,8 +26,10 @@ fn config(width: usize, batch: usize) -> DqnConfig {
     DqnConfig {
         hidden: vec![width, width],
         dueling: false,
+        factored: false,
         double: true,
         gamma: 0.99,
+        n_step: 1,
         learning_rate: 2.5e-4,
         final_learning_rate: None,
         annealing_steps: 0,

@@ -33,11 +33,12 @@ fn all_states(mdp: &Mdp) -> Array2<f32> {
     Array2::from_shape_fn((mdp.states, 1), |(s, _)| s as f32)
 }
 
-#[test]
-fn dqn_reaches_95_percent_of_the_optimal_value() {
+/// A DQN agent with `config` trained on a random 6-state MDP: its greedy policy is
+/// worth at least 95 % of the optimal value from the start state.
+fn assert_reaches_95_percent_of_the_optimal_value(config: &DqnConfig) {
     let mdp = Mdp::random(6, 3, 0.9, 42);
     let optimal = mdp.optimal_values();
-    let mut agent = Dqn::new(&config(), 1, 3, 5).expect("valid");
+    let mut agent = Dqn::new(config, 1, 3, 5).expect("valid");
     mdp.train(&mut agent, 16, 6_000, 7);
     agent.set_epsilon(Some(0.0));
     let mut greedy = vec![0; mdp.states];
@@ -53,6 +54,18 @@ fn dqn_reaches_95_percent_of_the_optimal_value() {
         achieved[0],
         optimal[0]
     );
+}
+
+#[test]
+fn dqn_reaches_95_percent_of_the_optimal_value() {
+    assert_reaches_95_percent_of_the_optimal_value(&config());
+}
+
+#[test]
+fn three_step_targets_reach_95_percent_of_the_optimal_value() {
+    let mut config = config();
+    config.n_step = 3;
+    assert_reaches_95_percent_of_the_optimal_value(&config);
 }
 
 #[test]
@@ -76,14 +89,15 @@ fn a_saved_and_loaded_agent_gives_identical_q_values_and_actions() {
     assert_eq!(a, b);
 }
 
-#[test]
-fn a_resumed_run_continues_exactly_where_it_stopped() {
+/// Trains an agent from `make` straight through, and another from `make` that is
+/// saved and loaded half way: both end with the same counters and Q-values.
+fn assert_resumes_exactly(make: impl Fn() -> Dqn) {
     let mdp = Mdp::random(6, 3, 0.9, 1);
-    let mut straight = Dqn::new(&config(), 1, 3, 2).expect("valid");
+    let mut straight = make();
     mdp.train(&mut straight, 8, 150, 3);
     mdp.train(&mut straight, 8, 150, 4);
 
-    let mut first_half = Dqn::new(&config(), 1, 3, 2).expect("valid");
+    let mut first_half = make();
     mdp.train(&mut first_half, 8, 150, 3);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("agent.ot");
@@ -99,6 +113,28 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
         straight.q_values(states.view()),
         resumed.q_values(states.view())
     );
+}
+
+#[test]
+fn a_resumed_run_continues_exactly_where_it_stopped() {
+    assert_resumes_exactly(|| Dqn::new(&config(), 1, 3, 2).expect("valid"));
+}
+
+/// Three-step targets and a factored head over actions named by two parts.
+fn multistep_factored() -> (DqnConfig, Vec<String>) {
+    let mut config = config();
+    config.n_step = 3;
+    config.factored = true;
+    config.dueling = true;
+    let names = ["a+x", "a+y", "b+x"].map(String::from).to_vec();
+    (config, names)
+}
+
+#[test]
+fn a_resumed_multistep_factored_run_continues_exactly_where_it_stopped() {
+    // Checkpoints fall mid-episode: the steps waiting for their return are saved.
+    let (config, names) = multistep_factored();
+    assert_resumes_exactly(|| Dqn::for_actions(&config, 1, &names, 2).expect("valid"));
 }
 
 #[test]
@@ -134,6 +170,14 @@ fn configuration_errors_name_the_field() {
             .expect_err("invalid")
             .to_string()
             .starts_with("annealing_steps: must be at least 1")
+    );
+    let mut bad = config();
+    bad.n_step = 0;
+    assert!(
+        bad.validate()
+            .expect_err("invalid")
+            .to_string()
+            .starts_with("n_step: must lie in [1, 1000], got 0")
     );
     let mut bad = config();
     bad.batch_size = 50_000;

@@ -1,9 +1,9 @@
 //! Saving and resuming a DQN agent: one file with the weights, the target network,
-//! Adam's moments, the replay buffer, the observation normaliser, the counters, the
-//! generators' states and the configuration, so that a resumed run continues
-//! exactly where it stopped.
+//! Adam's moments, the replay buffer, the steps waiting for their multi-step return,
+//! the observation normaliser, the counters, the generators' states and the
+//! configuration, so that a resumed run continues exactly where it stopped.
 
-use super::{Dqn, DqnConfig, Normaliser, Progress, ReplayBuffer};
+use super::{Dqn, DqnConfig, MultiStep, Normaliser, Progress, ReplayBuffer};
 use crate::policy::{PolicyRng, Sampler};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
@@ -76,7 +76,9 @@ impl Dqn {
             ("adam_v", self.adam.v.to_device(Device::Cpu)),
             ("counters", Tensor::from_slice(&counters)),
             ("config", text_tensor(&self.config).map_err(format)?),
+            ("actions", text_tensor(&self.actions).map_err(format)?),
             ("normaliser", text_tensor(&self.normaliser).map_err(format)?),
+            ("multistep", text_tensor(&self.multistep).map_err(format)?),
             ("batch_rng", text_tensor(&self.rng).map_err(format)?),
             (
                 "action_rng",
@@ -138,7 +140,14 @@ impl Dqn {
                 counters.len()
             )));
         };
-        let mut agent = Dqn::new(&config, features as usize, n_actions as usize, 0)
+        let actions: Vec<String> = text_value(&get("actions")?).map_err(format)?;
+        if actions.len() != n_actions as usize {
+            return Err(format(format!(
+                "{} action names for {n_actions} actions",
+                actions.len()
+            )));
+        }
+        let mut agent = Dqn::for_actions(&config, features as usize, &actions, 0)
             .map_err(|e| format(e.to_string()))?;
         let params = get("params")?;
         if params.size() != [agent.architecture.size()] {
@@ -163,6 +172,7 @@ impl Dqn {
         };
         agent.normaliser = text_value::<Normaliser>(&get("normaliser")?).map_err(format)?;
         agent.refresh_normalisation();
+        agent.multistep = text_value::<MultiStep>(&get("multistep")?).map_err(format)?;
         agent.rng = text_value::<PolicyRng>(&get("batch_rng")?).map_err(format)?;
         agent.sampler =
             Sampler::from_rng(text_value::<PolicyRng>(&get("action_rng")?).map_err(format)?);

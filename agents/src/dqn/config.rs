@@ -37,11 +37,21 @@ pub struct DqnConfig {
     /// Dueling head: `Q = V + A − mean(A)`.
     #[serde(default)]
     pub dueling: bool,
+    /// Factored advantage: one advantage per part of a joint action (a lever of each
+    /// kind, or none), summed, so what is learnt of a lever serves every joint
+    /// action that pulls it.
+    #[serde(default)]
+    pub factored: bool,
     /// Double DQN: the online network picks the next action, the target network values it.
     #[serde(default = "yes")]
     pub double: bool,
-    /// Discount per day, in `[0, 1]`.
+    /// Discount per day, in `[0, 1]`. The onboarding objective is an undiscounted
+    /// sum over the window, whose end the `age` feature tells: 1 fits it.
     pub gamma: f64,
+    /// Steps of reward in each target before it bootstraps (see [`super::MultiStep`]):
+    /// 1 is the one-step target, the episode length or more a Monte-Carlo return.
+    #[serde(default = "one_usize")]
+    pub n_step: usize,
     /// Adam step size at the start of training.
     pub learning_rate: f64,
     /// Step size reached linearly after `annealing_steps` transitions and kept from
@@ -56,7 +66,8 @@ pub struct DqnConfig {
     pub buffer_size: usize,
     /// Transitions per gradient step.
     pub batch_size: usize,
-    /// Transitions collected before learning starts.
+    /// Transitions in the replay buffer before learning starts (with multi-step
+    /// targets a step enters it once its return is complete).
     pub learning_starts: u64,
     /// New transitions per update.
     pub train_frequency: u64,
@@ -92,6 +103,10 @@ fn yes() -> bool {
 }
 
 fn one() -> u64 {
+    1
+}
+
+fn one_usize() -> usize {
     1
 }
 
@@ -132,6 +147,12 @@ impl DqnConfig {
             );
         }
         in_range("gamma", self.gamma, 0.0, 1.0)?;
+        if !(1..=1_000).contains(&self.n_step) {
+            return fail(
+                "n_step",
+                format!("must lie in [1, 1000], got {}", self.n_step),
+            );
+        }
         positive("learning_rate", self.learning_rate)?;
         if let Some(rate) = self.final_learning_rate {
             positive("final_learning_rate", rate)?;

@@ -18,11 +18,13 @@
 
 pub mod checkpoint;
 mod config;
+mod multistep;
 pub mod network;
 mod normaliser;
 mod replay;
 
 pub use config::{DeviceChoice, DqnConfig, TargetUpdate};
+pub use multistep::MultiStep;
 pub use normaliser::Normaliser;
 pub use replay::ReplayBuffer;
 
@@ -30,7 +32,7 @@ use crate::checks::{argmax, epsilon_greedy};
 use crate::error::AgentError;
 use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler, policy_rng};
 use ndarray::{ArrayView2, ArrayViewMut2};
-use network::{Adam, Architecture};
+use network::{ActionParts, Adam, Architecture};
 use replay::Batch;
 use tch::{Device, Kind, Tensor};
 
@@ -49,6 +51,8 @@ pub struct Progress {
 pub struct Dqn {
     config: DqnConfig,
     n_actions: usize,
+    /// The actions' names (a factored head reads their parts from them).
+    actions: Vec<String>,
     features: usize,
     device: Device,
     architecture: Architecture,
@@ -56,6 +60,8 @@ pub struct Dqn {
     target: Tensor,
     adam: Adam,
     replay: ReplayBuffer,
+    /// Steps waiting for their multi-step return before they enter the replay.
+    multistep: MultiStep,
     normaliser: Normaliser,
     /// Standardisation as tensors: `(x − shift) · scale`, refreshed after each update of the normaliser.
     shift: Tensor,
@@ -73,12 +79,25 @@ pub struct Dqn {
 }
 
 impl Dqn {
-    /// A new agent for observations of `features` values and `n_actions` actions;
+    /// A new agent for observations of `features` values and `n_actions` actions
+    /// named by their numbers (no parts: a factored head is a plain one);
     /// `seed` fixes the initial weights, minibatches and exploration.
     pub fn new(
         config: &DqnConfig,
         features: usize,
         n_actions: usize,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        let names: Vec<String> = (0..n_actions).map(|a| a.to_string()).collect();
+        Self::for_actions(config, features, &names, seed)
+    }
+
+    /// A new agent choosing among the actions called `actions`; with a factored
+    /// head (`factored`), their names tell their parts (see [`network::ActionParts`]).
+    pub fn for_actions(
+        config: &DqnConfig,
+        features: usize,
+        actions: &[String],
         seed: u64,
     ) -> Result<Self, AgentError> {
         config.validate()?;
@@ -87,7 +106,15 @@ impl Dqn {
             DeviceChoice::Auto => Device::cuda_if_available(),
             DeviceChoice::Cpu => Device::Cpu,
         };
-        let architecture = Architecture::new(features, &config.hidden, n_actions, config.dueling);
+        let n_actions = actions.len();
+        let parts = config.factored.then(|| ActionParts::from_names(actions));
+        let architecture = Architecture::new(
+            features,
+            &config.hidden,
+            n_actions,
+            config.dueling,
+            parts.as_ref(),
+        );
         let mut rng = policy_rng(seed);
         let initial = architecture.initial(&mut rng);
         let params = Tensor::from_slice(&initial)
@@ -99,8 +126,10 @@ impl Dqn {
         Ok(Self {
             adam: Adam::new(architecture.size(), device),
             replay: ReplayBuffer::new(config.buffer_size, features),
+            multistep: MultiStep::new(config.n_step, config.gamma),
             config: config.clone(),
             n_actions,
+            actions: actions.to_vec(),
             features,
             device,
             architecture,
@@ -116,6 +145,11 @@ impl Dqn {
             epsilon_override: None,
             last_loss: f64::NAN,
         })
+    }
+
+    /// The names of the actions, in order.
+    pub fn actions(&self) -> &[String] {
+        &self.actions
     }
 
     /// Width of the observations the agent acts on.
@@ -248,7 +282,7 @@ impl Dqn {
             } else {
                 next_target.amax(1, true)
             };
-            rewards + (1.0 - done) * next_value * self.config.gamma
+            rewards + (1.0 - done) * next_value * self.config.gamma.powi(self.config.n_step as i32)
         });
         let q = self
             .architecture
@@ -325,10 +359,12 @@ impl Learner for Dqn {
             }
             self.refresh_normalisation();
         }
-        self.replay.push(experience, self.config.reward_scale);
+        let (replay, scale) = (&mut self.replay, self.config.reward_scale);
+        self.multistep
+            .push(experience, |transition| replay.push(&transition, scale));
         let added = experience.actions.len() as u64;
         self.progress.transitions += added;
-        if self.progress.transitions < self.config.learning_starts {
+        if (self.replay.len() as u64) < self.config.learning_starts.max(1) {
             return;
         }
         self.progress.pending += added;

@@ -15,13 +15,25 @@ pub struct Architecture {
     layers: Vec<(i64, i64, i64)>,
     hidden_layers: usize,
     dueling: bool,
+    /// With a factored head: the part values of every action, as the
+    /// `values × actions` 0/1 matrix that sums part advantages into action ones.
+    combine: Option<(Vec<f32>, i64)>,
+    actions: i64,
     size: i64,
 }
 
 impl Architecture {
     /// An MLP from `inputs` through `hidden` ReLU layers to `actions` Q-values,
-    /// with one head, or value and advantage heads when `dueling`.
-    pub fn new(inputs: usize, hidden: &[usize], actions: usize, dueling: bool) -> Self {
+    /// with one head, or value and advantage heads when `dueling`. With `parts`,
+    /// the advantage head is factored: it has one output per part value, and an
+    /// action's advantage is the sum of its parts' (see [`ActionParts`]).
+    pub fn new(
+        inputs: usize,
+        hidden: &[usize],
+        actions: usize,
+        dueling: bool,
+        parts: Option<&ActionParts>,
+    ) -> Self {
         let mut widths = vec![inputs as i64];
         widths.extend(hidden.iter().map(|&h| h as i64));
         let last = *widths.last().unwrap_or(&(inputs as i64));
@@ -29,7 +41,8 @@ impl Architecture {
         if dueling {
             shapes.push((last, 1));
         }
-        shapes.push((last, actions as i64));
+        let advantages = parts.map_or(actions, |p| p.values);
+        shapes.push((last, advantages as i64));
         let mut offset = 0;
         let layers = shapes
             .into_iter()
@@ -43,6 +56,8 @@ impl Architecture {
             layers,
             hidden_layers: hidden.len(),
             dueling,
+            combine: parts.map(|p| (p.matrix(), p.values as i64)),
+            actions: actions as i64,
             size: offset,
         }
     }
@@ -80,14 +95,71 @@ impl Architecture {
         for layer in 0..self.hidden_layers {
             h = self.linear(&h, params, layer).relu();
         }
+        let head = self.hidden_layers + usize::from(self.dueling);
+        let mut advantage = self.linear(&h, params, head);
+        if let Some((matrix, values)) = &self.combine {
+            let combine = Tensor::from_slice(matrix)
+                .to_device(x.device())
+                .view([*values, self.actions]);
+            advantage = advantage.matmul(&combine);
+        }
         if self.dueling {
             let value = self.linear(&h, params, self.hidden_layers);
-            let advantage = self.linear(&h, params, self.hidden_layers + 1);
             let centred = &advantage - advantage.mean_dim(1, true, Kind::Float);
             value + centred
         } else {
-            self.linear(&h, params, self.hidden_layers)
+            advantage
         }
+    }
+}
+
+/// How joint actions decompose into parts, read off their names: a name is its
+/// parts joined by `+` (`email+none+recs`), one part per position; the values seen at
+/// a position are that position's options. Names without `+` are each their own
+/// single part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionParts {
+    /// Part values over all positions.
+    values: usize,
+    /// `parts[a]`: the indices, among all part values, of action `a`'s parts.
+    parts: Vec<Vec<usize>>,
+}
+
+impl ActionParts {
+    /// The parts of the actions called `names`.
+    pub fn from_names(names: &[String]) -> Self {
+        let mut seen: Vec<(usize, String)> = Vec::new();
+        let parts = names
+            .iter()
+            .map(|name| {
+                name.split('+')
+                    .enumerate()
+                    .map(|(position, part)| {
+                        let key = (position, part.to_string());
+                        seen.iter().position(|s| *s == key).unwrap_or_else(|| {
+                            seen.push(key);
+                            seen.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        Self {
+            values: seen.len(),
+            parts,
+        }
+    }
+
+    /// The `values × actions` matrix with a 1 where an action has a part value.
+    fn matrix(&self) -> Vec<f32> {
+        let actions = self.parts.len();
+        let mut matrix = vec![0.0; self.values * actions];
+        for (a, parts) in self.parts.iter().enumerate() {
+            for &v in parts {
+                matrix[v * actions + a] = 1.0;
+            }
+        }
+        matrix
     }
 }
 
@@ -133,5 +205,39 @@ impl Adam {
         let denominator = (self.v.sqrt() / bias2.sqrt()) + EPS;
         let update = (&self.m / denominator) * (-learning_rate / bias1);
         let _ = params.g_add_(&update);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActionParts;
+
+    #[test]
+    fn parts_are_read_position_by_position_from_the_names() {
+        let names = ["none+none", "email+none", "none+coupon", "email+coupon"].map(String::from);
+        let parts = ActionParts::from_names(&names);
+        assert_eq!(parts.values, 4, "none and email, then none and coupon");
+        assert_eq!(
+            parts.parts,
+            vec![vec![0, 1], vec![2, 1], vec![0, 3], vec![2, 3]]
+        );
+        // values × actions: row v has a 1 under every action with part v.
+        assert_eq!(
+            parts.matrix(),
+            vec![
+                1.0, 0.0, 1.0, 0.0, // none (message)
+                1.0, 1.0, 0.0, 0.0, // none (incentive)
+                0.0, 1.0, 0.0, 1.0, // email
+                0.0, 0.0, 1.0, 1.0, // coupon
+            ]
+        );
+    }
+
+    #[test]
+    fn names_without_parts_are_their_own() {
+        let names = ["hands-off", "recs", "tour-then-recs"].map(String::from);
+        let parts = ActionParts::from_names(&names);
+        assert_eq!(parts.values, 3);
+        assert_eq!(parts.parts, vec![vec![0], vec![1], vec![2]]);
     }
 }

@@ -1,6 +1,7 @@
 //! The replay buffer: a ring of the most recent transitions.
 
-use crate::policy::{Experience, PolicyRng};
+use super::multistep::Complete;
+use crate::policy::PolicyRng;
 use rand::RngExt;
 
 /// The last `capacity` transitions, stored flat.
@@ -60,32 +61,19 @@ impl ReplayBuffer {
         self.len == 0
     }
 
-    /// Adds every transition of `experience`, rewards multiplied by `reward_scale`.
-    /// A transition that ends its episode (terminated, or truncated at the horizon)
-    /// is not bootstrapped.
-    pub fn push(&mut self, experience: &Experience<'_>, reward_scale: f64) {
+    /// Adds one transition, its reward multiplied by `reward_scale`; a `done`
+    /// transition (its episode ended) is not bootstrapped.
+    pub fn push(&mut self, transition: &Complete<'_>, reward_scale: f64) {
         let f = self.features;
-        for i in 0..experience.actions.len() {
-            let slot = self.next;
-            for (dst, src) in [
-                (&mut self.observations, experience.observations.row(i)),
-                (
-                    &mut self.next_observations,
-                    experience.next_observations.row(i),
-                ),
-            ] {
-                for (d, s) in dst[slot * f..(slot + 1) * f].iter_mut().zip(src) {
-                    *d = *s;
-                }
-            }
-            self.actions[slot] = experience.actions[i] as i64;
-            self.rewards[slot] = (experience.rewards[i] * reward_scale) as f32;
-            self.done[slot] = f32::from(u8::from(
-                experience.terminated[i] || experience.truncated[i],
-            ));
-            self.next = (slot + 1) % self.capacity;
-            self.len = (self.len + 1).min(self.capacity);
-        }
+        let slot = self.next;
+        self.observations[slot * f..(slot + 1) * f].copy_from_slice(transition.observation);
+        self.next_observations[slot * f..(slot + 1) * f]
+            .copy_from_slice(transition.next_observation);
+        self.actions[slot] = transition.action as i64;
+        self.rewards[slot] = (transition.reward * reward_scale) as f32;
+        self.done[slot] = f32::from(u8::from(transition.done));
+        self.next = (slot + 1) % self.capacity;
+        self.len = (self.len + 1).min(self.capacity);
     }
 
     /// Draws `rows` transitions uniformly with replacement into `batch`.
