@@ -94,8 +94,10 @@ pub(crate) fn save_state(agent: AgentState, path: &Path) -> Result<(), AgentErro
 /// file named `*.ot`) or a RON agent state. Errors name the file and say what was
 /// expected.
 pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| state_error(path, format!("cannot be read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => state_error(path, "no such file"),
+        _ => state_error(path, format!("cannot be read: {e}")),
+    })?;
     let is_checkpoint = path
         .extension()
         .is_some_and(|extension| extension == CHECKPOINT_EXTENSION);

@@ -490,7 +490,7 @@ fn loading_names_the_file_and_what_was_expected() {
         text
     };
     let missing = dir.path().join("missing.agent.ron");
-    assert!(message(&missing).contains("cannot be read"));
+    assert!(message(&missing).contains("no such file"));
 
     let config = dir.path().join("linucb.agent.ron");
     std::fs::write(&config, "LinUcb(alpha: 1.0, regularization: 1.0)").expect("written");
