@@ -331,17 +331,14 @@ fn evaluated(name: String, points: &[(u64, Option<Estimate>)]) -> Series {
         .with_band(values.iter().map(|&(x, e)| (x, e.low, e.high)).collect())
 }
 
-/// The validation and test series and the chosen snapshot's test value, a dot.
+/// The validation and test series and the chosen snapshot (the best on validation)
+/// at its test value, a dot.
 fn evaluation_series(options: &TrainOptions, trained: &Trained) -> [Series; 3] {
     let users = options.plan.eval_users;
     let of = |value: fn(&CurvePoint) -> Option<Estimate>| -> Vec<(u64, Option<Estimate>)> {
         trained.curve.iter().map(|p| (p.step, value(p))).collect()
     };
-    let chosen = format!(
-        "chosen: {} {} (best validation)",
-        options.plan.step_name(),
-        trained.best_step
-    );
+    let chosen = format!("chosen: {} {}", options.plan.step_name(), trained.best_step);
     [
         evaluated(format!("validation ({users} users)"), &of(|p| p.validation)),
         evaluated(format!("test ({users} users)"), &of(|p| p.test)),
