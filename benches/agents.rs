@@ -8,7 +8,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
-use onboard::train::train;
+use onboard::train::{RunSeeds, TrainingPlan, train_learner};
 use onboard_agents::bandits::{BetaThompson, BetaThompsonConfig, Ucb1, Ucb1Config};
 use onboard_agents::dqn::{DeviceChoice, Dqn, DqnConfig, TargetUpdate};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
@@ -134,15 +134,22 @@ fn training(c: &mut Criterion) {
     };
     config.learning_starts = 1_000;
     let users = 5_000;
-    let mut probe = Dqn::new(&config, model.layout().len(), model.n_actions(), 1).expect("valid");
-    let user_days = train(&model, &mut probe, &[1], users, true).expect("runs")[0].user_days;
+    // One cohort through the training loop; the frozen policy's evaluation at the
+    // end, on one validation and one test user, is negligible next to it.
+    let plan = TrainingPlan::episodic(1, users, 1, 0);
+    let seeds = RunSeeds::new(1);
+    // Every user lives to the horizon.
+    let user_days = users as u64 * u64::from(model.horizon());
     let mut group = c.benchmark_group("dqn_training");
     group.throughput(Throughput::Elements(user_days));
     group.sample_size(10);
     group.bench_function("default_5000_users", |b| {
         b.iter_batched(
-            || Dqn::new(&config, model.layout().len(), model.n_actions(), 1).expect("valid"),
-            |mut agent| train(&model, &mut agent, &[1], users, true).expect("runs"),
+            || {
+                Dqn::for_actions(&config, model.layout().len(), model.actions().names(), 1)
+                    .expect("valid")
+            },
+            |mut agent| train_learner(&model, &mut agent, &plan, &seeds, true).expect("runs"),
             BatchSize::LargeInput,
         )
     });

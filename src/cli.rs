@@ -8,7 +8,7 @@ use crate::policies::policy_from_spec;
 use crate::report::{self, RunReport};
 use crate::simulate::{Population, simulate};
 use crate::table;
-use crate::train::{TrainOptions, train_agent};
+use crate::train::{TrainOptions, TrainingPlan, train_agent};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use onboard_agents::AgentConfig;
@@ -35,7 +35,7 @@ enum Command {
     /// Example: onboard demo --users 50000
     Demo {
         /// Users per arm in the A/B/n.
-        #[arg(long, default_value_t = 20_000)]
+        #[arg(long, default_value_t = crate::demo::USERS)]
         users: usize,
         /// Training cohorts for DQN.
         #[arg(long, default_value_t = crate::demo::DQN_COHORTS)]
@@ -44,10 +44,14 @@ enum Command {
         #[arg(long, default_value_t = crate::demo::BANDIT_COHORTS)]
         bandit_cohorts: u64,
         /// Users per training cohort.
-        #[arg(long, default_value_t = 2_000)]
+        #[arg(long, default_value_t = crate::demo::TRAINING_USERS)]
         training_users: usize,
+        /// Users in each of the validation and test cohorts that choose and report
+        /// the trained snapshots.
+        #[arg(long, default_value_t = crate::demo::EVALUATION_USERS)]
+        eval_users: usize,
         /// Replicate split tests per sample size for the power curve.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = crate::demo::REPLICATES)]
         replicates: usize,
         /// Where to write the outputs.
         #[arg(long, default_value = "results/demo")]
@@ -61,7 +65,7 @@ enum Command {
         scenario: String,
         /// An action taken for every user every day (a lever, levers of different kinds
         /// joined by `+`, or `nothing`), `random`, an agent .ron file (e.g. a rule
-        /// schedule) or a DQN checkpoint .ot file.
+        /// schedule) or a learner saved by `train` (.ot or .agent.ron), frozen.
         #[arg(long, default_value = "nothing")]
         policy: String,
         /// Users in a cohort that signs up on day 0.
@@ -77,10 +81,13 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Trains an agent (any agents/configs/*.ron file) on training cohorts and
-    /// evaluates the frozen policy on fresh users; or, with --online, learns during a
-    /// launch. Writes the learning curve (CSV and plot), the evaluation metrics and,
-    /// for DQN, a checkpoint that `run --policy` and `ab` accept.
+    /// Trains an agent (any agents/configs/*.ron file) on training cohorts, or with
+    /// --online during a launch; at every evaluation point freezes it and evaluates
+    /// the frozen policy on fresh validation and test users, keeps the snapshot best
+    /// on validation and reports its test value. Writes the learning curve (CSV and
+    /// plot), the chosen snapshot's test metrics and the learner's state
+    /// (checkpoint.ot for DQN, checkpoint.agent.ron otherwise), which `run --policy`
+    /// and `ab` accept.
     ///
     /// Example: onboard train coupon-trap --agent agents/configs/dqn.ron --cohorts 300
     Train {
@@ -95,7 +102,7 @@ enum Command {
         /// Users per training cohort.
         #[arg(long, default_value_t = 2_000)]
         users: usize,
-        /// Users in the evaluation cohort.
+        /// Users in each of the validation and test cohorts.
         #[arg(long, default_value_t = 10_000)]
         eval_users: usize,
         /// Cohorts (online: days) between evaluations; 0 evaluates only at the end.
@@ -140,6 +147,7 @@ pub fn run(cli: Cli) -> Result<()> {
             dqn_cohorts,
             bandit_cohorts,
             training_users,
+            eval_users,
             replicates,
             out,
         } => {
@@ -147,6 +155,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 dqn_cohorts,
                 bandit_cohorts,
                 training_users,
+                eval_users,
                 users,
                 replicates,
                 out,
@@ -203,12 +212,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 .map_or("agent".to_string(), |s| s.to_string_lossy().into_owned());
             let folder = run_folder(out.as_deref(), &format!("{}-{name}", scenario.name))?;
             let mut options = TrainOptions::new(scenario, config, name, folder);
-            options.cohorts = cohorts;
-            options.users = users;
-            options.eval_users = eval_users;
-            options.eval_every = eval_every;
-            options.online = online;
-            options.decide_at_signup = at_signup;
+            options.plan = TrainingPlan {
+                cohorts,
+                users,
+                eval_users,
+                eval_every,
+                online,
+                decide_at_signup: at_signup,
+            };
             options.seed = seed.unwrap_or(options.seed);
             options.quiet = cli.quiet;
             let outcome = train_agent(&options)?;

@@ -1,12 +1,14 @@
 //! The main job: on the default scenario, train DQN and a contextual bandit (LinUCB)
-//! on training cohorts, then run a paired A/B/n of both against the baselines on
-//! fresh users, with the full report.
+//! on training cohorts, keep each one's frozen snapshot best on validation users,
+//! then run a paired A/B/n of both snapshots against the baselines on fresh users,
+//! with the full report. Every size of the full demo is a constant here.
 
 use crate::ab::experiment::{Arm, Assignment, Experiment};
-use crate::ab::run::{PolicyFactory, shared_factory, spec_factory};
+use crate::ab::run::{PolicyFactory, frozen_factory, spec_factory};
 use crate::ab::{ExperimentResult, run_experiment_with};
 use crate::plots::{Series, line_chart};
-use crate::train::{CohortResult, train};
+use crate::simulate::{Population, simulate};
+use crate::train::{CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, train_learner};
 use anyhow::{Context, Result};
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::dqn::Dqn;
@@ -21,6 +23,21 @@ const DQN: &str = include_str!("../agents/configs/dqn.ron");
 /// The rule-schedule baseline of the demo.
 const RULES: &str = include_str!("../agents/configs/tour-recs-email.ron");
 
+/// Training cohorts for DQN in the full demo.
+pub const DQN_COHORTS: u64 = 40;
+/// Training cohorts for LinUCB in the full demo.
+pub const BANDIT_COHORTS: u64 = 8;
+/// Users per training cohort in the full demo.
+pub const TRAINING_USERS: usize = 2_000;
+/// Users in each of the validation and test cohorts in the full demo.
+pub const EVALUATION_USERS: usize = 5_000;
+/// Training cohorts between evaluations of the frozen policies.
+pub const EVALUATION_EVERY: usize = 5;
+/// Users per arm in the A/B/n of the full demo.
+pub const USERS: usize = 20_000;
+/// Replicate split tests per sample size in the full demo.
+pub const REPLICATES: usize = 100;
+
 /// How big the demo is.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -30,6 +47,8 @@ pub struct DemoOptions {
     pub bandit_cohorts: u64,
     /// Users per training cohort.
     pub training_users: usize,
+    /// Users in each of the validation and test cohorts.
+    pub eval_users: usize,
     /// Users per arm in the A/B/n (the same users in every arm).
     pub users: usize,
     /// Replicate split tests per sample size for the power curve.
@@ -40,11 +59,6 @@ pub struct DemoOptions {
     pub quiet: bool,
 }
 
-/// Training cohorts for DQN in the full demo.
-pub const DQN_COHORTS: u64 = 40;
-/// Training cohorts for LinUCB in the full demo.
-pub const BANDIT_COHORTS: u64 = 8;
-
 impl Default for DemoOptions {
     /// The full demo. Every user lives to the horizon, so a 2,000-user cohort is
     /// about 62,000 transitions: 40 cohorts are 2.5 million.
@@ -52,60 +66,86 @@ impl Default for DemoOptions {
         Self {
             dqn_cohorts: DQN_COHORTS,
             bandit_cohorts: BANDIT_COHORTS,
-            training_users: 2_000,
-            users: 20_000,
-            replicates: 100,
+            training_users: TRAINING_USERS,
+            eval_users: EVALUATION_USERS,
+            users: USERS,
+            replicates: REPLICATES,
             out: PathBuf::from("results/demo"),
             quiet: false,
         }
     }
 }
 
-/// Training seeds start here; the A/B/n uses the scenario's seed, far below.
-const TRAINING_SEEDS: u64 = 1_000_000;
+impl DemoOptions {
+    /// The training plan of a learner trained on `cohorts` cohorts.
+    fn plan(&self, cohorts: u64) -> TrainingPlan {
+        TrainingPlan::episodic(
+            cohorts as usize,
+            self.training_users,
+            self.eval_users,
+            EVALUATION_EVERY,
+        )
+    }
+}
+
+/// An arm's label for a trained learner's chosen snapshot.
+fn snapshot_label(learner: &str, trained: &Trained) -> String {
+    format!(
+        "trained {learner}, frozen after cohort {} (best on validation users)",
+        trained.best_step
+    )
+}
 
 /// Runs the demo and writes `options.out`.
+///
+/// Seeds follow [`RunSeeds`] with the scenario's seed as the run seed: both learners
+/// train on the same training cohorts, choose their snapshot on the validation
+/// cohort, and the A/B/n runs on the test seed, so that none of its users trained
+/// or chose a policy. `dqn.ot` is DQN's state after its last cohort.
 pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let scenario = Scenario::builtin("default")?;
     let model = Arc::new(Model::new(scenario)?);
     let layout = model.layout();
     let actions = model.scenario().action_names();
-    let seeds = |n: u64| (TRAINING_SEEDS..TRAINING_SEEDS + n).collect::<Vec<u64>>();
+    let seeds = RunSeeds::new(model.scenario().seed);
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
 
     let AgentConfig::Dqn(config) = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")? else {
         anyhow::bail!("agents/configs/dqn.ron is not a DQN config");
     };
-    let mut dqn = Dqn::new(&config, layout.len(), actions.len(), 7)?;
-    let dqn_curve = train(
+    let mut dqn = Dqn::for_actions(&config, layout.len(), &actions, seeds.run())?;
+    let dqn_trained = train_learner(
         &model,
         &mut dqn,
-        &seeds(options.dqn_cohorts),
-        options.training_users,
+        &options.plan(options.dqn_cohorts),
+        &seeds,
         options.quiet,
     )?;
-    dqn.set_epsilon(Some(0.0));
-    let checkpoint = options.out.join("dqn.ot");
-    dqn.save(&checkpoint)?;
+    dqn.save(&options.out.join("dqn.ot"))?;
 
     let mut linucb = LinUcb::new(&LinUcbConfig::default(), layout.len(), actions.len())?;
-    let bandit_curve = train(
+    let bandit_trained = train_learner(
         &model,
         &mut linucb,
-        &seeds(options.bandit_cohorts),
-        options.training_users,
+        &options.plan(options.bandit_cohorts),
+        &seeds,
         options.quiet,
     )?;
-    let curves = [("DQN", &dqn_curve[..]), ("LinUCB", &bandit_curve[..])];
+    let curves = [
+        ("DQN", &dqn_trained.curve[..]),
+        ("LinUCB", &bandit_trained.curve[..]),
+    ];
     write_learning_curves(options, &curves)?;
-    let constants = constant_rewards(&model, &seeds(options.dqn_cohorts), options.training_users)?;
+    let constants = constant_rewards(&model, &seeds, options.dqn_cohorts, options.training_users)?;
     write_regret(options, &constants, &curves)?;
 
     let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "tour-recs-email.ron")? else {
         anyhow::bail!("tour-recs-email.ron is not a rule schedule");
     };
     let rules = RulePolicy::new(&schedule, layout, &actions)?;
+    let linucb_label = snapshot_label("LinUCB", &bandit_trained);
+    let dqn_label = snapshot_label("DQN", &dqn_trained);
     let arms: Vec<(&str, &str, PolicyFactory)> = vec![
         (
             "nothing",
@@ -122,12 +162,8 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
             "rules",
             Arc::new(move |_| Ok(Box::new(rules.clone()) as Box<dyn Policy>)),
         ),
-        (
-            "linucb",
-            "trained LinUCB",
-            Arc::new(move |_| Ok(Box::new(linucb.clone()) as Box<dyn Policy>)),
-        ),
-        ("dqn", "trained DQN (dqn.ot)", shared_factory(Box::new(dqn))),
+        ("linucb", &linucb_label, frozen_factory(bandit_trained.best)),
+        ("dqn", &dqn_label, frozen_factory(dqn_trained.best)),
     ];
     let experiment = Experiment {
         name: "demo".to_string(),
@@ -142,7 +178,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         control: Some("nothing".to_string()),
         assignment: Assignment::Paired,
         users: options.users,
-        seed: None,
+        seed: Some(seeds.test()),
         replicates: options.replicates,
     };
     let factories = arms.into_iter().map(|(_, _, f)| f).collect();
@@ -157,12 +193,25 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
 
 /// Reward per user of every constant action on each training cohort (the same users
 /// the agents trained on): `rewards[action][cohort]`.
-fn constant_rewards(model: &Arc<Model>, seeds: &[u64], users: usize) -> Result<Vec<Vec<f64>>> {
-    (0..model.n_actions())
+fn constant_rewards(
+    model: &Arc<Model>,
+    seeds: &RunSeeds,
+    cohorts: u64,
+    users: usize,
+) -> Result<Vec<Vec<f64>>> {
+    let n = model.n_actions();
+    (0..n)
         .map(|a| {
-            let mut constant = ConstantPolicy::new("constant", a, model.n_actions());
-            let curve = train(model, &mut constant, seeds, users, true)?;
-            Ok(curve.iter().map(|c| c.reward_per_user).collect())
+            (1..=cohorts)
+                .map(|k| {
+                    let mut constant = ConstantPolicy::new("constant", a, n);
+                    let population = Population::Cohort { users };
+                    let seed = seeds.training(k);
+                    let simulation =
+                        simulate(Arc::clone(model), seed, population, &mut constant, true)?;
+                    Ok(Evaluation::Daily(simulation).value().mean)
+                })
+                .collect()
         })
         .collect()
 }
@@ -172,7 +221,7 @@ fn constant_rewards(model: &Arc<Model>, seeds: &[u64], users: usize) -> Result<V
 fn write_regret(
     options: &DemoOptions,
     constants: &[Vec<f64>],
-    curves: &[(&str, &[CohortResult])],
+    curves: &[(&str, &[CurvePoint])],
 ) -> Result<()> {
     let Some(best) = constants
         .iter()
@@ -189,7 +238,7 @@ fn write_regret(
                 .zip(best)
                 .enumerate()
                 .map(|(i, (c, b))| {
-                    total += b - c.reward_per_user;
+                    total += b - c.training_reward;
                     (i as f64 + 1.0, total)
                 })
                 .collect();
@@ -206,7 +255,7 @@ fn write_regret(
     Ok(())
 }
 
-fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CohortResult])]) -> Result<()> {
+fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CurvePoint])]) -> Result<()> {
     let series: Vec<Series> = curves
         .iter()
         .map(|(name, curve)| {
@@ -215,7 +264,7 @@ fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CohortResult]
                 curve
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| (i as f64 + 1.0, c.reward_per_user))
+                    .map(|(i, c)| (i as f64 + 1.0, c.training_reward))
                     .collect(),
             )
         })

@@ -5,7 +5,7 @@
 use crate::progress;
 use crate::simulate::{Population, start};
 use ndarray::Axis;
-use onboard_agents::{Learner, OncePerUser};
+use onboard_agents::{Learner, OncePerUser, Policy};
 use onboard_envs::{Cohort, CohortMetrics, Model, StepError};
 use std::sync::Arc;
 
@@ -36,6 +36,33 @@ impl JourneyRun {
     }
 }
 
+/// Who gives the journeys: a learner, which learns from each user's total reward
+/// when their window ends, or a policy that only acts (a frozen policy, a baseline).
+pub enum JourneyAgent<'a> {
+    /// Chooses and learns.
+    Learning(&'a mut dyn Learner),
+    /// Only chooses.
+    Acting(&'a mut dyn Policy),
+}
+
+impl JourneyAgent<'_> {
+    /// The policy that chooses.
+    fn policy(&mut self) -> &mut dyn Policy {
+        match self {
+            Self::Learning(learner) => *learner,
+            Self::Acting(policy) => *policy,
+        }
+    }
+
+    /// The learner, if it learns.
+    fn learner(&mut self) -> Option<&mut dyn Learner> {
+        match self {
+            Self::Learning(learner) => Some(*learner),
+            Self::Acting(_) => None,
+        }
+    }
+}
+
 /// Reusable buffers of [`journey_day`].
 #[derive(Debug, Default)]
 pub struct JourneyScratch {
@@ -61,13 +88,12 @@ pub struct JourneyDay {
 
 /// Steps every user of `cohort` in their window one day along their journey: new
 /// users are first given one by `agent`; the windows that end are handed to `agent`
-/// to learn from when `learn`, else forgotten.
+/// to learn from when it learns, else forgotten.
 pub fn journey_day(
     model: &Model,
     cohort: &mut Cohort,
     chooser: &mut OncePerUser,
-    agent: &mut dyn Learner,
-    learn: bool,
+    agent: &mut JourneyAgent<'_>,
     s: &mut JourneyScratch,
 ) -> Result<JourneyDay, StepError> {
     s.keys.clear();
@@ -84,7 +110,7 @@ pub fn journey_day(
     let signups = cohort.observations().select(Axis(0), &s.new_rows);
     s.choices.clear();
     s.choices.resize(s.new_rows.len(), 0);
-    chooser.choose(&mut *agent, &s.new_keys, signups.view(), &mut s.choices);
+    chooser.choose(agent.policy(), &s.new_keys, signups.view(), &mut s.choices);
     let count = model.n_journeys();
     if let Some(&journey) = s.choices.iter().find(|&&j| j >= count) {
         return Err(StepError::UnknownJourney { journey, count });
@@ -103,8 +129,7 @@ pub fn journey_day(
     s.finished.clear();
     s.finished
         .extend(transitions.outcomes.iter().map(|o| o.truncated));
-    let learner = if learn { Some(agent) } else { None };
-    chooser.record(learner, &s.keys, &s.rewards, &s.finished);
+    chooser.record(agent.learner(), &s.keys, &s.rewards, &s.finished);
     Ok(JourneyDay {
         users: s.keys.len() as u64,
         reward: s.rewards.iter().sum(),
@@ -112,32 +137,24 @@ pub fn journey_day(
 }
 
 /// Simulates `population`, each user following the journey `agent` picks for them
-/// at signup; when `learn`, the agent learns as episodes end. Shows a progress bar
-/// over simulated days unless `quiet`.
+/// at signup; a learning agent learns as episodes end. Shows a progress bar over
+/// simulated days unless `quiet`.
 pub fn run_journeys(
     model: Arc<Model>,
     seed: u64,
     population: Population,
-    agent: &mut dyn Learner,
-    learn: bool,
+    mut agent: JourneyAgent<'_>,
     quiet: bool,
 ) -> Result<JourneyRun, StepError> {
     let count = model.n_journeys();
     let (mut cohort, days) = start(Arc::clone(&model), seed, population);
     let progress = progress::bar(u64::from(days), "", "day", quiet);
-    progress.set_message(agent.name().to_string());
+    progress.set_message(agent.policy().name().to_string());
     let mut chooser = OncePerUser::new();
     let mut scratch = JourneyScratch::default();
     let mut starts = Vec::new();
     while !cohort.is_finished() {
-        journey_day(
-            &model,
-            &mut cohort,
-            &mut chooser,
-            agent,
-            learn,
-            &mut scratch,
-        )?;
+        journey_day(&model, &mut cohort, &mut chooser, &mut agent, &mut scratch)?;
         let mut today = vec![0; count];
         for &journey in &scratch.choices {
             today[journey] += 1;

@@ -1,152 +1,132 @@
-//! Training: a learner acts on simulated users and learns from what follows, then
-//! its frozen policy is evaluated on fresh users.
+//! Training: a learner acts on simulated users and learns from what follows; at
+//! every evaluation point its frozen copy ([`Learner::frozen`]) is evaluated on
+//! fresh users, and the best snapshot is kept.
 //!
-//! [`train_agent`] is the library side of `onboard train`. It runs one of two
-//! protocols:
+//! One loop, [`train_learner`], serves every mode:
 //!
 //! - *episodic* (the default): the learner trains on cohorts of users who all sign
-//!   up on day 0, one cohort per training seed; every `eval_every` cohorts (and after
-//!   the last) its policy is frozen and evaluated on a fresh cohort whose seed no
-//!   training cohort uses;
+//!   up on day 0, one cohort per training seed;
 //! - *online* (a launch simulation): users keep arriving for a number of days while
-//!   the learner acts and learns every calendar day; the curve is by calendar day,
-//!   and the frozen policy is evaluated as above.
+//!   the learner acts and learns every calendar day; the curve is by calendar day.
 //!
 //! Either way the learner decides for every user in their window every day, or, with
 //! `decide_at_signup`, once per user at signup among the scenario's journey
 //! templates ([`OncePerUser`]), learning from each user's whole-window reward.
-//! The learning curve, the evaluation metrics, the charts and, for DQN, a
-//! checkpoint are written into the output folder (see [`outputs`]).
 //!
-//! Seeds: with run seed `s`, the evaluation cohort uses [`evaluation_seed`]`(s)` and
-//! training cohort `k` (or the launch, `k = 1`) uses [`training_seed`]`(s, k)`; every
-//! evaluation point uses the same evaluation users (common random numbers), so the
-//! curve's evaluation points differ only by the policy. The same options give
-//! bit-identical curves.
+//! **Model selection without selection bias.** Every `eval_every` steps (and after
+//! the last) the learner is frozen and the frozen copy is evaluated on two fresh
+//! cohorts of `eval_users` users: the *validation* cohort, which chooses the
+//! snapshot, and the *test* cohort, which reports it. The snapshot kept is the one
+//! of highest validation value (the earliest on ties), as frozen then; the result
+//! is its value on the test cohort, which played no part in choosing it. The seeds
+//! come from [`RunSeeds`], the tool's one seed rule: no validation or test user is
+//! ever a training user, and every evaluation point meets the same validation and
+//! test users (common random numbers), so the points differ only by the policy.
+//! The same plan and seeds give bit-identical curves.
 //!
-//! [`train`] is the bare episodic loop, for experiments that drive learners
-//! themselves.
+//! [`train_agent`] is `onboard train`: the same loop, writing the learning curve,
+//! the learner's state at every evaluation point and, at the end, the chosen
+//! snapshot's test evaluation, charts and report (see [`outputs`]).
 
 pub mod outputs;
 
-use crate::journeys::{JourneyRun, JourneyScratch, journey_day, run_journeys};
+use crate::journeys::{JourneyAgent, JourneyRun, JourneyScratch, journey_day, run_journeys};
 use crate::progress;
 use crate::simulate::{Population, Simulation, simulate};
 use anyhow::{Context, Result, anyhow, bail};
-use onboard_agents::dqn::Dqn;
-use onboard_agents::{AgentConfig, ExperienceBuffer, Learner, OncePerUser};
-use onboard_envs::{
-    Cohort, CohortMetrics, Estimate, Model, Quantity, Scenario, StepError, Transitions,
-};
+use onboard_agents::{AgentConfig, ExperienceBuffer, FrozenPolicy, Learner, OncePerUser, Policy};
+use onboard_envs::{Cohort, CohortMetrics, Estimate, Model, Quantity, Scenario, Transitions};
 use outputs::TrainFiles;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// What one training cohort yielded.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CohortResult {
-    /// The cohort's seed.
-    pub seed: u64,
-    /// Mean total reward per user over the horizon.
-    pub reward_per_user: f64,
-    /// User-days simulated.
-    pub user_days: u64,
+/// The seeds of one run, all derived from the run seed `s`: the validation cohort,
+/// the test cohort and training cohort `k` (1, 2, …; a launch is cohort 1).
+///
+/// The rule: seed = `r + i (mod 2⁶⁴)` with `r = s·2³²` (exactly: `s` with its two
+/// 32-bit halves swapped, the same for `s < 2³²`) and the index `i` = 0 for
+/// validation, 1 for test, `k + 2` for training cohort `k`.
+///
+/// - Within a run the seeds are pairwise distinct for every `k < 2⁶⁴ − 2`: distinct
+///   indices below 2⁶⁴ are distinct modulo 2⁶⁴.
+/// - Two runs whose seeds `s ≠ s'` are both below 2³² never share a seed while
+///   `k < 2³² − 2`: then `i < 2³²`, so the seed's high half is `s` and its low half
+///   is `i`, and the seed gives back both.
+/// - Seeds of the environment are keyed through a hash with the user id, so
+///   neighbouring seeds give unrelated users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSeeds {
+    run: u64,
 }
 
-/// Trains `learner` on one fixed cohort of `users` per seed, in order; returns the
-/// learning curve. Shows a progress bar over cohorts unless `quiet`.
-pub fn train(
-    model: &Arc<Model>,
-    learner: &mut dyn Learner,
-    seeds: &[u64],
-    users: usize,
-    quiet: bool,
-) -> Result<Vec<CohortResult>, StepError> {
-    let progress = progress::bar(seeds.len() as u64, "training ", "cohort", quiet);
-    progress.set_message(learner.name().to_string());
-    let mut scratch = Scratch::default();
-    let mut curve = Vec::with_capacity(seeds.len());
-    for &seed in seeds {
-        let mut cohort = Cohort::fixed(Arc::clone(model), seed, users);
-        let mut reward = 0.0;
-        let mut user_days = 0;
-        while !cohort.is_finished() {
-            let day = learn_day(learner, &mut cohort, &mut scratch)?;
-            reward += day.reward;
-            user_days += day.users;
-        }
-        curve.push(CohortResult {
-            seed,
-            reward_per_user: reward / users as f64,
-            user_days,
-        });
-        progress.inc(1);
+impl RunSeeds {
+    /// The seeds of the run seeded with `run`.
+    pub fn new(run: u64) -> Self {
+        Self { run }
     }
-    progress.finish_and_clear();
-    Ok(curve)
+
+    /// The run seed.
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
+    /// The seed of the validation cohort, which chooses the snapshot.
+    pub fn validation(&self) -> u64 {
+        self.seed(0)
+    }
+
+    /// The seed of the test cohort, which reports the chosen snapshot.
+    pub fn test(&self) -> u64 {
+        self.seed(1)
+    }
+
+    /// The seed of training cohort `cohort` (1, 2, …).
+    pub fn training(&self, cohort: u64) -> u64 {
+        self.seed(cohort.wrapping_add(2))
+    }
+
+    fn seed(&self, index: u64) -> u64 {
+        self.run.rotate_left(32).wrapping_add(index)
+    }
 }
 
-/// Everything `onboard train` needs to know.
-#[derive(Debug, Clone)]
-pub struct TrainOptions {
-    /// The scenario users are simulated from.
-    pub scenario: Scenario,
-    /// The agent and its hyperparameters.
-    pub agent: AgentConfig,
-    /// The agent's name in progress bars, charts and summaries (e.g. its file stem).
-    pub agent_name: String,
+/// How a learner trains and how often its frozen copy is evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingPlan {
     /// Training cohorts (episodic training; ignored when learning online).
     pub cohorts: usize,
     /// Users per training cohort (episodic training; ignored when learning online).
     pub users: usize,
-    /// Users in the evaluation cohort.
+    /// Users in each of the validation and test cohorts.
     pub eval_users: usize,
     /// Training cohorts (online: calendar days) between evaluations of the frozen
     /// policy; 0 evaluates only at the end. The end is always evaluated.
     pub eval_every: usize,
-    /// Seed of the run: fixes the agent's randomness and, through
-    /// [`training_seed`] and [`evaluation_seed`], every simulated user.
-    pub seed: u64,
     /// Learn online during a launch in which users arrive for this many days,
     /// instead of on episodic cohorts.
     pub online: Option<u32>,
     /// Decide once per user at signup among the scenario's journey templates,
     /// instead of every user-day among its actions.
     pub decide_at_signup: bool,
-    /// Output folder, created if missing.
-    pub out: PathBuf,
-    /// Hide the progress bar.
-    pub quiet: bool,
 }
 
-impl TrainOptions {
-    /// Options with the usual sizes (20 cohorts of 2 000 users, an evaluation
-    /// cohort of 10 000 users every 5 cohorts, the scenario's seed), episodic and
-    /// deciding every user-day.
-    pub fn new(
-        scenario: Scenario,
-        agent: AgentConfig,
-        agent_name: impl Into<String>,
-        out: impl Into<PathBuf>,
-    ) -> Self {
+impl TrainingPlan {
+    /// Episodic training on `cohorts` cohorts of `users` users, evaluating on
+    /// `eval_users` validation and test users every `eval_every` cohorts, deciding
+    /// every user-day.
+    pub fn episodic(cohorts: usize, users: usize, eval_users: usize, eval_every: usize) -> Self {
         Self {
-            seed: scenario.seed,
-            scenario,
-            agent,
-            agent_name: agent_name.into(),
-            cohorts: 20,
-            users: 2_000,
-            eval_users: 10_000,
-            eval_every: 5,
+            cohorts,
+            users,
+            eval_users,
+            eval_every,
             online: None,
             decide_at_signup: false,
-            out: out.into(),
-            quiet: false,
         }
     }
 
-    /// Checks the sizes and the decision mode against the scenario.
-    pub fn validate(&self) -> Result<()> {
+    /// Checks the sizes and the decision mode against `scenario`.
+    pub fn validate(&self, scenario: &Scenario) -> Result<()> {
         match self.online {
             Some(0) => bail!("a launch needs at least one day of arrivals (online: 0)"),
             Some(_) => {}
@@ -162,28 +142,33 @@ impl TrainOptions {
         if self.eval_users == 0 {
             bail!("the evaluation needs at least one user (eval_users: 0)");
         }
-        if self.decide_at_signup && self.scenario.journeys.is_empty() {
+        if self.decide_at_signup && scenario.journeys.is_empty() {
             bail!(
                 "scenario '{}' has no journey templates: deciding at signup chooses among \
                  the scenario's `journeys`, so add some to the scenario (see the default \
                  scenario) or decide every user-day",
-                self.scenario.name
+                scenario.name
             );
         }
         Ok(())
     }
+
+    /// What a step of the curve is: `cohort`, or `day` when learning online.
+    pub fn step_name(&self) -> &'static str {
+        if self.online.is_some() {
+            "day"
+        } else {
+            "cohort"
+        }
+    }
 }
 
-/// The seed of training cohort `cohort` (1, 2, …; the launch is 1) of a run seeded
-/// with `seed`: never the run's [`evaluation_seed`] (below 2⁶⁴ cohorts).
-pub fn training_seed(seed: u64, cohort: u64) -> u64 {
-    evaluation_seed(seed).wrapping_add(cohort)
-}
-
-/// The seed of the evaluation cohort of a run seeded with `seed`. Runs whose seeds
-/// differ get disjoint seeds as long as they train on fewer than a million cohorts.
-pub fn evaluation_seed(seed: u64) -> u64 {
-    seed.wrapping_mul(1_000_000)
+impl Default for TrainingPlan {
+    /// 20 cohorts of 2 000 users, validation and test cohorts of 10 000 users every
+    /// 5 cohorts.
+    fn default() -> Self {
+        Self::episodic(20, 2_000, 10_000, 5)
+    }
 }
 
 /// One point of a learning curve.
@@ -199,92 +184,14 @@ pub struct CurvePoint {
     /// reward per user in their window when learning online (NaN on a day without
     /// users).
     pub training_reward: f64,
-    /// Where the frozen policy was evaluated after this step: its reward per user
-    /// summed over the horizon on the evaluation cohort, with a 95 % interval.
-    pub evaluation: Option<Estimate>,
+    /// Where the policy was frozen after this step: its reward per user summed over
+    /// the horizon on the validation cohort, with a 95 % interval.
+    pub validation: Option<Estimate>,
+    /// The same frozen policy on the test cohort.
+    pub test: Option<Estimate>,
 }
 
-/// The trained agent, concrete where it can be checkpointed.
-pub enum TrainedAgent {
-    /// A DQN agent: [`Dqn::save`] writes its checkpoint.
-    Dqn(Box<Dqn>),
-    /// Any other learner (nothing to checkpoint).
-    Other(Box<dyn Learner>),
-}
-
-impl TrainedAgent {
-    /// Builds `config`'s agent for observations of `model`, choosing among its actions,
-    /// or among its journey templates when `journeys`; `seed` fixes its randomness.
-    pub fn build(config: &AgentConfig, model: &Model, journeys: bool, seed: u64) -> Result<Self> {
-        let scenario = model.scenario();
-        let options: Vec<String> = if journeys {
-            scenario.journey_names()
-        } else {
-            scenario.action_names()
-        };
-        if options.is_empty() {
-            bail!(
-                "scenario '{}' has no {} to choose among",
-                scenario.name,
-                if journeys {
-                    "journey templates"
-                } else {
-                    "actions"
-                }
-            );
-        }
-        let layout = model.layout();
-        let agent = match config {
-            AgentConfig::Dqn(c) => {
-                Self::Dqn(Box::new(Dqn::new(c, layout.len(), options.len(), seed)?))
-            }
-            other => Self::Other(other.build(layout, &options, seed)?),
-        };
-        Ok(agent)
-    }
-
-    /// The learner.
-    pub fn learner(&self) -> &dyn Learner {
-        match self {
-            Self::Dqn(dqn) => dqn.as_ref(),
-            Self::Other(learner) => learner.as_ref(),
-        }
-    }
-
-    /// The learner, to act or learn.
-    pub fn learner_mut(&mut self) -> &mut dyn Learner {
-        match self {
-            Self::Dqn(dqn) => dqn.as_mut(),
-            Self::Other(learner) => learner.as_mut(),
-        }
-    }
-
-    /// The DQN agent, if it is one.
-    pub fn dqn(&self) -> Option<&Dqn> {
-        match self {
-            Self::Dqn(dqn) => Some(dqn),
-            Self::Other(_) => None,
-        }
-    }
-
-    /// Freezes the policy for an evaluation (DQN acts greedily), or thaws it. Other
-    /// learners are evaluated as they act; they do not learn while evaluated
-    /// because nothing is handed to them to learn from.
-    fn set_frozen(&mut self, frozen: bool) {
-        if let Self::Dqn(dqn) = self {
-            dqn.set_epsilon(frozen.then_some(0.0));
-        }
-    }
-}
-
-impl std::fmt::Debug for TrainedAgent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = if self.dqn().is_some() { "Dqn" } else { "Other" };
-        f.debug_tuple(kind).field(&self.learner().name()).finish()
-    }
-}
-
-/// The frozen policy's run on the evaluation cohort.
+/// A frozen policy's run on an evaluation cohort.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evaluation {
     /// Deciding every user-day: the simulation, with per-user records and action mix.
@@ -315,132 +222,154 @@ impl Evaluation {
     }
 }
 
-/// What [`train_agent`] yielded.
-#[derive(Debug)]
-pub struct TrainOutcome {
-    /// The trained agent, as it was after the last training step.
-    pub agent: TrainedAgent,
+/// What [`train_learner`] yielded.
+pub struct Trained {
     /// The learning curve: one point per training cohort, or per calendar day online.
     pub curve: Vec<CurvePoint>,
-    /// The frozen policy's final evaluation (also the last curve point's).
-    pub evaluation: Evaluation,
-    /// The evaluation cohort's seed.
-    pub evaluation_seed: u64,
-    /// The files written.
-    pub files: TrainFiles,
+    /// The chosen snapshot: the frozen policy of highest validation value.
+    pub best: Box<dyn FrozenPolicy>,
+    /// The curve step after which it was frozen.
+    pub best_step: u64,
+    /// Its value on the validation cohort.
+    pub validation: Estimate,
+    /// Its run on the test cohort: the result of the training.
+    pub test: Evaluation,
 }
 
-impl TrainOutcome {
-    /// A few lines for the terminal: the final evaluation and the files written.
-    pub fn summary(&self) -> String {
-        let value = self.evaluation.value();
-        let users = self.evaluation.metrics().users();
-        let mut text = format!(
-            "frozen policy on {users} fresh users (seed {}): reward per user {:.4} \
-             (95% interval {:.4} to {:.4})\n",
-            self.evaluation_seed, value.mean, value.low, value.high
-        );
-        text.push_str(&self.files.summary(self.agent.learner().name()));
-        text
+impl Trained {
+    /// The chosen snapshot's value on the test cohort, with its 95 % interval.
+    pub fn test_value(&self) -> Estimate {
+        self.test.value()
     }
 }
 
-/// Trains the agent of `options` on simulated users, evaluates its frozen policy on
-/// fresh ones, and writes the learning curve, the evaluation and (DQN) the
-/// checkpoint into `options.out`. The checkpoint and the curve's CSV are rewritten
-/// at every evaluation point, so an interrupted run keeps its latest evaluated state.
-pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
-    options.validate()?;
-    let model = Arc::new(
-        Model::new(options.scenario.clone())
-            .with_context(|| format!("compiling scenario '{}'", options.scenario.name))?,
-    );
-    std::fs::create_dir_all(&options.out)
-        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
-    let agent = TrainedAgent::build(
-        &options.agent,
-        &model,
-        options.decide_at_signup,
-        options.seed,
-    )
-    .with_context(|| {
-        format!(
-            "building agent '{}' for scenario '{}'",
-            options.agent_name, options.scenario.name
-        )
-    })?;
-    let mut run = Run {
+impl std::fmt::Debug for Trained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trained")
+            .field("curve", &self.curve)
+            .field("best", &self.best.name())
+            .field("best_step", &self.best_step)
+            .field("validation", &self.validation)
+            .field("test", &self.test_value())
+            .finish()
+    }
+}
+
+/// Trains `learner` on `model`'s users as `plan` says, with the seeds of `seeds`,
+/// evaluating its frozen copy on the validation and test cohorts; returns the curve
+/// and the chosen snapshot. The learner is left as after the last step. Shows a
+/// progress bar unless `quiet`.
+pub fn train_learner(
+    model: &Arc<Model>,
+    learner: &mut dyn Learner,
+    plan: &TrainingPlan,
+    seeds: &RunSeeds,
+    quiet: bool,
+) -> Result<Trained> {
+    let label = learner.name().to_string();
+    train_learner_with(
         model,
-        options,
-        driver: Driver::new(agent, options.decide_at_signup),
+        learner,
+        plan,
+        seeds,
+        &label,
+        quiet,
+        &mut |_, _, _| Ok(()),
+    )
+}
+
+/// Called at every evaluation point with the learner, the curve so far and the step
+/// of the best snapshot so far; an error stops the training and is returned.
+pub type OnEvaluation<'f> = dyn FnMut(&dyn Learner, &[CurvePoint], u64) -> Result<()> + 'f;
+
+/// [`train_learner`], calling `on_evaluation` after every evaluation point (to save
+/// what an interruption must not lose, or to stop early); the progress bar shows
+/// `label`.
+pub fn train_learner_with(
+    model: &Arc<Model>,
+    learner: &mut dyn Learner,
+    plan: &TrainingPlan,
+    seeds: &RunSeeds,
+    label: &str,
+    quiet: bool,
+    on_evaluation: &mut OnEvaluation<'_>,
+) -> Result<Trained> {
+    plan.validate(model.scenario())?;
+    let mut trainer = Trainer {
+        model: Arc::clone(model),
+        learner,
+        chooser: plan.decide_at_signup.then(OncePerUser::new),
+        plan,
+        seeds,
         scratch: Scratch::default(),
         curve: Vec::new(),
-        evaluation: None,
-        checkpoint: None,
+        best: None,
+        on_evaluation,
     };
-    match options.online {
-        None => run.episodic()?,
-        Some(days) => run.online(days)?,
+    match plan.online {
+        None => trainer.episodic(label, quiet)?,
+        Some(days) => trainer.online(days, label, quiet)?,
     }
-    let evaluation = run
-        .evaluation
+    let best = trainer
+        .best
         .take()
         .ok_or_else(|| anyhow!("training ended without an evaluation"))?;
-    let agent = run.driver.into_agent();
-    let files = outputs::write_final(
-        options,
-        &run.model,
-        &run.curve,
-        &evaluation,
-        run.checkpoint.take(),
-    )?;
-    Ok(TrainOutcome {
-        agent,
-        curve: run.curve,
-        evaluation,
-        evaluation_seed: evaluation_seed(options.seed),
-        files,
+    Ok(Trained {
+        curve: trainer.curve,
+        best: best.policy,
+        best_step: best.step,
+        validation: best.validation,
+        test: best.test,
     })
 }
 
-/// A training run in progress.
-struct Run<'a> {
-    model: Arc<Model>,
-    options: &'a TrainOptions,
-    driver: Driver,
-    scratch: Scratch,
-    curve: Vec<CurvePoint>,
-    /// The latest evaluation.
-    evaluation: Option<Evaluation>,
-    /// The checkpoint saved at the latest evaluation (DQN only).
-    checkpoint: Option<PathBuf>,
+/// The best snapshot so far.
+struct Best {
+    policy: Box<dyn FrozenPolicy>,
+    step: u64,
+    validation: Estimate,
+    test: Evaluation,
 }
 
-impl Run<'_> {
+/// A training run in progress.
+struct Trainer<'a, 'f> {
+    model: Arc<Model>,
+    learner: &'a mut dyn Learner,
+    /// The training users' pending choices, when deciding at signup.
+    chooser: Option<OncePerUser>,
+    plan: &'a TrainingPlan,
+    seeds: &'a RunSeeds,
+    scratch: Scratch,
+    curve: Vec<CurvePoint>,
+    best: Option<Best>,
+    on_evaluation: &'a mut OnEvaluation<'f>,
+}
+
+impl Trainer<'_, '_> {
     /// One fixed cohort per training seed, evaluating every `eval_every` cohorts and
     /// after the last.
-    fn episodic(&mut self) -> Result<()> {
-        let o = self.options;
-        let progress = progress::bar(o.cohorts as u64, "training ", "cohort", o.quiet);
-        progress.set_message(o.agent_name.clone());
-        for k in 1..=o.cohorts as u64 {
-            let seed = training_seed(o.seed, k);
-            let mut cohort = Cohort::fixed(Arc::clone(&self.model), seed, o.users);
+    fn episodic(&mut self, label: &str, quiet: bool) -> Result<()> {
+        let plan = self.plan;
+        let progress = progress::bar(plan.cohorts as u64, "training ", "cohort", quiet);
+        progress.set_message(label.to_string());
+        for k in 1..=plan.cohorts as u64 {
+            let seed = self.seeds.training(k);
+            let mut cohort = Cohort::fixed(Arc::clone(&self.model), seed, plan.users);
             let mut reward = 0.0;
             while !cohort.is_finished() {
                 reward += self
-                    .driver
-                    .day(&self.model, &mut cohort, &mut self.scratch)
+                    .day(&mut cohort)
                     .with_context(|| format!("training cohort {k} (seed {seed})"))?
                     .reward;
             }
             self.curve.push(CurvePoint {
                 step: k,
-                users: o.users as u64,
-                training_reward: reward / o.users as f64,
-                evaluation: None,
+                users: plan.users as u64,
+                training_reward: reward / plan.users as f64,
+                validation: None,
+                test: None,
             });
-            if is_due(k, o.eval_every) || k == o.cohorts as u64 {
+            if is_due(k, plan.eval_every) || k == plan.cohorts as u64 {
                 self.evaluate()?;
             }
             progress.inc(1);
@@ -451,27 +380,26 @@ impl Run<'_> {
 
     /// A launch of `days` days of arrivals, learning every calendar day until the
     /// last user's window ends; evaluates every `eval_every` days and at the end.
-    fn online(&mut self, days: u32) -> Result<()> {
-        let o = self.options;
-        let seed = training_seed(o.seed, 1);
+    fn online(&mut self, days: u32, label: &str, quiet: bool) -> Result<()> {
+        let seed = self.seeds.training(1);
         let total = u64::from(days) + u64::from(self.model.horizon());
-        let progress = progress::bar(total, "training ", "day", o.quiet);
-        progress.set_message(o.agent_name.clone());
+        let progress = progress::bar(total, "training ", "day", quiet);
+        progress.set_message(label.to_string());
         let mut cohort = Cohort::launch(Arc::clone(&self.model), seed, days);
         let mut day = 0;
         while !cohort.is_finished() {
             let stats = self
-                .driver
-                .day(&self.model, &mut cohort, &mut self.scratch)
+                .day(&mut cohort)
                 .with_context(|| format!("launch day {day} (seed {seed})"))?;
             self.curve.push(CurvePoint {
                 step: day,
                 users: stats.users,
                 training_reward: stats.reward / stats.users as f64,
-                evaluation: None,
+                validation: None,
+                test: None,
             });
             day += 1;
-            if is_due(day, o.eval_every) {
+            if is_due(day, self.plan.eval_every) {
                 self.evaluate()?;
             }
             progress.inc(1);
@@ -479,31 +407,97 @@ impl Run<'_> {
         progress.finish_and_clear();
         match self.curve.last() {
             None => bail!("the launch simulated no day"),
-            Some(point) if point.evaluation.is_none() => self.evaluate(),
+            Some(point) if point.validation.is_none() => self.evaluate(),
             Some(_) => Ok(()),
         }
     }
 
-    /// Evaluates the frozen policy, attaches the value to the last curve point, and
-    /// saves what an interruption must not lose: the curve so far and the checkpoint.
-    fn evaluate(&mut self) -> Result<()> {
-        let o = self.options;
-        let seed = evaluation_seed(o.seed);
-        let evaluation = self
-            .driver
-            .evaluate(&self.model, seed, o.eval_users)
-            .with_context(|| format!("evaluating the frozen policy (seed {seed})"))?;
-        if let Some(point) = self.curve.last_mut() {
-            point.evaluation = Some(evaluation.value());
+    /// One training day of `cohort`: the learner acts for every user in their
+    /// window (or gives new users their journey) and learns from what follows.
+    fn day(&mut self, cohort: &mut Cohort) -> Result<Day> {
+        let scratch = &mut self.scratch;
+        match &mut self.chooser {
+            None => {
+                let observations = cohort.observations();
+                scratch.actions.clear();
+                scratch.actions.resize(observations.nrows(), 0);
+                self.learner.act(observations, &mut scratch.actions);
+                let transitions = cohort.step(&scratch.actions)?;
+                let reward = day_reward(&transitions);
+                self.learner
+                    .observe(&scratch.experience.view(&scratch.actions, &transitions));
+                Ok(Day {
+                    users: scratch.actions.len() as u64,
+                    reward,
+                })
+            }
+            Some(chooser) => {
+                let mut agent = JourneyAgent::Learning(&mut *self.learner);
+                let day = journey_day(
+                    &self.model,
+                    cohort,
+                    chooser,
+                    &mut agent,
+                    &mut scratch.journeys,
+                )?;
+                Ok(Day {
+                    users: day.users,
+                    reward: day.reward,
+                })
+            }
         }
-        self.evaluation = Some(evaluation);
-        outputs::write_curve_csv(
-            &o.out.join(outputs::CURVE_CSV),
-            &self.curve,
-            o.online.is_some(),
-        )?;
-        self.checkpoint = outputs::save_checkpoint(&o.out, self.driver.agent())?;
-        Ok(())
+    }
+
+    /// Freezes the learner, evaluates the frozen copy on the validation and the test
+    /// cohorts, attaches both values to the last curve point, keeps the copy if its
+    /// validation value is the best so far, and hands the curve to `on_evaluation`.
+    fn evaluate(&mut self) -> Result<()> {
+        let frozen = self.learner.frozen();
+        let (validation_seed, test_seed) = (self.seeds.validation(), self.seeds.test());
+        let validation = self
+            .run_frozen(frozen.as_ref(), validation_seed)
+            .with_context(|| format!("validating the frozen policy (seed {validation_seed})"))?
+            .value();
+        let test = self
+            .run_frozen(frozen.as_ref(), test_seed)
+            .with_context(|| format!("testing the frozen policy (seed {test_seed})"))?;
+        let point = self
+            .curve
+            .last_mut()
+            .ok_or_else(|| anyhow!("an evaluation before the first training step"))?;
+        point.validation = Some(validation);
+        point.test = Some(test.value());
+        let step = point.step;
+        let better = self
+            .best
+            .as_ref()
+            .is_none_or(|best| validation.mean > best.validation.mean);
+        if better {
+            self.best = Some(Best {
+                policy: frozen,
+                step,
+                validation,
+                test,
+            });
+        }
+        let best_step = self.best.as_ref().map_or(step, |best| best.step);
+        (self.on_evaluation)(&*self.learner, &self.curve, best_step)
+    }
+
+    /// A fresh copy of `frozen` on the evaluation cohort of `seed`.
+    fn run_frozen(&self, frozen: &dyn FrozenPolicy, seed: u64) -> Result<Evaluation> {
+        let mut policy: Box<dyn Policy> = frozen.clone_box();
+        let model = Arc::clone(&self.model);
+        let population = Population::Cohort {
+            users: self.plan.eval_users,
+        };
+        let evaluation = if self.plan.decide_at_signup {
+            let agent = JourneyAgent::Acting(policy.as_mut());
+            Evaluation::Journeys(run_journeys(model, seed, population, agent, true)?)
+        } else {
+            Evaluation::Daily(simulate(model, seed, population, policy.as_mut(), true)?)
+        };
+        Ok(evaluation)
     }
 }
 
@@ -529,99 +523,180 @@ struct Scratch {
     journeys: JourneyScratch,
 }
 
-/// One day for every user of `cohort` in their window: `learner` acts, and learns from the
-/// day's transitions.
-fn learn_day(
-    learner: &mut dyn Learner,
-    cohort: &mut Cohort,
-    scratch: &mut Scratch,
-) -> Result<Day, StepError> {
-    let observations = cohort.observations();
-    scratch.actions.clear();
-    scratch.actions.resize(observations.nrows(), 0);
-    learner.act(observations, &mut scratch.actions);
-    let transitions = cohort.step(&scratch.actions)?;
-    let reward = day_reward(&transitions);
-    learner.observe(&scratch.experience.view(&scratch.actions, &transitions));
-    Ok(Day {
-        users: scratch.actions.len() as u64,
-        reward,
-    })
-}
-
 fn day_reward(transitions: &Transitions<'_>) -> f64 {
     transitions.outcomes.iter().map(|o| o.reward).sum()
 }
 
-/// How the agent is asked for decisions.
-enum Driver {
-    /// Every user in their window, every day.
-    Daily(TrainedAgent),
-    /// Once per user at signup, among journeys; `chooser` keeps the training
-    /// users' pending choices.
-    Journeys {
-        agent: TrainedAgent,
-        chooser: OncePerUser,
-    },
+/// Builds `config`'s agent for observations of `model`, choosing among its actions,
+/// or among its journey templates when `journeys`; `seed` fixes its randomness.
+pub fn build_learner(
+    config: &AgentConfig,
+    model: &Model,
+    journeys: bool,
+    seed: u64,
+) -> Result<Box<dyn Learner>> {
+    let scenario = model.scenario();
+    let options: Vec<String> = if journeys {
+        scenario.journey_names()
+    } else {
+        scenario.action_names()
+    };
+    if options.is_empty() {
+        bail!(
+            "scenario '{}' has no {} to choose among",
+            scenario.name,
+            if journeys {
+                "journey templates"
+            } else {
+                "actions"
+            }
+        );
+    }
+    Ok(config.build(model.layout(), &options, seed)?)
 }
 
-impl Driver {
-    fn new(agent: TrainedAgent, journeys: bool) -> Self {
-        if journeys {
-            Self::Journeys {
-                agent,
-                chooser: OncePerUser::new(),
-            }
-        } else {
-            Self::Daily(agent)
+/// Everything `onboard train` needs to know.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// The scenario users are simulated from.
+    pub scenario: Scenario,
+    /// The agent and its hyperparameters.
+    pub agent: AgentConfig,
+    /// The agent's name in progress bars, charts and summaries (e.g. its file stem).
+    pub agent_name: String,
+    /// Sizes, evaluations and decision mode.
+    pub plan: TrainingPlan,
+    /// Seed of the run: fixes the agent's randomness and, through [`RunSeeds`],
+    /// every simulated user.
+    pub seed: u64,
+    /// Output folder, created if missing.
+    pub out: PathBuf,
+    /// Hide the progress bar.
+    pub quiet: bool,
+}
+
+impl TrainOptions {
+    /// Options with the usual plan ([`TrainingPlan::default`]) and the scenario's
+    /// seed.
+    pub fn new(
+        scenario: Scenario,
+        agent: AgentConfig,
+        agent_name: impl Into<String>,
+        out: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            seed: scenario.seed,
+            scenario,
+            agent,
+            agent_name: agent_name.into(),
+            plan: TrainingPlan::default(),
+            out: out.into(),
+            quiet: false,
         }
     }
 
-    /// One training day of `cohort`.
-    fn day(&mut self, model: &Model, cohort: &mut Cohort, scratch: &mut Scratch) -> Result<Day> {
-        match self {
-            Self::Daily(agent) => Ok(learn_day(agent.learner_mut(), cohort, scratch)?),
-            Self::Journeys { agent, chooser } => {
-                let day = journey_day(
-                    model,
-                    cohort,
-                    chooser,
-                    agent.learner_mut(),
-                    true,
-                    &mut scratch.journeys,
-                )?;
-                Ok(Day {
-                    users: day.users,
-                    reward: day.reward,
-                })
-            }
-        }
+    /// The seeds of the run.
+    pub fn seeds(&self) -> RunSeeds {
+        RunSeeds::new(self.seed)
     }
+}
 
-    /// The frozen policy on a fresh cohort of `users` with `seed`.
-    fn evaluate(&mut self, model: &Arc<Model>, seed: u64, users: usize) -> Result<Evaluation> {
-        let population = Population::Cohort { users };
-        let journeys = matches!(self, Self::Journeys { .. });
-        let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
-        agent.set_frozen(true);
-        let learner = agent.learner_mut();
-        let evaluation = if journeys {
-            run_journeys(Arc::clone(model), seed, population, learner, false, true)
-                .map(Evaluation::Journeys)
-        } else {
-            simulate(Arc::clone(model), seed, population, learner, true).map(Evaluation::Daily)
-        };
-        agent.set_frozen(false);
-        Ok(evaluation?)
-    }
+/// What [`train_agent`] yielded.
+pub struct TrainOutcome {
+    /// The learner, as it was after the last training step (its state is the
+    /// checkpoint).
+    pub agent: Box<dyn Learner>,
+    /// The curve and the chosen snapshot.
+    pub trained: Trained,
+    /// The run's seeds.
+    pub seeds: RunSeeds,
+    /// What a step of the curve is (`cohort` or `day`).
+    pub step_name: &'static str,
+    /// The files written.
+    pub files: TrainFiles,
+}
 
-    fn agent(&self) -> &TrainedAgent {
-        let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
-        agent
+impl std::fmt::Debug for TrainOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainOutcome")
+            .field("agent", &self.agent.name())
+            .field("trained", &self.trained)
+            .field("seeds", &self.seeds)
+            .field("files", &self.files)
+            .finish_non_exhaustive()
     }
+}
 
-    fn into_agent(self) -> TrainedAgent {
-        let (Self::Daily(agent) | Self::Journeys { agent, .. }) = self;
-        agent
+impl TrainOutcome {
+    /// A few lines for the terminal: the chosen snapshot, its test value and the
+    /// files written.
+    pub fn summary(&self) -> String {
+        let t = &self.trained;
+        let (validation, test) = (t.validation, t.test_value());
+        let users = t.test.metrics().users();
+        let evaluations = t.curve.iter().filter(|p| p.validation.is_some()).count();
+        format!(
+            "chosen snapshot: {} {} (best validation value of {evaluations} evaluations: \
+             {:.4} per user, seed {})\n\
+             its value on {users} test users (seed {}): reward per user {:.4} \
+             (95% interval {:.4} to {:.4})\n{}",
+            self.step_name,
+            t.best_step,
+            validation.mean,
+            self.seeds.validation(),
+            self.seeds.test(),
+            test.mean,
+            test.low,
+            test.high,
+            self.files.summary()
+        )
     }
+}
+
+/// Trains the agent of `options` on simulated users and writes into `options.out`
+/// the learning curve and the learner's state (both rewritten at every evaluation
+/// point, so an interrupted run keeps its latest evaluated state), then the chosen
+/// snapshot's test evaluation, the charts and the report.
+pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
+    options.plan.validate(&options.scenario)?;
+    let model = Arc::new(
+        Model::new(options.scenario.clone())
+            .with_context(|| format!("compiling scenario '{}'", options.scenario.name))?,
+    );
+    std::fs::create_dir_all(&options.out)
+        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
+    let mut agent = build_learner(
+        &options.agent,
+        &model,
+        options.plan.decide_at_signup,
+        options.seed,
+    )
+    .with_context(|| {
+        format!(
+            "building agent '{}' for scenario '{}'",
+            options.agent_name, options.scenario.name
+        )
+    })?;
+    let progress = outputs::ProgressFiles::new(options);
+    let mut on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
+        progress.write(learner, curve, best_step)
+    };
+    let seeds = options.seeds();
+    let trained = train_learner_with(
+        &model,
+        agent.as_mut(),
+        &options.plan,
+        &seeds,
+        &options.agent_name,
+        options.quiet,
+        &mut on_evaluation,
+    )?;
+    let files = outputs::write_final(options, &model, &trained, progress.checkpoint)?;
+    Ok(TrainOutcome {
+        agent,
+        trained,
+        seeds,
+        step_name: options.plan.step_name(),
+        files,
+    })
 }

@@ -51,6 +51,8 @@ fn demo_trains_runs_the_ab_test_and_writes_the_report() {
         "2",
         "--training-users",
         "300",
+        "--eval-users",
+        "500",
         "--replicates",
         "4",
         "--out",
@@ -131,6 +133,11 @@ fn train_writes_the_learning_curve_and_evaluation() {
         out.to_str().expect("utf-8"),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("chosen snapshot: cohort ") && stdout.contains("test users"),
+        "{stdout}"
+    );
     let curve = csv::Reader::from_path(out.join("learning_curve.csv"))
         .expect("learning_curve.csv")
         .records()
@@ -141,6 +148,28 @@ fn train_writes_the_learning_curve_and_evaluation() {
     assert!(out.join("learning_curve.svg").exists());
     let report = std::fs::read_to_string(out.join("report.html")).expect("report.html");
     assert!(report.contains("Training linucb on tiny") && report.contains("<svg"));
+    // The saved learner is a policy, frozen.
+    let state = out.join("checkpoint.agent.ron");
+    let output = onboard(&[
+        "run",
+        "tiny",
+        "--users",
+        "200",
+        "--policy",
+        state.to_str().expect("utf-8"),
+        "--out",
+        dir.path().join("run").to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("policy linucb"), "{stdout}");
+    let output = onboard(&["run", "default", "--policy", state.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("actions, scenario 'default' has"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

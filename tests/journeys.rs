@@ -2,7 +2,7 @@
 //! templates at signup, whose rewards arrive only when each user's month ends,
 //! starts knowing nothing and ends choosing the best journey.
 
-use onboard::journeys::{JourneyRun, run_journeys};
+use onboard::journeys::{JourneyAgent, JourneyRun, run_journeys};
 use onboard::simulate::Population;
 use onboard_agents::bandits::{GaussianThompson, GaussianThompsonConfig};
 use onboard_agents::baselines::ConstantPolicy;
@@ -33,8 +33,14 @@ fn journey_values(model: &Arc<Model>) -> Vec<Estimate> {
             let population = Population::Cohort {
                 users: EVALUATION_USERS,
             };
-            let run = run_journeys(Arc::clone(model), 77, population, &mut fixed, false, true)
-                .expect("the journeys run");
+            let run = run_journeys(
+                Arc::clone(model),
+                77,
+                population,
+                JourneyAgent::Acting(&mut fixed),
+                true,
+            )
+            .expect("the journeys run");
             profit(&run)
         })
         .collect()
@@ -60,8 +66,14 @@ fn thompson_learns_the_best_journey_from_rewards_that_arrive_a_month_late() {
     let n = model.n_journeys();
     let mut bandit = GaussianThompson::new(&config, n, 5).expect("a valid config");
     let population = Population::Launch { days: LAUNCH_DAYS };
-    let run = run_journeys(Arc::clone(&model), 3, population, &mut bandit, true, true)
-        .expect("the launch runs");
+    let run = run_journeys(
+        Arc::clone(&model),
+        3,
+        population,
+        JourneyAgent::Learning(&mut bandit),
+        true,
+    )
+    .expect("the launch runs");
     assert_eq!(
         run.feedback,
         run.metrics.users(),

@@ -1,6 +1,9 @@
-//! Errors of agent configurations.
+//! Errors of agent configurations and of saved agent states.
 
-/// Why an agent could not be configured.
+use crate::dqn::checkpoint::CheckpointError;
+use std::path::PathBuf;
+
+/// Why an agent could not be configured, saved or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     /// The RON text is not a well-formed configuration.
@@ -23,20 +26,36 @@ pub enum AgentError {
         /// The rule broken and the value found.
         rule: String,
     },
+    /// A saved agent state could not be written or read, or is not one.
+    #[error("{}: {problem}", path.display())]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong, and what was expected.
+        problem: String,
+    },
+    /// A DQN checkpoint could not be written or read.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
 }
 
 /// Parses RON text into `T`, naming `origin`, line and column on error. Optional
 /// fields take a plain value (`final_learning_rate: 0.00002`), no `Some(…)` needed,
 /// and an enum variant wraps its struct's fields directly (`LinUcb(alpha: 1.0, …)`).
 pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, AgentError> {
-    let options = ron::Options::default().with_default_extension(
-        ron::extensions::Extensions::IMPLICIT_SOME
-            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-    );
-    options.from_str(text).map_err(|e| AgentError::Parse {
+    ron_options().from_str(text).map_err(|e| AgentError::Parse {
         origin: origin.to_string(),
         line: e.span.start.line,
         column: e.span.start.col,
         message: e.code.to_string(),
     })
+}
+
+/// The RON dialect of agent files, configurations and saved states alike: optional
+/// fields take a plain value, and an enum variant wraps its struct's fields directly.
+pub(crate) fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    )
 }

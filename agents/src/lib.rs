@@ -18,6 +18,10 @@
 //! - [`dqn`]: deep Q-learning with tch, with checkpoints;
 //! - [`OncePerUser`]: any learner deciding once per user at signup (among journey
 //!   templates), learning from rewards that arrive when each episode ends.
+//!
+//! Every learner can be frozen ([`Learner::frozen`]: a copy that acts without
+//! exploring and learns nothing, for evaluation) and saved ([`Learner::save`], read
+//! back by [`load_agent`]).
 
 mod agent_config;
 pub mod bandits;
@@ -29,6 +33,7 @@ pub mod linear;
 mod once_per_user;
 mod options;
 mod policy;
+mod state;
 pub mod tabular;
 
 pub use agent_config::AgentConfig;
@@ -36,6 +41,7 @@ pub use error::{AgentError, from_ron};
 pub use once_per_user::OncePerUser;
 pub use options::describe_options;
 pub use policy::{
-    Experience, ExperienceBuffer, Learner, Policy, PolicyRng, Sampler, one_hot, policy_rng,
-    sample_actions,
+    Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy, PolicyRng, Sampler, one_hot,
+    policy_rng, sample_actions,
 };
+pub use state::{CHECKPOINT_EXTENSION, STATE_EXTENSION, is_saved_agent, load_agent};

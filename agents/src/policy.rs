@@ -1,9 +1,12 @@
 //! The two interfaces every agent implements: [`Policy`] acts, [`Learner`] learns.
 
+use crate::error::AgentError;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use onboard_envs::Transitions;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// The random generator a stochastic policy samples with: seeded, so a run is
 /// reproducible, and separate from the environment's streams, so a policy's coin
@@ -40,6 +43,44 @@ pub trait Policy {
 pub trait Learner: Policy {
     /// Updates from one batch of transitions.
     fn observe(&mut self, experience: &Experience<'_>);
+
+    /// An independent copy of the policy as it stands, acting without exploring and
+    /// learning nothing: the action of best estimated value (bandits: the arm of best
+    /// estimated mean, or posterior mean; LinUCB and linear Thompson sampling: the
+    /// ridge mean `θ̂ᵀx`; Q-learning and DQN: greedy on the Q-values), one-hot
+    /// probabilities, ties to the lowest index. Baselines are already frozen (the
+    /// random one stays random). The copy keeps the learner's name.
+    fn frozen(&self) -> Box<dyn FrozenPolicy>;
+
+    /// Writes the whole state to `path`, so that [`crate::load_agent`] gives back a
+    /// learner that acts, freezes and goes on learning exactly as this one: a libtorch
+    /// checkpoint for DQN (by convention `.ot`), a RON agent state for every other
+    /// agent (by convention `.agent.ron`; see [`crate::AgentConfig::state_extension`]).
+    fn save(&self, path: &Path) -> Result<(), AgentError>;
+
+    /// The width of the observation rows the learner was built for, where its
+    /// actions depend on the observation; `None` for agents that ignore it
+    /// (context-free bandits, constant and random baselines).
+    fn features(&self) -> Option<usize>;
+}
+
+/// A policy that learns nothing and can be copied: what [`Learner::frozen`] returns.
+/// Each copy starts from the state the policy had when copied.
+pub trait FrozenPolicy: Policy + Send {
+    /// An independent copy.
+    fn clone_box(&self) -> Box<dyn FrozenPolicy>;
+}
+
+impl<T: Policy + Clone + Send + 'static> FrozenPolicy for T {
+    fn clone_box(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn FrozenPolicy> {
+    fn clone(&self) -> Self {
+        self.as_ref().clone_box()
+    }
 }
 
 /// A batch of transitions `(s, a, r, s', terminated, truncated)`, row by row.
@@ -132,9 +173,11 @@ pub fn sample_actions(
 /// `act` writes the probabilities into [`Sampler::buffer`] with the same code as
 /// `probabilities`, then calls [`Sampler::sample`]: the logged probabilities are
 /// exactly those sampled from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sampler {
     rng: PolicyRng,
+    /// Scratch: rewritten before every use, so not part of a saved state.
+    #[serde(skip)]
     buffer: Array2<f64>,
 }
 

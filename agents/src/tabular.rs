@@ -7,14 +7,17 @@
 //! the end of an episode: the horizon ends the onboarding objective (the age is
 //! observed, so the values stay consistent). Churn is latent, so it ends nothing: a
 //! churned user's later days, costs included, are part of the return.
-//! Acting is ε-greedy with a decaying ε.
+//! Acting is ε-greedy with a decaying ε; frozen, [`GreedyQ`] acts greedily on the
+//! values learned so far.
 
 use crate::checks::{argmax, epsilon_greedy};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, Sampler};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler, one_hot};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 /// Hyperparameters of tabular Q-learning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +74,7 @@ impl QLearningConfig {
 }
 
 /// Maps an observation to a state index by binning the configured features.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Discretiser {
     /// `(feature index, cut points, stride)`.
     features: Vec<(usize, Vec<f32>, u64)>,
@@ -89,13 +92,27 @@ impl Discretiser {
     }
 }
 
+/// The name of Q-learning, frozen or not.
+const NAME: &str = "q-learning";
+
+/// The learned values by state, saved in state order so that the same agent always
+/// writes the same file.
+type Values = HashMap<u64, Vec<f64>>;
+
+fn sorted<S: Serializer>(values: &Values, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(values.iter().collect::<BTreeMap<_, _>>())
+}
+
 /// Tabular Q-learning with ε-greedy exploration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QLearning {
     config: QLearningConfig,
     n_actions: usize,
+    /// Width of the observation rows.
+    n_features: usize,
     discretiser: Discretiser,
-    values: HashMap<u64, Vec<f64>>,
+    #[serde(serialize_with = "sorted")]
+    values: Values,
     epsilon: f64,
     sampler: Sampler,
 }
@@ -130,6 +147,7 @@ impl QLearning {
         Ok(Self {
             config: config.clone(),
             n_actions,
+            n_features: feature_names.len(),
             discretiser: Discretiser { features },
             values: HashMap::new(),
             epsilon: config.epsilon,
@@ -162,30 +180,32 @@ impl QLearning {
     }
 }
 
+/// The greedy action of the state of `observation` (0 for a state never visited).
+fn greedy(values: &Values, discretiser: &Discretiser, observation: ArrayView1<'_, f32>) -> usize {
+    values
+        .get(&discretiser.state(observation))
+        .map_or(0, |q| argmax(q.iter().copied()))
+}
+
 fn fill_probabilities(
-    values: &HashMap<u64, Vec<f64>>,
+    values: &Values,
     discretiser: &Discretiser,
     epsilon: f64,
-    n_actions: usize,
     observations: ArrayView2<'_, f32>,
     mut probabilities: ArrayViewMut2<'_, f64>,
 ) {
-    let unseen = vec![0.0; n_actions];
     for (observation, row) in observations
         .rows()
         .into_iter()
         .zip(probabilities.rows_mut())
     {
-        let q = values
-            .get(&discretiser.state(observation))
-            .unwrap_or(&unseen);
-        epsilon_greedy(argmax(q.iter().copied()), epsilon, row);
+        epsilon_greedy(greedy(values, discretiser, observation), epsilon, row);
     }
 }
 
 impl Policy for QLearning {
     fn name(&self) -> &str {
-        "q-learning"
+        NAME
     }
 
     fn n_actions(&self) -> usize {
@@ -201,7 +221,6 @@ impl Policy for QLearning {
             &self.values,
             &self.discretiser,
             self.epsilon,
-            self.n_actions,
             observations,
             probabilities,
         );
@@ -213,7 +232,6 @@ impl Policy for QLearning {
             &self.values,
             &self.discretiser,
             self.epsilon,
-            self.n_actions,
             observations,
             buffer,
         );
@@ -244,5 +262,56 @@ impl Learner for QLearning {
             q[a] += self.config.learning_rate * (target - q[a]);
         }
         self.epsilon = (self.epsilon * self.config.epsilon_decay).max(self.config.epsilon_min);
+    }
+
+    /// Greedy on the values learned so far (ε = 0).
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(GreedyQ {
+            n_actions: self.n_actions,
+            discretiser: self.discretiser.clone(),
+            values: self.values.clone(),
+        })
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::QLearning(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        Some(self.n_features)
+    }
+}
+
+/// Frozen Q-learning: the greedy action of each observation's state, deterministic.
+#[derive(Debug, Clone)]
+pub struct GreedyQ {
+    n_actions: usize,
+    discretiser: Discretiser,
+    values: Values,
+}
+
+impl Policy for GreedyQ {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    fn probabilities(
+        &mut self,
+        observations: ArrayView2<'_, f32>,
+        probabilities: ArrayViewMut2<'_, f64>,
+    ) {
+        let mut actions = vec![0; observations.nrows()];
+        self.act(observations, &mut actions);
+        one_hot(&actions, probabilities);
+    }
+
+    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
+        for (observation, action) in observations.rows().into_iter().zip(actions.iter_mut()) {
+            *action = greedy(&self.values, &self.discretiser, observation);
+        }
     }
 }

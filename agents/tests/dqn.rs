@@ -6,7 +6,7 @@ mod common;
 use common::{Mdp, assert_samples_match_probabilities};
 use ndarray::Array2;
 use onboard_agents::dqn::{Dqn, DqnConfig, TargetUpdate};
-use onboard_agents::{Policy, from_ron};
+use onboard_agents::{Learner, Policy, from_ron};
 
 const CONFIG: &str = r#"(
     hidden: [64, 64],
@@ -40,9 +40,8 @@ fn assert_reaches_95_percent_of_the_optimal_value(config: &DqnConfig) {
     let optimal = mdp.optimal_values();
     let mut agent = Dqn::new(config, 1, 3, 5).expect("valid");
     mdp.train(&mut agent, 16, 6_000, 7);
-    agent.set_epsilon(Some(0.0));
     let mut greedy = vec![0; mdp.states];
-    agent.act(all_states(&mdp).view(), &mut greedy);
+    agent.frozen().act(all_states(&mdp).view(), &mut greedy);
     let achieved = mdp.policy_values(&greedy);
     eprintln!(
         "optimal {:.4}, learned {:.4}, policy {greedy:?}",

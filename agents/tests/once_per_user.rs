@@ -3,7 +3,8 @@
 //! option chosen and the sum of every reward in between.
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, array};
-use onboard_agents::{Experience, Learner, OncePerUser, Policy};
+use onboard_agents::{AgentError, Experience, FrozenPolicy, Learner, OncePerUser, Policy};
+use std::path::Path;
 
 /// One transition as the learner received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +16,7 @@ struct Heard {
 }
 
 /// Chooses option `first feature mod 3` and records what it is told.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct Recorder {
     heard: Vec<Heard>,
 }
@@ -57,6 +58,21 @@ impl Learner for Recorder {
                 terminated: experience.terminated[i],
             });
         }
+    }
+
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(self.clone())
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        Err(AgentError::State {
+            path: path.to_path_buf(),
+            problem: "a test recorder has nothing worth saving".to_string(),
+        })
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
     }
 }
 

@@ -7,11 +7,10 @@ use crate::simulate::{Population, Simulation, UserRecord, simulate};
 use crate::stats::{SampleStats, compare_means};
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
-use ndarray::{ArrayView2, ArrayViewMut2};
-use onboard_agents::Policy;
+use onboard_agents::{FrozenPolicy, Policy};
 use onboard_envs::Model;
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// One arm's simulation.
 #[derive(Debug, Clone)]
@@ -121,56 +120,15 @@ pub fn replicate_p_values(
         .collect()
 }
 
-/// A policy shared by every simulation that asks for it, behind a lock.
-struct SharedPolicy {
-    name: String,
-    n_actions: usize,
-    inner: Arc<Mutex<Box<dyn Policy + Send>>>,
-}
-
-impl SharedPolicy {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Policy + Send>> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Policy for SharedPolicy {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn n_actions(&self) -> usize {
-        self.n_actions
-    }
-
-    fn probabilities(
-        &mut self,
-        observations: ArrayView2<'_, f32>,
-        probabilities: ArrayViewMut2<'_, f64>,
-    ) {
-        self.lock().probabilities(observations, probabilities);
-    }
-
-    fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
-        self.lock().act(observations, actions);
-    }
-}
-
-/// A factory handing out one trained policy to every simulation, for policies too
-/// big to copy (a DQN). Only for policies that act deterministically (greedy DQN,
-/// LinUCB, constants, rules): a stochastic one would make results depend on the
-/// order in which threads take the lock.
-pub fn shared_factory(policy: Box<dyn Policy + Send>) -> PolicyFactory {
-    let name = policy.name().to_string();
-    let n_actions = policy.n_actions();
-    let inner = Arc::new(Mutex::new(policy));
+/// A factory handing every simulation its own copy of `policy` (a trained
+/// learner's frozen snapshot), as it was when frozen: copies share nothing, so the
+/// results do not depend on the order in which threads ask. The seed is not used.
+pub fn frozen_factory(policy: Box<dyn FrozenPolicy>) -> PolicyFactory {
+    // A frozen DQN holds tensors, which may move between threads but not be shared:
+    // the lock makes the original shareable, each copy is the caller's own.
+    let original = Mutex::new(policy);
     Arc::new(move |_seed| {
-        Ok(Box::new(SharedPolicy {
-            name: name.clone(),
-            n_actions,
-            inner: Arc::clone(&inner),
-        }) as Box<dyn Policy>)
+        let original = original.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(original.clone_box() as Box<dyn Policy>)
     })
 }

@@ -1,28 +1,33 @@
 //! The files of a training run, in its output folder:
 //!
 //! - [`CURVE_CSV`]: one row per training cohort (or launch day): users, training
-//!   reward per user, and the frozen evaluation's mean and 95 % interval where it
-//!   was evaluated (empty elsewhere);
+//!   reward per user, and where the policy was frozen and evaluated, its validation
+//!   and test values with their 95 % intervals (empty elsewhere); `best` is 1 on the
+//!   row of the chosen snapshot (the best validation value so far while the run is
+//!   going), 0 elsewhere;
 //! - [`CURVE_CHART`]`.svg/.png`: the learning curve; episodic runs draw the
-//!   evaluation points with their interval band on the same axes, online runs
-//!   (whose training reward is per user-day, not per user) draw them apart in
+//!   validation and test points with their interval bands on the same axes and a dot
+//!   on the chosen snapshot's test value; online runs (whose training reward is per
+//!   user-day, not per user) draw the evaluations apart in
 //!   [`EVALUATION_CHART`]`.svg/.png`;
-//! - [`EVALUATION_CSV`]: the frozen evaluation's metrics by age
-//!   ([`write_metrics_csv`]), and with journeys [`JOURNEYS_CSV`], how many
-//!   evaluation users were given each journey;
-//! - [`CHECKPOINT`]: the DQN agent's whole training state ([`Dqn::save`]); other
-//!   agents are not checkpointed;
-//! - the evaluation's cohort plots and `report.html`, the run on one page.
-//!
-//! [`Dqn::save`]: onboard_agents::dqn::Dqn::save
+//! - [`EVALUATION_CSV`]: the chosen snapshot's metrics by age on the test cohort
+//!   ([`write_metrics_csv`]), and with journeys [`JOURNEYS_CSV`], how many test users
+//!   were given each journey;
+//! - the learner's whole state ([`Learner::save`]) as it was at the latest
+//!   evaluation point: [`CHECKPOINT_STEM`]`.ot` for DQN (a libtorch checkpoint),
+//!   [`CHECKPOINT_STEM`]`.agent.ron` for the other agents; either is a policy for
+//!   `run --policy` and experiments (frozen), and [`onboard_agents::load_agent`]
+//!   reads it back to continue;
+//! - the test evaluation's cohort plots and `report.html`, the run on one page.
 
-use super::{CurvePoint, Evaluation, TrainOptions, TrainedAgent};
+use super::{CurvePoint, Evaluation, TrainOptions, Trained};
 use crate::cohort_plots::write_cohort_plots;
 use crate::output::write_metrics_csv;
 use crate::plots::{ChartFiles, Series, line_chart};
 use crate::report::{self, RunReport};
 use anyhow::{Context, Result};
-use onboard_envs::{Model, Objective};
+use onboard_agents::{AgentConfig, Learner};
+use onboard_envs::{Estimate, Model, Objective};
 use std::path::{Path, PathBuf};
 
 /// The learning curve's CSV file.
@@ -31,12 +36,12 @@ pub const CURVE_CSV: &str = "learning_curve.csv";
 pub const CURVE_CHART: &str = "learning_curve";
 /// The evaluation chart's file stem, drawn for online runs.
 pub const EVALUATION_CHART: &str = "evaluation_curve";
-/// The frozen evaluation's metrics by age.
+/// The chosen snapshot's metrics by age on the test cohort.
 pub const EVALUATION_CSV: &str = "evaluation.csv";
-/// Users given each journey in the frozen evaluation (deciding at signup).
+/// Test users given each journey by the chosen snapshot (deciding at signup).
 pub const JOURNEYS_CSV: &str = "evaluation_journeys.csv";
-/// The DQN checkpoint.
-pub const CHECKPOINT: &str = "checkpoint.ot";
+/// The file stem of the learner's saved state.
+pub const CHECKPOINT_STEM: &str = "checkpoint";
 
 /// The files a training run wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,20 +52,19 @@ pub struct TrainFiles {
     pub curve_chart: ChartFiles,
     /// The evaluation points by launch day (online runs only).
     pub evaluation_chart: Option<ChartFiles>,
-    /// The frozen evaluation's metrics by age.
+    /// The chosen snapshot's metrics by age on the test cohort.
     pub evaluation_csv: PathBuf,
-    /// Users given each journey in the evaluation (deciding at signup only).
+    /// Test users given each journey (deciding at signup only).
     pub journeys_csv: Option<PathBuf>,
-    /// The DQN checkpoint; `None` for other agents, which are not checkpointed.
-    pub checkpoint: Option<PathBuf>,
+    /// The learner's state at the latest evaluation point.
+    pub checkpoint: PathBuf,
     /// `report.html`: the run's tables and plots on one page.
     pub report: PathBuf,
 }
 
 impl TrainFiles {
-    /// One line per file written, and a line saying when no checkpoint was written
-    /// for `agent` (its name).
-    pub fn summary(&self, agent: &str) -> String {
+    /// One line per file written.
+    pub fn summary(&self) -> String {
         let mut lines = vec![
             format!("learning curve: {}", self.curve_csv.display()),
             format!("chart: {}", self.curve_chart.svg.display()),
@@ -69,24 +73,66 @@ impl TrainFiles {
             lines.push(format!("evaluation chart: {}", chart.svg.display()));
         }
         lines.push(format!(
-            "evaluation metrics: {}",
+            "test metrics of the chosen snapshot: {}",
             self.evaluation_csv.display()
         ));
         if let Some(journeys) = &self.journeys_csv {
             lines.push(format!("journeys given: {}", journeys.display()));
         }
-        lines.push(match &self.checkpoint {
-            Some(path) => format!("checkpoint: {}", path.display()),
-            None => format!("no checkpoint: only DQN agents are checkpointed, not {agent}"),
-        });
+        lines.push(format!(
+            "learner after the last step (a policy for run --policy, or to resume): {}",
+            self.checkpoint.display()
+        ));
         lines.push(format!("report: {}", self.report.display()));
         lines.iter().map(|l| format!("{l}\n")).collect()
     }
 }
 
-/// Writes `curve` as CSV to `path`; the first column is `day` when `online`, else
-/// `cohort`.
-pub fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool) -> Result<()> {
+/// Where the learner of `agent` saves its state in `folder`.
+pub fn checkpoint_path(folder: &Path, agent: &AgentConfig) -> PathBuf {
+    folder.join(format!("{CHECKPOINT_STEM}.{}", agent.state_extension()))
+}
+
+/// What a run rewrites at every evaluation point, so that an interruption keeps its
+/// latest evaluated state: the curve so far and the learner's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressFiles {
+    /// The learning curve's CSV.
+    pub curve_csv: PathBuf,
+    /// The learner's state.
+    pub checkpoint: PathBuf,
+    /// The run learns online (the curve is by calendar day).
+    pub online: bool,
+}
+
+impl ProgressFiles {
+    /// The files of the run `options` describes, in its output folder.
+    pub fn new(options: &TrainOptions) -> Self {
+        Self {
+            curve_csv: options.out.join(CURVE_CSV),
+            checkpoint: checkpoint_path(&options.out, &options.agent),
+            online: options.plan.online.is_some(),
+        }
+    }
+
+    /// Writes the curve so far, the best snapshot so far being the point of step
+    /// `best`, and saves `learner`.
+    pub fn write(&self, learner: &dyn Learner, curve: &[CurvePoint], best: u64) -> Result<()> {
+        write_curve_csv(&self.curve_csv, curve, self.online, best)?;
+        save_checkpoint(&self.checkpoint, learner)
+    }
+}
+
+/// The three CSV cells of an estimate, empty when there is none.
+fn cells(estimate: Option<Estimate>) -> [String; 3] {
+    estimate.map_or_else(Default::default, |e| {
+        [e.mean.to_string(), e.low.to_string(), e.high.to_string()]
+    })
+}
+
+/// Writes `curve` as CSV to `path`, marking the point of step `best` as the chosen
+/// snapshot; the first column is `day` when `online`, else `cohort`.
+pub fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -> Result<()> {
     let context = || format!("cannot write {}", path.display());
     let mut writer = csv::Writer::from_path(path).with_context(context)?;
     let (step, training) = if online {
@@ -99,63 +145,64 @@ pub fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool) -> Resul
             step,
             "users",
             training,
-            "evaluation_reward_per_user",
-            "evaluation_low",
-            "evaluation_high",
+            "validation_reward_per_user",
+            "validation_low",
+            "validation_high",
+            "test_reward_per_user",
+            "test_low",
+            "test_high",
+            "best",
         ])
         .with_context(context)?;
     for point in curve {
-        let (mean, low, high) = point.evaluation.map_or_else(
-            || (String::new(), String::new(), String::new()),
-            |e| (e.mean.to_string(), e.low.to_string(), e.high.to_string()),
-        );
-        writer
-            .write_record([
-                point.step.to_string(),
-                point.users.to_string(),
-                point.training_reward.to_string(),
-                mean,
-                low,
-                high,
-            ])
-            .with_context(context)?;
+        let chosen = point.validation.is_some() && point.step == best;
+        let mut record = vec![
+            point.step.to_string(),
+            point.users.to_string(),
+            point.training_reward.to_string(),
+        ];
+        record.extend(cells(point.validation));
+        record.extend(cells(point.test));
+        record.push(u8::from(chosen).to_string());
+        writer.write_record(&record).with_context(context)?;
     }
     writer.flush().with_context(context)
 }
 
-/// Saves `agent`'s checkpoint into `folder` if it is a DQN agent; returns its path.
-/// The file is replaced atomically: an interruption leaves the previous one whole.
-pub fn save_checkpoint(folder: &Path, agent: &TrainedAgent) -> Result<Option<PathBuf>> {
-    let Some(dqn) = agent.dqn() else {
-        return Ok(None);
-    };
-    let path = folder.join(CHECKPOINT);
-    let partial = folder.join(format!("{CHECKPOINT}.partial"));
-    dqn.save(&partial)
-        .with_context(|| format!("saving the DQN checkpoint to {}", path.display()))?;
-    std::fs::rename(&partial, &path)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))?;
-    Ok(Some(path))
+/// Saves `learner`'s state to `path`. The file is replaced atomically: an
+/// interruption leaves the previous one whole.
+pub fn save_checkpoint(path: &Path, learner: &dyn Learner) -> Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    learner
+        .save(&partial)
+        .with_context(|| format!("saving the learner to {}", path.display()))?;
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
-/// Writes the outputs of a finished run into `options.out`, but for the checkpoint,
-/// which was saved with the final evaluation.
+/// Writes the outputs of a finished run into `options.out`, but for the learner's
+/// state, which was saved at the last evaluation point into `checkpoint`.
 pub(super) fn write_final(
     options: &TrainOptions,
     model: &Model,
-    curve: &[CurvePoint],
-    evaluation: &Evaluation,
-    checkpoint: Option<PathBuf>,
+    trained: &Trained,
+    checkpoint: PathBuf,
 ) -> Result<TrainFiles> {
     let folder = &options.out;
-    let online = options.online.is_some();
     let curve_csv = folder.join(CURVE_CSV);
-    write_curve_csv(&curve_csv, curve, online)?;
-    let (curve_chart, evaluation_chart) = draw(options, model, curve)?;
+    write_curve_csv(
+        &curve_csv,
+        &trained.curve,
+        options.plan.online.is_some(),
+        trained.best_step,
+    )?;
+    let (curve_chart, evaluation_chart) = draw(options, model, trained)?;
     let evaluation_csv = folder.join(EVALUATION_CSV);
-    write_metrics_csv(&evaluation_csv, evaluation.metrics())
-        .context("writing the frozen evaluation's metrics")?;
-    let journeys_csv = match evaluation {
+    write_metrics_csv(&evaluation_csv, trained.test.metrics())
+        .context("writing the chosen snapshot's test metrics")?;
+    let journeys_csv = match &trained.test {
         Evaluation::Journeys(run) => {
             let path = folder.join(JOURNEYS_CSV);
             write_journeys_csv(&path, model, &run.starts_over(0..run.starts.len()))?;
@@ -163,7 +210,7 @@ pub(super) fn write_final(
         }
         Evaluation::Daily(_) => None,
     };
-    let report = write_report(options, model, evaluation)?;
+    let report = write_report(options, model, trained)?;
     Ok(TrainFiles {
         curve_csv,
         curve_chart,
@@ -175,30 +222,29 @@ pub(super) fn write_final(
     })
 }
 
-/// The evaluation's cohort plots and `report.html`.
-fn write_report(options: &TrainOptions, model: &Model, evaluation: &Evaluation) -> Result<PathBuf> {
-    let simulation = match evaluation {
+/// The test evaluation's cohort plots and `report.html`.
+fn write_report(options: &TrainOptions, model: &Model, trained: &Trained) -> Result<PathBuf> {
+    let simulation = match &trained.test {
         Evaluation::Daily(simulation) => {
-            write_cohort_plots(&options.out, model, &[("evaluation", simulation)])?;
-            Some(("evaluation", simulation))
+            write_cohort_plots(&options.out, model, &[("test", simulation)])?;
+            Some(("test", simulation))
         }
         Evaluation::Journeys(_) => None,
     };
-    let mode = match (options.online, options.decide_at_signup) {
-        (None, false) => format!(
-            "{} training cohorts of {} users",
-            options.cohorts, options.users
-        ),
+    let plan = &options.plan;
+    let mode = match (plan.online, plan.decide_at_signup) {
+        (None, false) => format!("{} training cohorts of {} users", plan.cohorts, plan.users),
         (None, true) => format!(
             "{} training cohorts of {} users, one journey per user at signup",
-            options.cohorts, options.users
+            plan.cohorts, plan.users
         ),
         (Some(days), false) => format!("online during a {days}-day launch"),
         (Some(days), true) => {
             format!("online during a {days}-day launch, one journey per user at signup")
         }
     };
-    let value = evaluation.value();
+    let seeds = options.seeds();
+    let (validation, test) = (trained.validation, trained.test_value());
     let report = RunReport {
         title: format!(
             "Training {} on {}",
@@ -211,12 +257,30 @@ fn write_report(options: &TrainOptions, model: &Model, evaluation: &Evaluation) 
                 format!("{} ({})", options.agent_name, options.agent.kind()),
             ),
             ("training", mode),
-            ("evaluation users", options.eval_users.to_string()),
-            ("seed", options.seed.to_string()),
+            (
+                "validation and test users",
+                format!("{} each", plan.eval_users),
+            ),
+            (
+                "seeds",
+                format!(
+                    "run {}, validation {}, test {}",
+                    seeds.run(),
+                    seeds.validation(),
+                    seeds.test()
+                ),
+            ),
         ],
         lines: vec![format!(
-            "The frozen policy earns {:.4} per user on fresh users (95 % interval {:.4} to {:.4}).",
-            value.mean, value.low, value.high
+            "The chosen snapshot, frozen after {} {} (the best of the evaluations on \
+             validation users: {:.4} per user), earns {:.4} per user on fresh test users \
+             (95 % interval {:.4} to {:.4}).",
+            plan.step_name(),
+            trained.best_step,
+            validation.mean,
+            test.mean,
+            test.low,
+            test.high
         )],
         figures: vec![
             (CURVE_CHART.to_string(), "Learning curve".to_string()),
@@ -257,11 +321,39 @@ fn reward_unit(objective: &Objective) -> &'static str {
     }
 }
 
+/// The frozen policy's values at each evaluation point, with their band.
+fn evaluated(name: String, points: &[(u64, Option<Estimate>)]) -> Series {
+    let values: Vec<(f64, Estimate)> = points
+        .iter()
+        .filter_map(|&(step, e)| e.map(|e| (step as f64, e)))
+        .collect();
+    Series::new(name, values.iter().map(|&(x, e)| (x, e.mean)).collect())
+        .with_band(values.iter().map(|&(x, e)| (x, e.low, e.high)).collect())
+}
+
+/// The validation and test series and the chosen snapshot (the best on validation)
+/// at its test value, a dot.
+fn evaluation_series(options: &TrainOptions, trained: &Trained) -> [Series; 3] {
+    let users = options.plan.eval_users;
+    let of = |value: fn(&CurvePoint) -> Option<Estimate>| -> Vec<(u64, Option<Estimate>)> {
+        trained.curve.iter().map(|p| (p.step, value(p))).collect()
+    };
+    let chosen = format!("chosen: {} {}", options.plan.step_name(), trained.best_step);
+    [
+        evaluated(format!("validation ({users} users)"), &of(|p| p.validation)),
+        evaluated(format!("test ({users} users)"), &of(|p| p.test)),
+        Series::new(
+            chosen,
+            vec![(trained.best_step as f64, trained.test_value().mean)],
+        ),
+    ]
+}
+
 /// Draws the learning curve, and for online runs the evaluation points apart.
 fn draw(
     options: &TrainOptions,
     model: &Model,
-    curve: &[CurvePoint],
+    trained: &Trained,
 ) -> Result<(ChartFiles, Option<ChartFiles>)> {
     let unit = reward_unit(&model.scenario().objective);
     let horizon = model.horizon();
@@ -270,24 +362,17 @@ fn draw(
         "{} on {}: learning curve",
         options.agent_name, options.scenario.name
     );
-    let evaluation_name = format!("frozen ({} users)", options.eval_users);
-    let training: Vec<(f64, f64)> = curve
+    let training: Vec<(f64, f64)> = trained
+        .curve
         .iter()
         .map(|p| (p.step as f64, p.training_reward))
         .collect();
-    let evaluated: Vec<_> = curve
-        .iter()
-        .filter_map(|p| p.evaluation.map(|e| (p.step as f64, e)))
-        .collect();
-    let evaluation = Series::new(
-        evaluation_name,
-        evaluated.iter().map(|&(x, e)| (x, e.mean)).collect(),
-    )
-    .with_band(evaluated.iter().map(|&(x, e)| (x, e.low, e.high)).collect());
+    let evaluations = evaluation_series(options, trained);
     let folder = &options.out;
     let chart_error = || "drawing the learning curve";
-    if options.online.is_none() {
-        let series = [Series::new("training", training), evaluation];
+    if options.plan.online.is_none() {
+        let mut series = vec![Series::new("training", training)];
+        series.extend(evaluations);
         let chart = line_chart(
             &folder.join(CURVE_CHART),
             &title,
@@ -315,7 +400,7 @@ fn draw(
         ),
         x_label,
         &per_user,
-        &[evaluation],
+        &evaluations,
     )
     .with_context(chart_error)?;
     Ok((chart, Some(evaluation_chart)))

@@ -1,9 +1,10 @@
 //! What the bandits share: the pulls of a batch, running arm statistics, reward
 //! rescaling and the checks of their configurations.
 
-use crate::checks::check;
+use crate::checks::{argmax, check};
 use crate::error::AgentError;
 use crate::policy::Experience;
+use serde::{Deserialize, Serialize};
 
 /// The `(action, reward)` pairs of a batch whose reward is finite; a non-finite
 /// reward carries no information and is skipped.
@@ -17,7 +18,7 @@ pub(super) fn pulls<'a>(experience: &'a Experience<'_>) -> impl Iterator<Item = 
 }
 
 /// Per arm: number of pulls and running mean reward.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct ArmStats {
     counts: Vec<u64>,
     means: Vec<f64>,
@@ -58,6 +59,11 @@ impl ArmStats {
     /// Mean reward of `arm` (0 before its first pull).
     pub(super) fn mean(&self, arm: usize) -> f64 {
         self.means[arm]
+    }
+
+    /// The arm of highest mean reward, the lowest index on ties.
+    pub(super) fn best(&self) -> usize {
+        argmax(self.means.iter().copied())
     }
 }
 

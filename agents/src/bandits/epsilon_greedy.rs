@@ -7,11 +7,14 @@
 //! [`Learner::observe`] so far (learning batches, i.e. cohort days, not rows).
 
 use super::arms::ArmStats;
-use crate::checks::{argmax, check, check_n_actions};
+use crate::baselines::ConstantPolicy;
+use crate::checks::{check, check_n_actions};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, Sampler};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Hyperparameters of [`EpsilonGreedy`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +64,7 @@ impl EpsilonGreedyConfig {
 }
 
 /// ε-greedy on the running mean reward of each arm.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpsilonGreedy {
     config: EpsilonGreedyConfig,
     arms: ArmStats,
@@ -97,7 +100,7 @@ impl EpsilonGreedy {
         let n = self.arms.n_arms();
         let epsilon = self.epsilon();
         let mut distribution = vec![epsilon / n as f64; n];
-        distribution[argmax((0..n).map(|a| self.arms.mean(a)))] += 1.0 - epsilon;
+        distribution[self.arms.best()] += 1.0 - epsilon;
         distribution
     }
 }
@@ -129,5 +132,19 @@ impl Learner for EpsilonGreedy {
     fn observe(&mut self, experience: &Experience<'_>) {
         self.arms.update(experience);
         self.batches += 1;
+    }
+
+    /// The arm of highest mean reward.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        let n = self.arms.n_arms();
+        Box::new(ConstantPolicy::new(self.name(), self.arms.best(), n))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::EpsilonGreedy(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
     }
 }

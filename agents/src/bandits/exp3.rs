@@ -11,11 +11,14 @@
 //! is 0, so they neither overflow nor lose all precision.
 
 use super::arms::{check_reward_bounds, pulls, rescale};
-use crate::checks::{check, check_n_actions};
+use crate::baselines::ConstantPolicy;
+use crate::checks::{argmax, check, check_n_actions};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, Sampler};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Hyperparameters of [`Exp3`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,7 +58,7 @@ impl Exp3Config {
 }
 
 /// EXP3 with log-weights.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Exp3 {
     config: Exp3Config,
     log_weights: Vec<f64>,
@@ -134,5 +137,23 @@ impl Learner for Exp3 {
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
         self.log_weights.iter_mut().for_each(|w| *w -= top);
+    }
+
+    /// The arm of highest weight.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        let best = argmax(self.log_weights.iter().copied());
+        Box::new(ConstantPolicy::new(
+            self.name(),
+            best,
+            self.log_weights.len(),
+        ))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::Exp3(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
     }
 }

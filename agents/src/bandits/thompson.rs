@@ -21,15 +21,18 @@
 //!   posterior is `N((κ₀μ₀ + n_a x̄_a)/(κ₀ + n_a), σ²/(κ₀ + n_a))`.
 
 use super::arms::{ArmStats, pulls};
+use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions, check_positive};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use rand_distr::{Beta, Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Probability matching with Monte-Carlo probabilities, kept between updates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Matching {
     draws: usize,
     sampler: Sampler,
@@ -144,12 +147,31 @@ impl BetaThompsonConfig {
     }
 }
 
+/// The Beta posterior of one arm's success probability.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct BetaPosterior {
+    alpha: f64,
+    beta: f64,
+}
+
+impl BetaPosterior {
+    /// The posterior mean `α/(α + β)`.
+    fn mean(&self) -> f64 {
+        self.alpha / (self.alpha + self.beta)
+    }
+
+    /// One draw of the arm's success probability. `α` and `β` stay finite and at
+    /// least the validated prior (> 0), so the distribution always exists; were it
+    /// ever not to, the draw would be the posterior mean.
+    fn draw(&self, rng: &mut PolicyRng) -> f64 {
+        Beta::new(self.alpha, self.beta).map_or(self.mean(), |beta| beta.sample(rng))
+    }
+}
+
 /// Thompson sampling with a Beta–Bernoulli posterior per arm.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BetaThompson {
-    alphas: Vec<f64>,
-    betas: Vec<f64>,
-    posteriors: Vec<Beta<f64>>,
+    posteriors: Vec<BetaPosterior>,
     matching: Matching,
 }
 
@@ -163,14 +185,11 @@ impl BetaThompson {
     ) -> Result<Self, AgentError> {
         config.validate()?;
         check_n_actions(n_actions)?;
-        let prior =
-            Beta::new(config.prior_alpha, config.prior_beta).map_err(|e| AgentError::Invalid {
-                path: "prior_alpha".to_string(),
-                rule: e.to_string(),
-            })?;
+        let prior = BetaPosterior {
+            alpha: config.prior_alpha,
+            beta: config.prior_beta,
+        };
         Ok(Self {
-            alphas: vec![config.prior_alpha; n_actions],
-            betas: vec![config.prior_beta; n_actions],
             posteriors: vec![prior; n_actions],
             matching: Matching::new(config.draws, seed),
         })
@@ -178,11 +197,7 @@ impl BetaThompson {
 
     /// The posterior parameters `(α, β)` of every arm.
     pub fn posterior(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
-        self.alphas.iter().copied().zip(self.betas.iter().copied())
-    }
-
-    fn draw(posterior: &Beta<f64>, rng: &mut PolicyRng) -> f64 {
-        posterior.sample(rng)
+        self.posteriors.iter().map(|p| (p.alpha, p.beta))
     }
 }
 
@@ -201,11 +216,12 @@ impl Policy for BetaThompson {
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
         self.matching
-            .probabilities(&self.posteriors, Self::draw, probabilities);
+            .probabilities(&self.posteriors, BetaPosterior::draw, probabilities);
     }
 
     fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
-        self.matching.act(&self.posteriors, Self::draw, actions);
+        self.matching
+            .act(&self.posteriors, BetaPosterior::draw, actions);
     }
 }
 
@@ -213,15 +229,29 @@ impl Learner for BetaThompson {
     fn observe(&mut self, experience: &Experience<'_>) {
         for (arm, reward) in pulls(experience) {
             let r = reward.clamp(0.0, 1.0);
-            self.alphas[arm] += r;
-            self.betas[arm] += 1.0 - r;
-            // α and β stay finite and at least the validated prior (> 0), so `new`
-            // succeeds; were it ever to fail, the previous posterior would be kept.
-            if let Ok(updated) = Beta::new(self.alphas[arm], self.betas[arm]) {
-                self.posteriors[arm] = updated;
-            }
+            let posterior = &mut self.posteriors[arm];
+            posterior.alpha += r;
+            posterior.beta += 1.0 - r;
         }
         self.matching.invalidate();
+    }
+
+    /// The arm of highest posterior mean.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        let best = argmax(self.posteriors.iter().map(BetaPosterior::mean));
+        Box::new(ConstantPolicy::new(
+            self.name(),
+            best,
+            self.posteriors.len(),
+        ))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::BetaThompson(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
     }
 }
 
@@ -269,7 +299,7 @@ impl GaussianThompsonConfig {
 }
 
 /// The Normal posterior of one arm's mean reward.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct NormalPosterior {
     mean: f64,
     std_dev: f64,
@@ -284,7 +314,7 @@ impl NormalPosterior {
 }
 
 /// Thompson sampling with a Normal posterior per arm and known noise variance.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GaussianThompson {
     config: GaussianThompsonConfig,
     arms: ArmStats,
@@ -365,5 +395,23 @@ impl Learner for GaussianThompson {
             *posterior = Self::posterior_of(&self.config, &self.arms, arm);
         }
         self.matching.invalidate();
+    }
+
+    /// The arm of highest posterior mean.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        let best = argmax(self.posteriors.iter().map(|p| p.mean));
+        Box::new(ConstantPolicy::new(
+            self.name(),
+            best,
+            self.posteriors.len(),
+        ))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::GaussianThompson(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
     }
 }

@@ -10,11 +10,14 @@
 //! on ties.
 
 use super::arms::ArmStats;
+use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check_n_actions, check_positive};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, one_hot};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Hyperparameters of [`Ucb1`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,7 +43,7 @@ impl Ucb1Config {
 }
 
 /// UCB1 on the running mean reward of each arm.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ucb1 {
     scale: f64,
     arms: ArmStats,
@@ -101,5 +104,19 @@ impl Policy for Ucb1 {
 impl Learner for Ucb1 {
     fn observe(&mut self, experience: &Experience<'_>) {
         self.arms.update(experience);
+    }
+
+    /// The arm of highest mean reward, without the exploration bonus.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        let n = self.arms.n_arms();
+        Box::new(ConstantPolicy::new(self.name(), self.arms.best(), n))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::Ucb1(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
     }
 }

@@ -1,10 +1,14 @@
 //! The constant baseline: the same action for every user on every day.
 
-use crate::policy::{Experience, Learner, Policy, one_hot};
+use crate::error::AgentError;
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Always pulls one lever (for example "nothing", the usual control arm).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConstantPolicy {
     name: String,
     action: usize,
@@ -47,4 +51,17 @@ impl Policy for ConstantPolicy {
 /// A baseline learns nothing: it can stand wherever a learner is expected.
 impl Learner for ConstantPolicy {
     fn observe(&mut self, _experience: &Experience<'_>) {}
+
+    /// Already deterministic: a copy.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(self.clone())
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::Constant(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
+    }
 }

@@ -1,10 +1,14 @@
 //! The uniformly random baseline.
 
-use crate::policy::{Experience, Learner, Policy, Sampler};
+use crate::error::AgentError;
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Pulls every lever with the same probability.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RandomPolicy {
     n_actions: usize,
     sampler: Sampler,
@@ -48,4 +52,17 @@ impl Policy for RandomPolicy {
 /// A baseline learns nothing: it can stand wherever a learner is expected.
 impl Learner for RandomPolicy {
     fn observe(&mut self, _experience: &Experience<'_>) {}
+
+    /// Stays random: a copy, continuing from the same generator state.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(self.clone())
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::Random(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        None
+    }
 }

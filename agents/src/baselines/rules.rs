@@ -18,10 +18,12 @@
 
 use crate::error::AgentError;
 use crate::options::resolve;
-use crate::policy::{Experience, Learner, Policy, one_hot};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// A schedule as written in RON, with feature and action names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,25 +91,27 @@ impl Comparison {
 }
 
 /// Where a condition reads its number.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum Source {
     Feature(usize),
     Day,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct CompiledRule {
     conditions: Vec<(Source, Comparison, f64)>,
     action: usize,
 }
 
 /// A [`RuleSchedule`] resolved against a scenario's features and actions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RulePolicy {
     name: String,
     default: usize,
     rules: Vec<CompiledRule>,
     n_actions: usize,
+    /// Width of the observation rows the feature indices point into.
+    features: usize,
     horizon: f64,
 }
 
@@ -148,6 +152,7 @@ impl RulePolicy {
             default: action("default".to_string(), &schedule.default)?,
             rules,
             n_actions: actions.len(),
+            features: layout.len(),
             horizon: f64::from(layout.horizon()),
         })
     }
@@ -201,4 +206,17 @@ impl Policy for RulePolicy {
 /// A baseline learns nothing: it can stand wherever a learner is expected.
 impl Learner for RulePolicy {
     fn observe(&mut self, _experience: &Experience<'_>) {}
+
+    /// Already deterministic: a copy.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(self.clone())
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::Rules(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        Some(self.features)
+    }
 }

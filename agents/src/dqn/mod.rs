@@ -18,23 +18,26 @@
 
 pub mod checkpoint;
 mod config;
+mod greedy;
 mod multistep;
 pub mod network;
 mod normaliser;
 mod replay;
 
 pub use config::{DeviceChoice, DqnConfig, TargetUpdate};
+pub use greedy::GreedyDqn;
 pub use multistep::MultiStep;
 pub use normaliser::Normaliser;
 pub use replay::ReplayBuffer;
 
-use crate::checks::{argmax, epsilon_greedy};
+use crate::checks::epsilon_greedy;
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, PolicyRng, Sampler, policy_rng};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler, policy_rng};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use network::{ActionParts, Adam, Architecture};
 use replay::Batch;
-use tch::{Device, Kind, Tensor};
+use std::path::Path;
+use tch::{Device, Tensor};
 
 /// Counters that say where training stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -210,38 +213,16 @@ impl Dqn {
     }
 
     fn to_tensor(&self, values: &[f32], rows: usize) -> Tensor {
-        let x = Tensor::from_slice(values)
-            .to_device(self.device)
-            .view([rows as i64, self.features as i64]);
-        if self.config.normalise_observations {
-            let clip = Normaliser::clip();
-            ((x - &self.shift) * &self.scale).clamp(-clip, clip)
-        } else {
-            x
-        }
+        self.forward().inputs(values, rows)
     }
 
     /// Q-values `[rows × actions]` of the online network, for observations given row-major.
     pub fn q_values(&self, observations: ArrayView2<'_, f32>) -> Vec<f32> {
-        let rows = observations.nrows();
-        let flat: Vec<f32> = observations.iter().copied().collect();
-        tch::no_grad(|| {
-            let q = self
-                .architecture
-                .forward(&self.to_tensor(&flat, rows), &self.params);
-            let mut out = vec![0.0f32; rows * self.n_actions];
-            q.to_device(Device::Cpu)
-                .to_kind(Kind::Float)
-                .copy_data(&mut out, rows * self.n_actions);
-            out
-        })
+        self.forward().q_values(observations)
     }
 
     fn greedy(&self, observations: ArrayView2<'_, f32>) -> Vec<usize> {
-        let q = self.q_values(observations);
-        q.chunks_exact(self.n_actions)
-            .map(|row| argmax(row.iter().copied()))
-            .collect()
+        self.forward().greedy(observations)
     }
 
     fn fill_probabilities(
@@ -374,6 +355,20 @@ impl Learner for Dqn {
                 self.last_loss = self.gradient_step();
             }
         }
+    }
+
+    /// Greedy on the online network ([`GreedyDqn`]).
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(GreedyDqn::new(self))
+    }
+
+    /// The libtorch checkpoint of [`Dqn::save`].
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        Ok(Dqn::save(self, path)?)
+    }
+
+    fn features(&self) -> Option<usize> {
+        Some(self.features)
     }
 }
 

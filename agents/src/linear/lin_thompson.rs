@@ -20,13 +20,16 @@
 //! the exact Bayesian one under the prior `θ_a ~ N(0, v²/λ·I)`; the regret bound
 //! of the paper takes a larger `v`.
 
+use super::greedy::RidgeGreedy;
 use super::ridge::{Ridge, cholesky, contexts, learn, new_arms};
 use crate::checks::{argmax, check, check_non_negative, check_positive};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, Sampler};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::state::{AgentState, save_state};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Hyperparameters of [`LinThompson`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +66,7 @@ impl LinThompsonConfig {
 }
 
 /// Linear Thompson sampling over observation rows of `n_features` features.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinThompson {
     scale: f64,
     draws: usize,
@@ -198,5 +201,18 @@ impl Learner for LinThompson {
                 self.fresh = false;
             }
         }
+    }
+
+    /// The posterior mean `θ̂ᵀx`.
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(RidgeGreedy::new(self.name(), self.n_features, &self.arms))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::LinThompson(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        Some(self.n_features)
     }
 }

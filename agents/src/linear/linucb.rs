@@ -6,12 +6,15 @@
 //! The paper's `α = 1 + sqrt(ln(2/δ)/2)` gives the confidence `1 − δ` for rewards
 //! in `[0, 1]`; for noise of another scale, scale `α` with it.
 
+use super::greedy::RidgeGreedy;
 use super::ridge::{Ridge, contexts, learn, new_arms};
 use crate::checks::{argmax, check_non_negative, check_positive};
 use crate::error::AgentError;
-use crate::policy::{Experience, Learner, Policy, one_hot};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Hyperparameters of [`LinUcb`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +46,7 @@ impl LinUcbConfig {
 }
 
 /// Disjoint LinUCB over observation rows of `n_features` features.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinUcb {
     alpha: f64,
     n_features: usize,
@@ -112,5 +115,18 @@ impl Policy for LinUcb {
 impl Learner for LinUcb {
     fn observe(&mut self, experience: &Experience<'_>) {
         learn(&mut self.arms, self.n_features, experience);
+    }
+
+    /// The ridge mean without the bonus (`α = 0`).
+    fn frozen(&self) -> Box<dyn FrozenPolicy> {
+        Box::new(RidgeGreedy::new(self.name(), self.n_features, &self.arms))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), AgentError> {
+        save_state(AgentState::LinUcb(self.clone()), path)
+    }
+
+    fn features(&self) -> Option<usize> {
+        Some(self.n_features)
     }
 }

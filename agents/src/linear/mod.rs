@@ -15,12 +15,15 @@
 //!
 //! Both keep their per-arm statistics in a [`Ridge`]; [`cholesky`] factors the
 //! covariances linear Thompson sampling draws from. Every random draw comes from
-//! the policy's own seeded generator.
+//! the policy's own seeded generator. Frozen, both are [`RidgeGreedy`]: the arm of
+//! highest ridge mean.
 
+mod greedy;
 mod lin_thompson;
 mod linucb;
 mod ridge;
 
+pub use greedy::RidgeGreedy;
 pub use lin_thompson::{LinThompson, LinThompsonConfig};
 pub use linucb::{LinUcb, LinUcbConfig};
 pub use ridge::{Ridge, cholesky};

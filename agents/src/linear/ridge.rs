@@ -9,9 +9,10 @@ use crate::checks::{check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::Experience;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+use serde::{Deserialize, Serialize};
 
 /// Ridge-regression statistics of one arm: `A⁻¹`, `b` and `θ̂ = A⁻¹ b`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ridge {
     inverse: Array2<f64>,
     b: Array1<f64>,

@@ -1,0 +1,158 @@
+//! Saved agent states: what [`Learner::save`] writes and [`load_agent`] reads.
+//!
+//! DQN saves a libtorch checkpoint ([`Dqn::save`], a zip archive; by convention
+//! `.ot`). Every other agent saves a RON file (by convention `.agent.ron`):
+//! `SavedAgent(format: 1, agent: <Kind>(…))`, the agent's whole state (statistics,
+//! counters, cached probabilities, generator states), so that the loaded agent
+//! acts, freezes and learns on exactly as the saved one. [`load_agent`] tells the
+//! two apart by content (a zip archive starts with `PK`) or by the `.ot`
+//! extension.
+
+use crate::AgentConfig;
+use crate::bandits::{BetaThompson, EpsilonGreedy, Exp3, GaussianThompson, Ucb1};
+use crate::baselines::{ConstantPolicy, RandomPolicy, RulePolicy};
+use crate::dqn::Dqn;
+use crate::error::{AgentError, ron_options};
+use crate::linear::{LinThompson, LinUcb};
+use crate::policy::Learner;
+use crate::tabular::QLearning;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The extension of a DQN checkpoint.
+pub const CHECKPOINT_EXTENSION: &str = "ot";
+/// The extension of any other agent's saved state.
+pub const STATE_EXTENSION: &str = "agent.ron";
+
+/// The version of the RON state layout this build writes and reads.
+const FORMAT: u32 = 1;
+
+/// The state of any agent but DQN, by kind.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum AgentState {
+    Constant(ConstantPolicy),
+    Random(RandomPolicy),
+    Rules(RulePolicy),
+    EpsilonGreedy(EpsilonGreedy),
+    Ucb1(Ucb1),
+    BetaThompson(BetaThompson),
+    GaussianThompson(GaussianThompson),
+    Exp3(Exp3),
+    LinUcb(LinUcb),
+    LinThompson(LinThompson),
+    QLearning(QLearning),
+}
+
+impl AgentState {
+    fn into_learner(self) -> Box<dyn Learner> {
+        match self {
+            Self::Constant(agent) => Box::new(agent),
+            Self::Random(agent) => Box::new(agent),
+            Self::Rules(agent) => Box::new(agent),
+            Self::EpsilonGreedy(agent) => Box::new(agent),
+            Self::Ucb1(agent) => Box::new(agent),
+            Self::BetaThompson(agent) => Box::new(agent),
+            Self::GaussianThompson(agent) => Box::new(agent),
+            Self::Exp3(agent) => Box::new(agent),
+            Self::LinUcb(agent) => Box::new(agent),
+            Self::LinThompson(agent) => Box::new(agent),
+            Self::QLearning(agent) => Box::new(agent),
+        }
+    }
+}
+
+/// A saved state file: the layout version and the agent.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedAgent {
+    format: u32,
+    agent: AgentState,
+}
+
+fn state_error(path: &Path, problem: impl Into<String>) -> AgentError {
+    AgentError::State {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+    }
+}
+
+/// Writes `agent` as a RON state file at `path`.
+pub(crate) fn save_state(agent: AgentState, path: &Path) -> Result<(), AgentError> {
+    let saved = SavedAgent {
+        format: FORMAT,
+        agent,
+    };
+    let pretty = ron::ser::PrettyConfig::default()
+        .struct_names(true)
+        .compact_arrays(true);
+    let text = ron_options()
+        .to_string_pretty(&saved, pretty)
+        .map_err(|e| state_error(path, format!("cannot be serialised: {e}")))?;
+    std::fs::write(path, text).map_err(|e| state_error(path, format!("cannot be written: {e}")))
+}
+
+/// Reads an agent saved by [`Learner::save`]: a DQN checkpoint (a zip archive, or a
+/// file named `*.ot`) or a RON agent state. Errors name the file and say what was
+/// expected.
+pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => state_error(path, "no such file"),
+        _ => state_error(path, format!("cannot be read: {e}")),
+    })?;
+    let is_checkpoint = path
+        .extension()
+        .is_some_and(|extension| extension == CHECKPOINT_EXTENSION);
+    if bytes.starts_with(b"PK") || is_checkpoint {
+        return Ok(Box::new(Dqn::load(path)?));
+    }
+    let expected = "expected a saved agent state (`SavedAgent(format: 1, agent: …)`, as \
+                    `onboard train` writes it) or a DQN checkpoint";
+    let text = String::from_utf8(bytes)
+        .map_err(|_| state_error(path, format!("neither text nor a zip archive: {expected}")))?;
+    let origin = path.display().to_string();
+    let saved: SavedAgent = ron_options().from_str(&text).map_err(|e| {
+        if AgentConfig::from_ron(&text, &origin).is_ok() {
+            return state_error(
+                path,
+                "is an agent configuration, not a saved agent state: train it \
+                 (`onboard train`) to get one",
+            );
+        }
+        state_error(
+            path,
+            format!(
+                "not a saved agent state ({expected}): {}:{}: {}",
+                e.span.start.line, e.span.start.col, e.code
+            ),
+        )
+    })?;
+    if saved.format != FORMAT {
+        return Err(state_error(
+            path,
+            format!(
+                "saved in state format {}, this build reads format {FORMAT}",
+                saved.format
+            ),
+        ));
+    }
+    Ok(saved.agent.into_learner())
+}
+
+impl AgentConfig {
+    /// The extension of the file its agent saves to (without the dot): `ot` for
+    /// DQN's checkpoint, `agent.ron` for the other agents' RON states.
+    pub fn state_extension(&self) -> &'static str {
+        match self {
+            Self::Dqn(_) => CHECKPOINT_EXTENSION,
+            _ => STATE_EXTENSION,
+        }
+    }
+}
+
+/// Whether `path` is named as a saved agent (`*.ot` or `*.agent.ron`), by convention.
+pub fn is_saved_agent(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy());
+    name.is_some_and(|name| {
+        name.ends_with(&format!(".{CHECKPOINT_EXTENSION}"))
+            || name.ends_with(&format!(".{STATE_EXTENSION}"))
+    })
+}
