@@ -441,10 +441,8 @@ fn every_kind_of_learner_trains_and_is_evaluated_frozen() {
 }
 
 #[test]
-fn dqn_training_is_reproducible_and_its_checkpoint_loads_back() {
+fn dqn_training_is_reproducible_on_1_and_2_threads_and_its_checkpoint_loads_back() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let first = train(&options(&dir.path().join("a"), TINY_DQN, "dqn"));
-    let second = train(&options(&dir.path().join("b"), TINY_DQN, "dqn"));
     let bits = |curve: &[CurvePoint]| -> Vec<u64> {
         curve
             .iter()
@@ -457,6 +455,19 @@ fn dqn_training_is_reproducible_and_its_checkpoint_loads_back() {
             })
             .collect()
     };
+    let on_threads = |threads: usize, out: &str| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+            .install(|| {
+                let outcome = train(&options(&dir.path().join(out), TINY_DQN, "dqn"));
+                (bits(&outcome.trained.curve), outcome.trained.best_step)
+            })
+    };
+    assert_eq!(on_threads(1, "one"), on_threads(2, "two"));
+    let first = train(&options(&dir.path().join("a"), TINY_DQN, "dqn"));
+    let second = train(&options(&dir.path().join("b"), TINY_DQN, "dqn"));
     assert_eq!(bits(&first.trained.curve), bits(&second.trained.curve));
     assert_eq!(first.trained.best_step, second.trained.best_step);
     assert_eq!(evaluated(&first.trained.curve), [2, 4]);
