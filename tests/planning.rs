@@ -26,7 +26,7 @@ use onboard::train::{RunSeeds, TrainingPlan, build_learner, train_learner};
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::linear::{LinThompson, LinThompsonConfig, LinUcb, LinUcbConfig};
 use onboard_agents::{AgentConfig, Learner, Policy};
-use onboard_envs::{Estimate, Model, Quantity, Scenario};
+use onboard_envs::{CohortMetrics, Estimate, Model, Quantity, Scenario};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,7 +44,7 @@ const EVALUATION_EVERY: usize = 5;
 /// The run seed: training, validation and test seeds follow from it.
 const RUN_SEED: u64 = 1;
 /// The hand-written rule schedules of the repository (for `default`'s levers).
-const RULES: [&str; 2] = ["tour-recs-email.ron", "welcome-then-email.ron"];
+const DEFAULT_RULES: [&str; 2] = ["tour-recs-email.ron", "welcome-then-email.ron"];
 
 /// Every policy's 30-day profit per user on the test cohort.
 struct Comparison {
@@ -54,9 +54,18 @@ struct Comparison {
     dqn: Estimate,
 }
 
+/// 30-day profit per user in `metrics`.
+fn window_profit(metrics: &CohortMetrics) -> Estimate {
+    metrics
+        .by_age()
+        .last()
+        .expect("a horizon of at least one day")
+        .to_date(Quantity::Profit)
+}
+
 /// 30-day profit per user on the test cohort.
 fn profit(model: &Arc<Model>, policy: &mut dyn Policy) -> Estimate {
-    let metrics = simulate(
+    let simulation = simulate(
         Arc::clone(model),
         RunSeeds::new(RUN_SEED).test(),
         Population::Cohort {
@@ -65,13 +74,8 @@ fn profit(model: &Arc<Model>, policy: &mut dyn Policy) -> Estimate {
         policy,
         true,
     )
-    .expect("the evaluation runs")
-    .metrics;
-    metrics
-        .by_age()
-        .last()
-        .expect("a horizon of at least one day")
-        .to_date(Quantity::Profit)
+    .expect("the evaluation runs");
+    window_profit(&simulation.metrics)
 }
 
 /// Trains `learner` on `cohorts` cohorts; the profit of its chosen snapshot on the
@@ -80,13 +84,7 @@ fn trained(model: &Arc<Model>, learner: &mut dyn Learner, cohorts: usize) -> Est
     let plan = TrainingPlan::episodic(cohorts, TRAINING_USERS, EVALUATION_USERS, EVALUATION_EVERY);
     let trained = train_learner(model, learner, &plan, &RunSeeds::new(RUN_SEED), true)
         .expect("training runs");
-    trained
-        .test
-        .metrics()
-        .by_age()
-        .last()
-        .expect("a horizon of at least one day")
-        .to_date(Quantity::Profit)
+    window_profit(trained.test.metrics())
 }
 
 fn agent_file(name: &str) -> AgentConfig {
@@ -96,7 +94,8 @@ fn agent_file(name: &str) -> AgentConfig {
     AgentConfig::from_file(&path).expect("a shipped agent file")
 }
 
-fn compare(scenario: &str) -> Comparison {
+/// Every policy on `scenario`, with the rule schedules in the files `rules`.
+fn compare(scenario: &str, rules: &[&str]) -> Comparison {
     let scenario = Scenario::builtin(scenario).expect("a built-in scenario");
     let model = Arc::new(Model::new(scenario.clone()).expect("a valid scenario"));
     let features = model.layout().len();
@@ -110,21 +109,17 @@ fn compare(scenario: &str) -> Comparison {
             (name.clone(), profit(&model, &mut policy))
         })
         .collect();
-    let rules = if scenario.name == "default" {
-        RULES
-            .iter()
-            .map(|file| {
-                let AgentConfig::Rules(schedule) = agent_file(file) else {
-                    panic!("{file} is not a rule schedule");
-                };
-                let mut rules =
-                    RulePolicy::new(&schedule, model.layout(), names).expect("rules for default");
-                (file.to_string(), profit(&model, &mut rules))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let rules = rules
+        .iter()
+        .map(|file| {
+            let AgentConfig::Rules(schedule) = agent_file(file) else {
+                panic!("{file} is not a rule schedule");
+            };
+            let mut rules =
+                RulePolicy::new(&schedule, model.layout(), names).expect("rules for the levers");
+            (file.to_string(), profit(&model, &mut rules))
+        })
+        .collect();
     let mut linucb = LinUcb::new(&LinUcbConfig::default(), features, n).expect("valid config");
     let mut lin_ts =
         LinThompson::new(&LinThompsonConfig::default(), features, n, 11).expect("valid config");
@@ -195,20 +190,20 @@ fn assert_dqn_clears(comparison: &Comparison, entries: &[(String, Estimate)], sc
 
 #[test]
 fn dqn_beats_the_contextual_bandits_on_default() {
-    let comparison = compare("default");
+    let comparison = compare("default", &DEFAULT_RULES);
     assert_dqn_clears(&comparison, &comparison.bandits, "default");
 }
 
 #[test]
 fn dqn_beats_constants_and_bandits_where_planning_pays() {
-    let comparison = compare("coupon-trap");
+    let comparison = compare("coupon-trap", &[]);
     assert_dqn_clears(&comparison, &comparison.constants, "coupon-trap");
     assert_dqn_clears(&comparison, &comparison.bandits, "coupon-trap");
 }
 
 #[test]
 fn a_contextual_bandit_matches_dqn_where_nothing_is_delayed() {
-    let comparison = compare("no-delay");
+    let comparison = compare("no-delay", &[]);
     let dqn = comparison.dqn;
     assert!(
         comparison

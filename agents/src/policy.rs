@@ -232,6 +232,18 @@ impl Sampler {
     }
 }
 
+/// The probabilities of a deterministic policy whose `act` changes nothing: one-hot
+/// on the actions it chooses (its [`Policy::probabilities`]).
+pub fn deterministic_probabilities<P: Policy + ?Sized>(
+    policy: &mut P,
+    observations: ArrayView2<'_, f32>,
+    probabilities: ArrayViewMut2<'_, f64>,
+) {
+    let mut actions = vec![0; observations.nrows()];
+    policy.act(observations, &mut actions);
+    one_hot(&actions, probabilities);
+}
+
 /// One-hot probabilities of the given deterministic actions.
 pub fn one_hot(actions: &[usize], mut probabilities: ArrayViewMut2<'_, f64>) {
     probabilities.fill(0.0);

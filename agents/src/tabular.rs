@@ -12,7 +12,9 @@
 
 use crate::checks::{argmax, epsilon_greedy};
 use crate::error::AgentError;
-use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler, one_hot};
+use crate::policy::{
+    Experience, FrozenPolicy, Learner, Policy, Sampler, deterministic_probabilities,
+};
 use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize, Serializer};
@@ -304,9 +306,7 @@ impl Policy for GreedyQ {
         observations: ArrayView2<'_, f32>,
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let mut actions = vec![0; observations.nrows()];
-        self.act(observations, &mut actions);
-        one_hot(&actions, probabilities);
+        deterministic_probabilities(self, observations, probabilities);
     }
 
     fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {

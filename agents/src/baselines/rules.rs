@@ -18,7 +18,7 @@
 
 use crate::error::AgentError;
 use crate::options::resolve;
-use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
 use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
@@ -188,12 +188,7 @@ impl Policy for RulePolicy {
         observations: ArrayView2<'_, f32>,
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let actions: Vec<usize> = observations
-            .rows()
-            .into_iter()
-            .map(|row| self.choose(row))
-            .collect();
-        one_hot(&actions, probabilities);
+        deterministic_probabilities(self, observations, probabilities);
     }
 
     fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {

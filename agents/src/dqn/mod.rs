@@ -117,6 +117,7 @@ impl Dqn {
             n_actions,
             config.dueling,
             parts.as_ref(),
+            device,
         );
         let mut rng = policy_rng(seed);
         let initial = architecture.initial(&mut rng);

@@ -11,6 +11,7 @@
 
 use crate::policy::Experience;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
 /// One step waiting for its return.
@@ -38,11 +39,15 @@ pub struct Complete<'a> {
 }
 
 /// The steps of every unfinished episode that still wait for their return.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MultiStep {
     n: usize,
     gamma: f64,
     episodes: BTreeMap<u64, VecDeque<Waiting>>,
+    /// Observation buffers of steps that left, reused for the next ones: a step
+    /// waits for every user-day, so it should not cost an allocation.
+    #[serde(skip)]
+    spare: Vec<Vec<f32>>,
 }
 
 impl MultiStep {
@@ -52,6 +57,7 @@ impl MultiStep {
             n: n.max(1),
             gamma,
             episodes: BTreeMap::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -63,45 +69,51 @@ impl MultiStep {
     /// Adds every row of `experience` and hands each transition whose return is now
     /// complete to `complete`, row by row in the order of `experience`.
     pub fn push(&mut self, experience: &Experience<'_>, mut complete: impl FnMut(Complete<'_>)) {
+        let Self {
+            n,
+            gamma,
+            episodes,
+            spare,
+        } = self;
         for i in 0..experience.actions.len() {
-            let steps = self.episodes.entry(experience.episodes[i]).or_default();
+            let episode = experience.episodes[i];
+            let steps = episodes.entry(episode).or_default();
             let reward = experience.rewards[i];
             let mut discount = 1.0;
             for step in steps.iter_mut().rev() {
-                discount *= self.gamma;
+                discount *= *gamma;
                 step.partial_return += discount * reward;
             }
+            let mut observation = spare.pop().unwrap_or_default();
+            observation.clear();
+            observation.extend(experience.observations.row(i).iter());
             steps.push_back(Waiting {
-                observation: experience.observations.row(i).to_vec(),
+                observation,
                 action: experience.actions[i],
                 partial_return: reward,
             });
             let next = experience.next_observations.row(i);
-            let next = next
+            let next: Cow<'_, [f32]> = next
                 .as_slice()
-                .map_or_else(|| next.to_vec(), <[f32]>::to_vec);
+                .map_or_else(|| Cow::Owned(next.to_vec()), Cow::Borrowed);
             let done = experience.terminated[i] || experience.truncated[i];
-            if done {
-                for step in steps.drain(..) {
-                    complete(Complete {
-                        observation: &step.observation,
-                        action: step.action,
-                        reward: step.partial_return,
-                        next_observation: &next,
-                        done: true,
-                    });
-                }
-                self.episodes.remove(&experience.episodes[i]);
-            } else if steps.len() == self.n
-                && let Some(step) = steps.pop_front()
-            {
+            let mut leave = |step: Waiting, done: bool| {
                 complete(Complete {
                     observation: &step.observation,
                     action: step.action,
                     reward: step.partial_return,
                     next_observation: &next,
-                    done: false,
+                    done,
                 });
+                spare.push(step.observation);
+            };
+            if done {
+                steps.drain(..).for_each(|step| leave(step, true));
+                episodes.remove(&episode);
+            } else if steps.len() == *n
+                && let Some(step) = steps.pop_front()
+            {
+                leave(step, false);
             }
         }
     }

@@ -9,30 +9,44 @@ use rand::RngExt;
 use tch::{Device, Kind, Tensor};
 
 /// The shapes of an MLP Q-network, and where each layer sits in the flat vector.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Architecture {
     /// `(inputs, outputs, offset)` of each hidden layer, then of each head.
     layers: Vec<(i64, i64, i64)>,
     hidden_layers: usize,
     dueling: bool,
-    /// With a factored head: the part values of every action, as the
-    /// `values × actions` 0/1 matrix that sums part advantages into action ones.
-    combine: Option<(Vec<f32>, i64)>,
-    actions: i64,
+    /// With a factored head: the `values × actions` 0/1 matrix, on the network's
+    /// device, that sums part advantages into action ones.
+    combine: Option<Tensor>,
     size: i64,
+}
+
+/// A deep copy: the copies share no tensor, so each can move to its own thread.
+impl Clone for Architecture {
+    fn clone(&self) -> Self {
+        Self {
+            layers: self.layers.clone(),
+            hidden_layers: self.hidden_layers,
+            dueling: self.dueling,
+            combine: self.combine.as_ref().map(Tensor::copy),
+            size: self.size,
+        }
+    }
 }
 
 impl Architecture {
     /// An MLP from `inputs` through `hidden` ReLU layers to `actions` Q-values,
     /// with one head, or value and advantage heads when `dueling`. With `parts`,
     /// the advantage head is factored: it has one output per part value, and an
-    /// action's advantage is the sum of its parts' (see [`ActionParts`]).
+    /// action's advantage is the sum of its parts' (see [`ActionParts`]). The
+    /// network runs on `device`.
     pub fn new(
         inputs: usize,
         hidden: &[usize],
         actions: usize,
         dueling: bool,
         parts: Option<&ActionParts>,
+        device: Device,
     ) -> Self {
         let mut widths = vec![inputs as i64];
         widths.extend(hidden.iter().map(|&h| h as i64));
@@ -56,8 +70,11 @@ impl Architecture {
             layers,
             hidden_layers: hidden.len(),
             dueling,
-            combine: parts.map(|p| (p.matrix(), p.values as i64)),
-            actions: actions as i64,
+            combine: parts.map(|p| {
+                Tensor::from_slice(&p.matrix())
+                    .view([p.values as i64, actions as i64])
+                    .to_device(device)
+            }),
             size: offset,
         }
     }
@@ -97,11 +114,8 @@ impl Architecture {
         }
         let head = self.hidden_layers + usize::from(self.dueling);
         let mut advantage = self.linear(&h, params, head);
-        if let Some((matrix, values)) = &self.combine {
-            let combine = Tensor::from_slice(matrix)
-                .to_device(x.device())
-                .view([*values, self.actions]);
-            advantage = advantage.matmul(&combine);
+        if let Some(combine) = &self.combine {
+            advantage = advantage.matmul(combine);
         }
         if self.dueling {
             let value = self.linear(&h, params, self.hidden_layers);

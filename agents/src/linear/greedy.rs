@@ -3,7 +3,7 @@
 
 use super::ridge::{Ridge, contexts};
 use crate::checks::argmax;
-use crate::policy::{Policy, one_hot};
+use crate::policy::{Policy, deterministic_probabilities};
 use ndarray::{Array1, ArrayView2, ArrayViewMut2, Axis};
 
 /// Acts on fixed per-arm estimates `θ̂_a`: deterministic, learns nothing.
@@ -48,9 +48,7 @@ impl Policy for RidgeGreedy {
         observations: ArrayView2<'_, f32>,
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let mut actions = vec![0; observations.nrows()];
-        self.choose(observations, &mut actions);
-        one_hot(&actions, probabilities);
+        deterministic_probabilities(self, observations, probabilities);
     }
 
     fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {

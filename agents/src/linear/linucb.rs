@@ -10,7 +10,7 @@ use super::greedy::RidgeGreedy;
 use super::ridge::{Ridge, contexts, learn, new_arms};
 use crate::checks::{argmax, check_non_negative, check_positive};
 use crate::error::AgentError;
-use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
 use crate::state::{AgentState, save_state};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
@@ -102,9 +102,7 @@ impl Policy for LinUcb {
         observations: ArrayView2<'_, f32>,
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let mut actions = vec![0; observations.nrows()];
-        self.choose(observations, &mut actions);
-        one_hot(&actions, probabilities);
+        deterministic_probabilities(self, observations, probabilities);
     }
 
     fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
