@@ -8,12 +8,13 @@ use crate::ab::run::{PolicyFactory, frozen_factory, spec_factory};
 use crate::ab::{ExperimentResult, run_experiment_with};
 use crate::plots::{Series, line_chart};
 use crate::simulate::{Population, simulate};
-use crate::train::{CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, train_learner};
+use crate::train::{
+    CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, train_learner,
+};
 use anyhow::{Context, Result};
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
-use onboard_agents::dqn::Dqn;
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
-use onboard_agents::{AgentConfig, Policy};
+use onboard_agents::AgentConfig;
 use onboard_envs::{Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -111,13 +112,11 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
 
-    let AgentConfig::Dqn(config) = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")? else {
-        anyhow::bail!("agents/configs/dqn.ron is not a DQN config");
-    };
-    let mut dqn = Dqn::for_actions(&config, layout.len(), &actions, seeds.run())?;
+    let dqn_config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
+    let mut dqn = build_learner(&dqn_config, &model, false, seeds.run())?;
     let dqn_trained = train_learner(
         &model,
-        &mut dqn,
+        dqn.as_mut(),
         &options.plan(options.dqn_cohorts),
         &seeds,
         options.quiet,
@@ -150,18 +149,14 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         (
             "nothing",
             "nothing",
-            spec_factory("nothing".into(), Arc::clone(&model)),
+            spec_factory("nothing".into(), Arc::clone(&model))?,
         ),
         (
             "recs",
             "recs",
-            spec_factory("recs".into(), Arc::clone(&model)),
+            spec_factory("recs".into(), Arc::clone(&model))?,
         ),
-        (
-            "tour-recs-email",
-            "rules",
-            Arc::new(move |_| Ok(Box::new(rules.clone()) as Box<dyn Policy>)),
-        ),
+        ("tour-recs-email", "rules", frozen_factory(Box::new(rules))),
         ("linucb", &linucb_label, frozen_factory(bandit_trained.best)),
         ("dqn", &dqn_label, frozen_factory(dqn_trained.best)),
     ];

@@ -6,15 +6,14 @@
 
 use anyhow::{Context, Result, bail};
 use onboard_agents::baselines::{ConstantPolicy, RandomPolicy};
-use onboard_agents::{AgentConfig, Policy, describe_options, is_saved_agent, load_agent};
+use onboard_agents::{
+    AgentConfig, FrozenPolicy, Policy, describe_options, is_saved_agent, load_agent,
+};
 use onboard_envs::{Model, find_action};
 use std::path::Path;
 
 /// The policy `spec` names for `model`; `seed` drives a random policy's choices.
-///
-/// A saved learner must fit the scenario: the same number of actions, and for the
-/// agents whose actions depend on the observation (everything but the context-free
-/// bandits and the constant and random baselines), the same observation width.
+/// A saved learner must fit the scenario (see [`frozen_from_file`]).
 pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn Policy>> {
     let scenario = model.scenario();
     let actions = model.actions().names();
@@ -26,26 +25,7 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
     }
     let path = Path::new(spec);
     if is_saved_agent(path) {
-        let learner = load_agent(path)?;
-        let features = model.layout().len();
-        if learner.n_actions() != actions.len() {
-            bail!(
-                "{spec}: the saved {} chooses among {} actions, scenario '{}' has {}",
-                learner.name(),
-                learner.n_actions(),
-                scenario.name,
-                actions.len()
-            );
-        }
-        if let Some(width) = learner.features().filter(|&width| width != features) {
-            bail!(
-                "{spec}: the saved {} reads {width} observation features, scenario '{}' has {features}",
-                learner.name(),
-                scenario.name
-            );
-        }
-        let frozen: Box<dyn Policy> = learner.frozen();
-        return Ok(frozen);
+        return Ok(frozen_from_file(path, model)?);
     }
     if spec.ends_with(".ron") {
         let config = AgentConfig::from_file(path)?;
@@ -59,4 +39,30 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
         scenario.name,
         describe_options(actions)
     )
+}
+
+/// The frozen policy of the learner saved at `path` (see [`is_saved_agent`]), checked
+/// against `model`: the same number of actions, and for the agents whose actions
+/// depend on the observation, the same observation width.
+pub fn frozen_from_file(path: &Path, model: &Model) -> Result<Box<dyn FrozenPolicy>> {
+    let learner = load_agent(path)?;
+    let (scenario, actions, features) = (model.scenario(), model.n_actions(), model.layout().len());
+    if learner.n_actions() != actions {
+        bail!(
+            "{}: the saved {} chooses among {} actions, scenario '{}' has {actions}",
+            path.display(),
+            learner.name(),
+            learner.n_actions(),
+            scenario.name,
+        );
+    }
+    if let Some(width) = learner.features().filter(|&width| width != features) {
+        bail!(
+            "{}: the saved {} reads {width} observation features, scenario '{}' has {features}",
+            path.display(),
+            learner.name(),
+            scenario.name
+        );
+    }
+    Ok(learner.frozen())
 }

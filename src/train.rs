@@ -691,7 +691,7 @@ pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
         options.quiet,
         &mut on_evaluation,
     )?;
-    let files = outputs::write_final(options, &model, &trained, progress.checkpoint)?;
+    let files = outputs::write_final(options, &model, &trained, progress)?;
     Ok(TrainOutcome {
         agent,
         trained,

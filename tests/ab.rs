@@ -77,7 +77,7 @@ fn a_paired_test_of_a_policy_against_itself_has_exactly_zero_lift() {
 #[test]
 fn split_tests_of_identical_policies_give_uniform_p_values() {
     let model = Arc::new(Model::new(tiny()).expect("valid"));
-    let coupon = spec_factory("coupon".to_string(), Arc::clone(&model));
+    let coupon = spec_factory("coupon".to_string(), Arc::clone(&model)).expect("a policy");
     let p_values = replicate_p_values(
         &model,
         &coupon,
@@ -187,8 +187,8 @@ fn outputs_are_written_and_parse() {
 #[test]
 fn replicate_tests_and_experiments_do_not_depend_on_the_number_of_threads() {
     let model = Arc::new(Model::new(tiny()).expect("valid"));
-    let random = spec_factory("random".to_string(), Arc::clone(&model));
-    let push = spec_factory("push".to_string(), Arc::clone(&model));
+    let random = spec_factory("random".to_string(), Arc::clone(&model)).expect("a policy");
+    let push = spec_factory("push".to_string(), Arc::clone(&model)).expect("a policy");
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -62,8 +62,11 @@ pub fn run_experiment(
     let factories = experiment
         .arms
         .iter()
-        .map(|arm| spec_factory(resolve(&arm.policy, base), Arc::clone(&model)))
-        .collect();
+        .map(|arm| {
+            spec_factory(resolve(&arm.policy, base), Arc::clone(&model))
+                .with_context(|| format!("arm '{}'", arm.name))
+        })
+        .collect::<Result<_>>()?;
     run_experiment_with(experiment, &model, factories, out, quiet)
 }
 

@@ -2,14 +2,15 @@
 //! for the power curve.
 
 use super::experiment::{Assignment, Experiment};
-use crate::policies::policy_from_spec;
+use crate::policies::{frozen_from_file, policy_from_spec};
 use crate::simulate::{Population, Simulation, UserRecord, simulate};
 use crate::stats::{SampleStats, compare_means};
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
-use onboard_agents::{FrozenPolicy, Policy};
+use onboard_agents::{FrozenPolicy, Policy, is_saved_agent};
 use onboard_envs::Model;
 use rayon::prelude::*;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// One arm's simulation.
@@ -27,9 +28,14 @@ pub struct ArmRun {
 /// randomness; shared by the threads that run replicate tests.
 pub type PolicyFactory = Arc<dyn Fn(u64) -> Result<Box<dyn Policy>> + Send + Sync>;
 
-/// A factory for the policy `spec` names (see [`policy_from_spec`]).
-pub fn spec_factory(spec: String, model: Arc<Model>) -> PolicyFactory {
-    Arc::new(move |seed| policy_from_spec(&spec, &model, seed))
+/// A factory for the policy `spec` names (see [`policy_from_spec`]). A saved learner
+/// is read and frozen once, here: each simulation gets a copy.
+pub fn spec_factory(spec: String, model: Arc<Model>) -> Result<PolicyFactory> {
+    let path = Path::new(&spec);
+    if is_saved_agent(path) {
+        return Ok(frozen_factory(frozen_from_file(path, &model)?));
+    }
+    Ok(Arc::new(move |seed| policy_from_spec(&spec, &model, seed)))
 }
 
 /// A seed derived from `seed` and `parts`, distinct for distinct parts.

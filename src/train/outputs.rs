@@ -89,7 +89,7 @@ impl TrainFiles {
 }
 
 /// Where the learner of `agent` saves its state in `folder`.
-pub fn checkpoint_path(folder: &Path, agent: &AgentConfig) -> PathBuf {
+fn checkpoint_path(folder: &Path, agent: &AgentConfig) -> PathBuf {
     folder.join(format!("{CHECKPOINT_STEM}.{}", agent.state_extension()))
 }
 
@@ -132,7 +132,7 @@ fn cells(estimate: Option<Estimate>) -> [String; 3] {
 
 /// Writes `curve` as CSV to `path`, marking the point of step `best` as the chosen
 /// snapshot; the first column is `day` when `online`, else `cohort`.
-pub fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -> Result<()> {
+fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -> Result<()> {
     let context = || format!("cannot write {}", path.display());
     let mut writer = csv::Writer::from_path(path).with_context(context)?;
     let (step, training) = if online {
@@ -171,7 +171,7 @@ pub fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u6
 
 /// Saves `learner`'s state to `path`. The file is replaced atomically: an
 /// interruption leaves the previous one whole.
-pub fn save_checkpoint(path: &Path, learner: &dyn Learner) -> Result<()> {
+fn save_checkpoint(path: &Path, learner: &dyn Learner) -> Result<()> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
@@ -182,22 +182,21 @@ pub fn save_checkpoint(path: &Path, learner: &dyn Learner) -> Result<()> {
         .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
-/// Writes the outputs of a finished run into `options.out`, but for the learner's
-/// state, which was saved at the last evaluation point into `checkpoint`.
+/// Writes the outputs of a finished run into `options.out`, but for the curve's CSV
+/// and the learner's state, which `progress` wrote at the last evaluation point (the
+/// end is always one).
 pub(super) fn write_final(
     options: &TrainOptions,
     model: &Model,
     trained: &Trained,
-    checkpoint: PathBuf,
+    progress: ProgressFiles,
 ) -> Result<TrainFiles> {
     let folder = &options.out;
-    let curve_csv = folder.join(CURVE_CSV);
-    write_curve_csv(
-        &curve_csv,
-        &trained.curve,
-        options.plan.online.is_some(),
-        trained.best_step,
-    )?;
+    let ProgressFiles {
+        curve_csv,
+        checkpoint,
+        ..
+    } = progress;
     let (curve_chart, evaluation_chart) = draw(options, model, trained)?;
     let evaluation_csv = folder.join(EVALUATION_CSV);
     write_metrics_csv(&evaluation_csv, trained.test.metrics())

@@ -160,11 +160,24 @@ impl BetaPosterior {
         self.alpha / (self.alpha + self.beta)
     }
 
-    /// One draw of the arm's success probability. `α` and `β` stay finite and at
-    /// least the validated prior (> 0), so the distribution always exists; were it
-    /// ever not to, the draw would be the posterior mean.
-    fn draw(&self, rng: &mut PolicyRng) -> f64 {
-        Beta::new(self.alpha, self.beta).map_or(self.mean(), |beta| beta.sample(rng))
+    /// What a draw of the arm's success probability comes from. `α` and `β` stay
+    /// finite and at least the validated prior (> 0), so the distribution always
+    /// exists; were it ever not to, the draw would be the posterior mean.
+    fn sampler(&self) -> Result<Beta<f64>, f64> {
+        Beta::new(self.alpha, self.beta).map_err(|_| self.mean())
+    }
+
+    /// The samplers of `posteriors`, made once for all the draws of an estimate.
+    fn samplers(posteriors: &[Self]) -> Vec<Result<Beta<f64>, f64>> {
+        posteriors.iter().map(Self::sampler).collect()
+    }
+
+    /// One draw from a sampler of [`BetaPosterior::samplers`].
+    fn draw(sampler: &Result<Beta<f64>, f64>, rng: &mut PolicyRng) -> f64 {
+        match sampler {
+            Ok(beta) => beta.sample(rng),
+            Err(mean) => *mean,
+        }
     }
 }
 
@@ -215,13 +228,14 @@ impl Policy for BetaThompson {
         _observations: ArrayView2<'_, f32>,
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
+        let samplers = BetaPosterior::samplers(&self.posteriors);
         self.matching
-            .probabilities(&self.posteriors, BetaPosterior::draw, probabilities);
+            .probabilities(&samplers, BetaPosterior::draw, probabilities);
     }
 
     fn act(&mut self, _observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
-        self.matching
-            .act(&self.posteriors, BetaPosterior::draw, actions);
+        let samplers = BetaPosterior::samplers(&self.posteriors);
+        self.matching.act(&samplers, BetaPosterior::draw, actions);
     }
 }
 
