@@ -12,9 +12,9 @@ use crate::train::{
     CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, train_learner,
 };
 use anyhow::{Context, Result};
+use onboard_agents::AgentConfig;
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
-use onboard_agents::AgentConfig;
 use onboard_envs::{Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
