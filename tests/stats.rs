@@ -7,10 +7,17 @@
 //! and still tight enough that any wrong term or constant would fail.
 
 use onboard::stats::{
-    DayCounts, Life, SampleStats, StatsError, Z95, chi_square_sf, compare_means, compare_paired,
-    compare_proportions, day_counts, kaplan_meier, kolmogorov_sf, ks_uniform, log_rank, normal_cdf,
-    normal_quantile, normal_two_sided_p, sample_size_means, sample_size_proportions,
+    DayCounts, Life, MIN_USERS, PairedStats, SampleStats, StatsError, Z95, chi_square_sf,
+    compare_means, compare_paired, compare_paired_proportions, compare_proportions, day_counts,
+    difference_skewness, holm, kaplan_meier, kolmogorov_sf, ks_uniform, log_rank,
+    normal_approximation_floor, normal_cdf, normal_quantile, normal_two_sided_p, sample_size_means,
+    sample_size_proportions, skewness,
 };
+
+/// The tolerance of values that come through statrs's normal and chi-square
+/// distributions (p-values, Φ): its `erfc` agrees with mpmath to a few parts in
+/// 1e11, far below the three digits a p-value is read to, so 1e-9 relative.
+const STATRS: f64 = 1e-9;
 
 /// `actual` is within `rel` of `expected`, relatively (absolutely below 1).
 fn close(actual: f64, expected: f64, rel: f64) -> bool {
@@ -36,22 +43,22 @@ macro_rules! assert_close {
 
 #[test]
 fn normal_quantile_and_cdf_match_tables() {
-    // The brief's check: Φ⁻¹(0.975) = 1.959964 to 1e-6; here to 1e-15 (AS 241 is
-    // accurate to about 1e-16), and the module's Z95 constant is that value.
+    // The brief's check: Φ⁻¹(0.975) = 1.959964 to 1e-6; here to statrs's
+    // precision, and the module's Z95 constant is that value.
     let z = normal_quantile(0.975).unwrap();
     assert!((z - 1.959964).abs() < 1e-6);
-    assert_close!(z, 1.959_963_984_540_054, 1e-15);
-    assert_close!(Z95, z, 1e-15);
+    assert_close!(z, 1.959_963_984_540_054, STATRS);
+    assert_close!(Z95, z, STATRS);
     assert_close!(
         normal_quantile(0.8).unwrap(),
         0.841_621_233_572_914_2,
-        1e-15
+        STATRS
     );
     assert_eq!(normal_quantile(0.5).unwrap(), 0.0);
     assert_close!(
         normal_quantile(1e-10).unwrap(),
         -6.361_340_902_404_056,
-        1e-14
+        STATRS
     );
     assert_eq!(normal_quantile(0.0).unwrap(), f64::NEG_INFINITY);
     assert_eq!(normal_quantile(1.0).unwrap(), f64::INFINITY);
@@ -62,13 +69,17 @@ fn normal_quantile_and_cdf_match_tables() {
     assert!(normal_quantile(f64::NAN).is_err());
 
     // mpmath's ncdf. The tails are relative: Φ(−10) ≈ 7.6e-24, Φ(−37) ≈ 5.7e-300.
-    assert_close!(normal_cdf(1.96), 0.975_002_104_851_779_6);
-    assert_close!(normal_cdf(-1.0), 0.158_655_253_931_457_05);
-    assert_close!(normal_cdf(-10.0) / 7.619_853_024_160_526e-24, 1.0);
-    assert_close!(normal_cdf(-37.0) / 5.725_571_222_524_577e-300, 1.0);
+    assert_close!(normal_cdf(1.96), 0.975_002_104_851_779_6, STATRS);
+    assert_close!(normal_cdf(-1.0), 0.158_655_253_931_457_05, STATRS);
+    assert_close!(normal_cdf(-10.0) / 7.619_853_024_160_526e-24, 1.0, STATRS);
+    assert_close!(normal_cdf(-37.0) / 5.725_571_222_524_577e-300, 1.0, STATRS);
     assert_eq!(normal_cdf(0.0), 0.5);
     // p = erfc(|z|/√2): erfc(1) at z = √2.
-    assert_close!(normal_two_sided_p(2f64.sqrt()), 0.157_299_207_050_285_13);
+    assert_close!(
+        normal_two_sided_p(2f64.sqrt()),
+        0.157_299_207_050_285_13,
+        STATRS
+    );
     assert_eq!(normal_two_sided_p(0.0), 1.0);
     assert_eq!(normal_two_sided_p(f64::INFINITY), 0.0);
 }
@@ -104,7 +115,7 @@ fn two_proportions_match_the_pooled_z_test() {
     assert_eq!((c.a, c.b), (0.1, 0.12));
     assert_close!(c.difference.estimate, 0.02);
     assert_close!(c.z, 1.429_300_849_823_232);
-    assert_close!(c.p_value, 0.152_917_781_863_945_97);
+    assert_close!(c.p_value, 0.152_917_781_863_945_97, STATRS);
     assert_close!(c.difference.low, -0.007_411_481_998_019_936);
     assert_close!(c.difference.high, 0.047_411_481_998_019_94);
     // Lift 0.2; delta method: se² = (Var b + 1.2²·Var a)/0.1².
@@ -116,7 +127,7 @@ fn two_proportions_match_the_pooled_z_test() {
     // Swapping the arms flips the sign and keeps the p-value.
     let swapped = compare_proportions(120, 1000, 100, 1000).unwrap();
     assert_close!(swapped.z, -c.z);
-    assert_close!(swapped.p_value, c.p_value);
+    assert_close!(swapped.p_value, c.p_value, STATRS);
 
     // Degenerate: both arms all-zero → no difference, p = 1, no lift (A = 0).
     let zero = compare_proportions(0, 50, 0, 80).unwrap();
@@ -146,7 +157,7 @@ fn independent_means_use_welch_standard_error() {
     let c = compare_means(&a, &b).unwrap();
     assert_eq!((c.a, c.b, c.difference.estimate), (3.5, 7.0, 3.5));
     assert_close!(c.z, 2.177_598_558_933_893);
-    assert_close!(c.p_value, 0.029_435_936_934_382_4);
+    assert_close!(c.p_value, 0.029_435_936_934_382_4, STATRS);
     assert_close!(c.difference.low, 0.349_798_638_161_920_3);
     assert_close!(c.difference.high, 6.650_201_361_838_08);
     let lift = c.lift.unwrap();
@@ -172,27 +183,113 @@ fn independent_means_use_welch_standard_error() {
 }
 
 #[test]
-fn paired_differences() {
-    // d = 1, −1, 2, 0, 3: mean 1, s² = 10/4, se = √(2.5/5) = √0.5, z = √2,
-    // p = erfc(1) = 0.157299 exactly in closed form.
-    let d = SampleStats::from_values([1.0, -1.0, 2.0, 0.0, 3.0]);
-    let c = compare_paired(&d).unwrap();
-    assert_eq!(c.n, 5);
+fn paired_differences_and_lift() {
+    // a = 2, 1, 3, 4, 0 and b = a + d with d = 1, −1, 2, 0, 3: mean d 1,
+    // s²_d = 10/4, se = √(2.5/5) = √0.5, z = √2, p = erfc(1) = 0.157299.
+    let a = [2.0, 1.0, 3.0, 4.0, 0.0];
+    let d = [1.0, -1.0, 2.0, 0.0, 3.0];
+    let pairs = PairedStats::from_pairs(a.iter().zip(&d).map(|(&a, &d)| (a, a + d)));
+    let c = compare_paired(&pairs).unwrap();
+    assert_eq!((c.a, c.b), (2.0, 3.0));
     assert_eq!(c.difference.estimate, 1.0);
     assert_close!(c.z, 2f64.sqrt());
-    assert_close!(c.p_value, 0.157_299_207_050_285_13);
+    assert_close!(c.p_value, 0.157_299_207_050_285_13, STATRS);
     assert_close!(c.difference.low, -0.385_903_824_349_677_9);
     assert_close!(c.difference.high, 2.385_903_824_349_678);
+    // Lift by the delta method with the covariance: s²_a = 2.5, s²_b = 3.5,
+    // Cov = 7/4, r = 1.5: (3.5 − 2·1.5·1.75 + 1.5²·2.5)/5 = 0.775, se = √0.775/2.
+    let lift = c.lift.unwrap();
+    assert_close!(lift.estimate, 0.5);
+    assert_close!(lift.low, -0.362_718_173_281_105);
+    assert_close!(lift.high, 1.362_718_173_281_105_1);
+    // As independent samples the same values give the wider (0.7 + 1.125)/4.
+    let welch = compare_means(&pairs.a, &pairs.b).unwrap().lift.unwrap();
+    assert_close!(welch.high - welch.estimate, Z95 * (1.825_f64 / 4.0).sqrt());
 
     // Identical arms: every d = 0 gives exactly 0 and p = 1, no NaN.
-    let same = compare_paired(&SampleStats::from_values(vec![0.0; 1000])).unwrap();
+    let values: Vec<f64> = (0..1000).map(|i| f64::from(i % 7) * 1.3).collect();
+    let same = compare_paired(&PairedStats::from_pairs(values.iter().map(|&x| (x, x)))).unwrap();
     assert_eq!(same.difference.estimate, 0.0);
     assert_eq!((same.difference.low, same.difference.high), (0.0, 0.0));
+    let lift = same.lift.unwrap();
+    assert_eq!((lift.estimate, lift.low, lift.high), (0.0, 0.0, 0.0));
     assert_eq!((same.z, same.p_value), (0.0, 1.0));
 
     // A constant non-zero difference has no variance: certain, p = 0.
-    let constant = compare_paired(&SampleStats::from_values(vec![0.5; 8])).unwrap();
+    let constant = compare_paired(&PairedStats::from_pairs(
+        values.iter().map(|&x| (x, x + 0.5)),
+    ))
+    .unwrap();
     assert_eq!(constant.p_value, 0.0);
+    assert!(compare_paired(&PairedStats::from_pairs([(1.0, 2.0)])).is_err());
+}
+
+#[test]
+fn paired_proportions_use_mcnemar() {
+    // 100 users: 40 active in both arms, 10 only under A, 25 only under B.
+    // McNemar: χ² = (25 − 10)²/35 = 6.4286 (statsmodels' mcnemar with
+    // exact=False, correction=False), p = 0.011230.
+    let c = compare_paired_proportions(40, 10, 25, 25).unwrap();
+    assert_eq!((c.a, c.b), (0.5, 0.65));
+    assert_close!(c.z * c.z, 225.0 / 35.0);
+    assert_close!(c.p_value, 0.011_229_886_652_916_679, STATRS);
+    assert_close!(c.p_value, chi_square_sf(225.0 / 35.0, 1));
+    // Difference 0.15 with the paired standard error √(((35 − 2.25)/99)/100).
+    assert_close!(c.difference.estimate, 0.15);
+    assert_close!(c.difference.low, 0.037_270_872_442_961_886);
+    assert_close!(c.difference.high, 0.262_729_127_557_038_1);
+    // Lift 0.3 with Cov(a, b) = (0.40 − 0.5·0.65)·100/99.
+    let lift = c.lift.unwrap();
+    assert_close!(lift.low, 0.034_254_335_655_666_435);
+    assert_close!(lift.high, 0.565_745_664_344_333_6);
+    // No discordant user: the arms agree on everyone.
+    let agree = compare_paired_proportions(30, 0, 0, 70).unwrap();
+    assert_eq!((agree.difference.estimate, agree.p_value), (0.0, 1.0));
+}
+
+#[test]
+fn holm_matches_hand_computed_adjustments() {
+    // m = 4: sorted 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04
+    // raised to the running maximum 0.06; returned in the input's order.
+    let adjusted = holm(&[0.01, 0.04, 0.03, 0.005]).unwrap();
+    for (got, want) in adjusted.iter().zip([0.03, 0.06, 0.06, 0.02]) {
+        assert_close!(*got, want, 1e-15);
+    }
+    // R: p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm") = 0.05 0.08 0.09 0.09 0.09.
+    let adjusted = holm(&[0.01, 0.02, 0.03, 0.04, 0.05]).unwrap();
+    for (got, want) in adjusted.iter().zip([0.05, 0.08, 0.09, 0.09, 0.09]) {
+        assert_close!(*got, want, 1e-15);
+    }
+    // Capped at 1; one test is its own adjustment; nothing to adjust is nothing.
+    assert_eq!(holm(&[0.5, 0.9]).unwrap(), [1.0, 1.0]);
+    assert_eq!(holm(&[0.2]).unwrap(), [0.2]);
+    assert!(holm(&[]).unwrap().is_empty());
+    assert!(holm(&[0.1, f64::NAN]).is_err());
+    assert!(holm(&[1.5]).is_err());
+}
+
+#[test]
+fn skewness_and_the_normal_approximation_floor() {
+    // A 0/1 variable with p = 1/4 has skewness (1 − 2p)/√(p(1 − p)) = 2/√3;
+    // Cochran's n > 25·g₁² = 33.3 gives 34 users.
+    let g = skewness(&[0.0, 0.0, 0.0, 1.0]).unwrap();
+    assert_close!(g, 2.0 / 3f64.sqrt());
+    assert_eq!(normal_approximation_floor(g).unwrap(), 34);
+    // Symmetric values: no skew, the floor is the minimum; a skewness of 10
+    // (log-normal profit) needs 2,501.
+    assert_close!(skewness(&[1.0, 2.0, 3.0]).unwrap(), 0.0);
+    assert_eq!(normal_approximation_floor(0.0).unwrap(), MIN_USERS);
+    assert_eq!(normal_approximation_floor(-10.0).unwrap(), 2_501);
+    assert_eq!(skewness(&[4.0; 10]).unwrap(), 0.0);
+    // A split test's difference: a constant control leaves the arm's skewness,
+    // swapping the arms flips its sign, and identical arms are symmetric.
+    let bernoulli = [0.0, 0.0, 0.0, 1.0];
+    assert_close!(difference_skewness(&[5.0; 3], &bernoulli).unwrap(), g);
+    assert_close!(difference_skewness(&bernoulli, &[5.0; 3]).unwrap(), -g);
+    assert_eq!(difference_skewness(&bernoulli, &bernoulli).unwrap(), 0.0);
+    assert!(skewness(&[1.0, 2.0]).is_err());
+    assert!(skewness(&[1.0, f64::INFINITY, 2.0]).is_err());
+    assert!(normal_approximation_floor(f64::NAN).is_err());
 }
 
 #[test]
@@ -347,7 +444,7 @@ fn log_rank_by_hand() {
     let test = log_rank(&[a, b]).unwrap();
     assert_close!(test.statistic, 225.0 / 97.0);
     assert_eq!(test.df, 1);
-    assert_close!(test.p_value, 0.127_753_890_016_957_2);
+    assert_close!(test.p_value, 0.127_753_890_016_957_2, STATRS);
     assert_eq!(test.observed, vec![2, 0]);
     assert_close!(test.expected[0], 13.0 / 14.0);
     assert_close!(test.expected[1], 2.0 - 13.0 / 14.0);
@@ -365,7 +462,7 @@ fn log_rank_matches_the_textbook_example() {
     assert_close!(test.expected[1], 10.749_499_051_968_87);
     assert_close!(test.statistic, 16.792_940_989_216_533);
     assert_eq!(test.df, 1);
-    assert_close!(test.p_value / 4.168_809_109_334_542e-5, 1.0);
+    assert_close!(test.p_value / 4.168_809_109_334_542e-5, 1.0, STATRS);
 
     // Three groups (a made-up third): (O − E)ᵀV⁻¹(O − E) by matrix inverse in mpmath.
     let third: Vec<Life> = [(3, true), (5, true), (9, false), (12, true), (20, true)]
@@ -377,7 +474,7 @@ fn log_rank_matches_the_textbook_example() {
     let test = log_rank(&three).unwrap();
     assert_eq!((test.df, test.observed.clone()), (2, vec![9, 21, 5]));
     assert_close!(test.statistic, 18.004_955_390_588_32);
-    assert_close!(test.p_value, 1.231_044_106_879_677_8e-4);
+    assert_close!(test.p_value, 1.231_044_106_879_677_8e-4, STATRS);
 
     // A group never at risk carries no information: it drops out of the degrees
     // of freedom and the statistic is the two-group one.
@@ -440,7 +537,7 @@ fn ks_statistic_by_hand() {
     // One value at 0.5: D = max(1 − 0.5, 0.5 − 0) = 0.5, p = P(K > 0.5).
     let test = ks_uniform(&[0.5]).unwrap();
     assert_eq!((test.n, test.statistic), (1, 0.5));
-    assert_close!(test.p_value, 0.963_945_243_664_875_1);
+    assert_close!(test.p_value, 0.963_945_243_664_875_1, STATRS);
     // Quartiles 0.125, 0.375, 0.625, 0.875: the ECDF misses by 1/8 at each step.
     let test = ks_uniform(&[0.875, 0.125, 0.625, 0.375]).unwrap();
     assert_close!(test.statistic, 0.125, 1e-15);
@@ -477,4 +574,33 @@ fn ks_accepts_uniform_and_rejects_skewed_samples() {
     let test = ks_uniform(&skewed).unwrap();
     assert!((test.statistic - 0.25).abs() < 0.05, "{test:?}");
     assert!(test.p_value < 1e-10, "{test:?}");
+}
+
+// ---------------------------------------------------------------- pairing
+
+proptest::proptest! {
+    /// On positively correlated arms with positive means, the paired intervals of
+    /// the difference and of the relative lift are never wider than Welch's.
+    #[test]
+    fn paired_intervals_are_never_wider_on_positively_correlated_arms(
+        base in proptest::collection::vec(0.0_f64..100.0, 3..200),
+        noise in proptest::collection::vec(0.0_f64..50.0, 200),
+        slope in 0.0_f64..3.0,
+    ) {
+        let pairs: Vec<(f64, f64)> =
+            base.iter().zip(&noise).map(|(&a, &e)| (a + 1.0, slope * a + e + 1.0)).collect();
+        let paired_stats = PairedStats::from_pairs(pairs.iter().copied());
+        let (mean_a, var_a) = paired_stats.a.mean_variance("a").unwrap();
+        let (mean_b, var_b) = paired_stats.b.mean_variance("b").unwrap();
+        let (_, var_d) = paired_stats.differences.mean_variance("d").unwrap();
+        let covariance = 0.5 * (var_a + var_b - var_d);
+        proptest::prop_assume!(covariance >= 0.0 && mean_a > 0.0 && mean_b > 0.0);
+        let paired = compare_paired(&paired_stats).unwrap();
+        let welch = compare_means(&paired_stats.a, &paired_stats.b).unwrap();
+        let width = |i: onboard::stats::Interval| i.high - i.low;
+        let slack = 1e-9 * (1.0 + width(welch.difference));
+        proptest::prop_assert!(width(paired.difference) <= width(welch.difference) + slack);
+        let (paired_lift, welch_lift) = (paired.lift.unwrap(), welch.lift.unwrap());
+        proptest::prop_assert!(width(paired_lift) <= width(welch_lift) + 1e-9 * (1.0 + width(welch_lift)));
+    }
 }

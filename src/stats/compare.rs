@@ -1,14 +1,12 @@
-//! Two-arm comparisons (B against A) and the sample size of a split test.
+//! Two-arm comparisons (B against A): independent means and proportions, and
+//! paired values and proportions on the same units.
 //!
 //! Standard errors are large-sample normal ones, as in a z-test: the populations
 //! compared here are thousands of users, where Student's t and the normal agree
 //! to a few parts in a thousand.
 
-use super::distributions::{Z95, normal_two_sided_p};
+use super::distributions::normal_two_sided_p;
 use super::{Interval, StatsError, finite};
-
-/// Φ⁻¹(0.8): the standard normal quantile for a power of 0.8.
-const Z_POWER_80: f64 = 0.841_621_233_572_914_3;
 
 /// Sufficient statistics of one sample: count, sum and sum of squares.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -65,8 +63,9 @@ pub struct Comparison {
     pub b: f64,
     /// `b − a` with its 95 % interval.
     pub difference: Interval,
-    /// Relative lift `b/a − 1` with its 95 % delta-method interval
-    /// (`Var(b/a) ≈ (Var b + (b/a)² Var a) / a²`); `None` when `a = 0`.
+    /// Relative lift `b/a − 1` with its 95 % delta-method interval (for
+    /// independent arms `Var(b/a) ≈ (Var b + (b/a)² Var a) / a²`; paired arms add
+    /// the covariance, see [`compare_paired`]); `None` when `a = 0`.
     pub lift: Option<Interval>,
     /// The test statistic, `(b − a) / se`.
     pub z: f64,
@@ -126,35 +125,110 @@ pub fn compare_proportions(
     ))
 }
 
-/// The paired (within-unit) difference `d = B − A`, from the statistics of the
-/// differences, under common random numbers: mean of `d`, its normal 95 % interval
-/// `d̄ ± 1.96·s_d/√n`, and the z-test of `E d = 0`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PairedComparison {
-    /// Number of pairs.
-    pub n: u64,
-    /// Mean difference `B − A` with its 95 % interval.
-    pub difference: Interval,
-    /// The test statistic `d̄ / (s_d/√n)`.
-    pub z: f64,
-    /// Two-sided p-value of `E d = 0`.
-    pub p_value: f64,
+/// Sufficient statistics of paired values `(aᵢ, bᵢ)`, one pair per unit (a user
+/// seen by both arms): each arm's, and those of the differences `dᵢ = bᵢ − aᵢ`,
+/// accumulated directly so that their variance has no cancellation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PairedStats {
+    /// The values of arm A.
+    pub a: SampleStats,
+    /// The values of arm B.
+    pub b: SampleStats,
+    /// The differences `b − a`.
+    pub differences: SampleStats,
 }
 
-/// Paired comparison from the sufficient statistics of the per-unit differences
-/// `d = B − A` (`n ≥ 2`). Identical arms (every `d = 0`) give a difference of
-/// exactly 0, `z = 0` and p-value 1; a constant non-zero `d` gives a p-value of 0
-/// (or next to it, after rounding in the variance).
-pub fn compare_paired(differences: &SampleStats) -> Result<PairedComparison, StatsError> {
-    let (mean, var) = differences.mean_variance("differences")?;
-    let se = (var / differences.n as f64).sqrt();
-    let z = z_statistic(mean, se);
-    Ok(PairedComparison {
-        n: differences.n,
-        difference: Interval::normal(mean, se),
+impl PairedStats {
+    /// The statistics of `pairs` `(a, b)`.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (f64, f64)>) -> Self {
+        let add = |s: SampleStats, x: f64| SampleStats {
+            n: s.n + 1,
+            sum: s.sum + x,
+            sum_sq: s.sum_sq + x * x,
+        };
+        pairs.into_iter().fold(Self::default(), |s, (a, b)| Self {
+            a: add(s.a, a),
+            b: add(s.b, b),
+            differences: add(s.differences, b - a),
+        })
+    }
+
+    /// The statistics of a paired 0/1 outcome from its 2×2 table: units with the
+    /// outcome in both arms, only in A, only in B, and in neither.
+    pub fn from_table(both: u64, only_a: u64, only_b: u64, neither: u64) -> Self {
+        let n = both + only_a + only_b + neither;
+        let ones = |k: u64| SampleStats {
+            n,
+            sum: k as f64,
+            sum_sq: k as f64,
+        };
+        Self {
+            a: ones(both + only_a),
+            b: ones(both + only_b),
+            differences: SampleStats {
+                n,
+                sum: only_b as f64 - only_a as f64,
+                sum_sq: (only_a + only_b) as f64,
+            },
+        }
+    }
+}
+
+/// Arm B against arm A on the same units (common random numbers), `n ≥ 2` pairs.
+///
+/// The difference is the mean of `d = b − a`, with the interval
+/// `d̄ ± 1.96·s_d/√n` and the z-test of `E d = 0`. The relative lift `b̄/ā − 1`
+/// uses the delta method with the covariance the pairing creates:
+/// `Var(b̄/ā) ≈ (Var b̄ − 2r·Cov(ā, b̄) + r²·Var ā)/ā²`, `r = b̄/ā`, where
+/// `Cov = (s²_a + s²_b − s²_d)/(2n)`. Identical arms (every `d = 0`) give a
+/// difference and a lift of exactly 0 with zero width, `z = 0` and p = 1; a
+/// constant non-zero `d` gives p = 0.
+pub fn compare_paired(pairs: &PairedStats) -> Result<Comparison, StatsError> {
+    let (mean_a, var_a) = pairs.a.mean_variance("arm A")?;
+    let (mean_b, var_b) = pairs.b.mean_variance("arm B")?;
+    let (mean_d, var_d) = pairs.differences.mean_variance("differences")?;
+    if pairs.a.n != pairs.b.n || pairs.a.n != pairs.differences.n {
+        return Err(StatsError::Inconsistent(format!(
+            "paired samples of {}, {} and {} values",
+            pairs.a.n, pairs.b.n, pairs.differences.n
+        )));
+    }
+    let n = pairs.a.n as f64;
+    let covariance = 0.5 * (var_a + var_b - var_d);
+    let se = (var_d / n).sqrt();
+    let z = z_statistic(mean_d, se);
+    let lift = (mean_a != 0.0).then(|| {
+        let ratio = mean_b / mean_a;
+        let spread = (var_b - 2.0 * ratio * covariance + ratio * ratio * var_a).max(0.0);
+        Interval::normal(ratio - 1.0, (spread / n).sqrt() / mean_a.abs())
+    });
+    Ok(Comparison {
+        a: mean_a,
+        b: mean_b,
+        difference: Interval::normal(mean_d, se),
+        lift,
         z,
         p_value: normal_two_sided_p(z),
     })
+}
+
+/// A paired 0/1 outcome (active on day N, say) of arm B against arm A on the same
+/// units, from its 2×2 table: the paired difference of proportions and lift of
+/// [`compare_paired`], tested with McNemar's statistic
+/// `z = (only_b − only_a)/√(only_a + only_b)` (no continuity correction: `z²` is
+/// the χ²₁ statistic of statsmodels' `mcnemar(exact=False, correction=False)`).
+/// With no discordant unit the arms agree everywhere: z = 0, p = 1.
+pub fn compare_paired_proportions(
+    both: u64,
+    only_a: u64,
+    only_b: u64,
+    neither: u64,
+) -> Result<Comparison, StatsError> {
+    let mut comparison = compare_paired(&PairedStats::from_table(both, only_a, only_b, neither))?;
+    let discordant = (only_a + only_b) as f64;
+    comparison.z = z_statistic(only_b as f64 - only_a as f64, discordant.sqrt());
+    comparison.p_value = normal_two_sided_p(comparison.z);
+    Ok(comparison)
 }
 
 /// The comparison of estimates `a`, `b` with variances `var_a`, `var_b`, tested
@@ -188,56 +262,4 @@ fn z_statistic(estimate: f64, se: f64) -> f64 {
     } else {
         estimate.signum() * f64::INFINITY
     }
-}
-
-/// Users per arm that a split test of two proportions needs to detect `p1` against
-/// `p2` with a two-sided α = 0.05 and power 0.8 (Fleiss' formula without continuity
-/// correction, as G*Power and `pwr` without arcsine):
-///
-/// `n = (z₀.₉₇₅·√(2·p̄(1−p̄)) + z₀.₈·√(p1(1−p1) + p2(1−p2)))² / (p1 − p2)²`,
-/// `p̄ = (p1 + p2)/2`, rounded up. `None` when `p1 = p2` (no sample suffices);
-/// saturates at `u64::MAX` for differences too small to count.
-pub fn sample_size_proportions(p1: f64, p2: f64) -> Result<Option<u64>, StatsError> {
-    for p in [p1, p2] {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(StatsError::OutOfRange {
-                what: "proportion",
-                rule: "in [0, 1]",
-                value: p,
-            });
-        }
-    }
-    let delta = p2 - p1;
-    if delta == 0.0 {
-        return Ok(None);
-    }
-    let mean = 0.5 * (p1 + p2);
-    let root = Z95 * (2.0 * mean * (1.0 - mean)).sqrt()
-        + Z_POWER_80 * (p1 * (1.0 - p1) + p2 * (1.0 - p2)).sqrt();
-    Ok(Some(round_up(root * root / (delta * delta))))
-}
-
-/// Users per arm that a split test of two means needs to detect a `difference`
-/// when each arm's standard deviation is `sd`, two-sided α = 0.05 and power 0.8:
-/// `n = 2·(z₀.₉₇₅ + z₀.₈)²·sd² / difference²`, rounded up. `None` when the
-/// difference is 0; saturates at `u64::MAX`.
-pub fn sample_size_means(difference: f64, sd: f64) -> Result<Option<u64>, StatsError> {
-    let difference = finite("difference", difference)?;
-    if !(sd.is_finite() && sd > 0.0) {
-        return Err(StatsError::OutOfRange {
-            what: "standard deviation",
-            rule: "finite and > 0",
-            value: sd,
-        });
-    }
-    if difference == 0.0 {
-        return Ok(None);
-    }
-    let z = Z95 + Z_POWER_80;
-    Ok(Some(round_up(2.0 * (z * sd / difference).powi(2))))
-}
-
-/// `⌈n⌉` as a count; `as` saturates at `u64::MAX` (and maps +∞ there).
-fn round_up(n: f64) -> u64 {
-    n.ceil() as u64
 }

@@ -1,14 +1,18 @@
 //! Statistics for A/B/n experiments: pure functions of counts and sums.
 //!
-//! - [`distributions`]: standard normal CDF and quantile, chi-square and
-//!   Kolmogorov tails, self-contained in double precision.
+//! - [`distributions`]: standard normal CDF and quantile and the chi-square tail
+//!   from statrs; the Kolmogorov tail, which statrs lacks, by hand.
 //! - Two-arm comparisons from sufficient statistics: means of independent samples
 //!   ([`compare_means`], Welch's standard error with a normal reference),
-//!   proportions ([`compare_proportions`], pooled z-test, unpooled interval) and
-//!   paired differences under common random numbers ([`compare_paired`]), each with
-//!   a 95 % interval; relative lifts use the delta method on the ratio `B/A`.
+//!   proportions ([`compare_proportions`], pooled z-test, unpooled interval), and
+//!   on the same units under common random numbers paired means
+//!   ([`compare_paired`]) and paired proportions ([`compare_paired_proportions`],
+//!   McNemar's test), each with a 95 % interval; relative lifts use the delta
+//!   method on the ratio `B/A`, with the covariance when paired.
+//! - [`holm`]: Holm's step-down adjustment of a family of p-values.
 //! - [`sample_size_proportions`] and [`sample_size_means`]: users per arm that a
-//!   real split test needs (α = 0.05 two-sided, power 0.8).
+//!   real split test needs (α = 0.05 two-sided, power 0.8), and
+//!   [`normal_approximation_floor`], below which those formulas are not trusted.
 //! - Survival on discrete days: [`kaplan_meier`] with Greenwood log-log intervals
 //!   and the [`log_rank`] test of k groups.
 //! - [`ks_uniform`]: one-sample Kolmogorov–Smirnov test of uniformity on [0, 1].
@@ -20,16 +24,23 @@
 mod compare;
 pub mod distributions;
 mod ks;
+mod multiplicity;
+mod sample_size;
 mod survival;
 
 pub use compare::{
-    Comparison, PairedComparison, SampleStats, compare_means, compare_paired, compare_proportions,
-    sample_size_means, sample_size_proportions,
+    Comparison, PairedStats, SampleStats, compare_means, compare_paired,
+    compare_paired_proportions, compare_proportions,
 };
 pub use distributions::{
     Z95, chi_square_sf, kolmogorov_sf, normal_cdf, normal_quantile, normal_two_sided_p,
 };
 pub use ks::{KsTest, ks_uniform};
+pub use multiplicity::holm;
+pub use sample_size::{
+    MIN_USERS, difference_skewness, normal_approximation_floor, sample_size_means,
+    sample_size_proportions, skewness,
+};
 pub use survival::{DayCounts, Life, LogRank, day_counts, kaplan_meier, log_rank};
 
 /// A point estimate with its two-sided 95 % confidence interval.
