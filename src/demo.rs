@@ -175,6 +175,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         users: options.users,
         seed: Some(seeds.test()),
         replicates: options.replicates,
+        power_arm: None,
     };
     let factories = arms.into_iter().map(|(_, _, f)| f).collect();
     run_experiment_with(

@@ -222,6 +222,8 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
             ("seed", result.seed.to_string()),
         ],
     );
+    page.heading("Verdict");
+    page.paragraph(&a.verdict, false);
     page.heading("Arms");
     page.paragraph(
         "95 % intervals in brackets; money in currency units per user over the horizon.",
@@ -234,8 +236,15 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
 
     page.heading(&format!("Lift against {}", a.control));
     page.paragraph(
-        "Difference = arm − control; lift = arm / control − 1. Sample size: users per arm a \
-         real split test needs to detect the simulated difference (α = 0.05 two-sided, power 0.8).",
+        &format!(
+            "Difference = arm − control; lift = arm / control − 1, by the delta method (with \
+             the covariance of the two arms when paired). Method: paired per user when the \
+             arms saw the same users, else independent samples. Adjusted p: {} Sample size: \
+             users per arm a real split test needs to detect the simulated difference \
+             (α = 0.05 two-sided, power 0.8), never below the size where the metric's mean \
+             is near normal (Cochran's 25·skewness²).",
+            a.family
+        ),
         true,
     );
     let lifts: Vec<Vec<String>> = a
@@ -250,6 +259,7 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
                 cell(&l.difference, 1.0, 4),
                 l.relative.map_or("–".to_string(), |r| cell(&r, 100.0, 1)),
                 p_value(l.p_value),
+                p_value(l.p_adjusted),
                 l.method.clone(),
                 l.sample_size.map_or("∞".to_string(), |n| n.to_string()),
             ]
@@ -264,27 +274,40 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
             "difference",
             "lift %",
             "p-value",
+            "adjusted p (Holm)",
             "method",
             "sample size per arm",
         ],
         &lifts,
     );
     page.heading("Time to churn (latent, simulator truth)");
-    page.paragraph(
-        &format!(
-            "Log-rank test across all arms: χ² = {:.2} on {} degrees of freedom, p = {}.",
-            a.log_rank.statistic,
-            a.log_rank.df,
-            p_value(a.log_rank.p_value)
-        ),
-        false,
-    );
-    if let Some(arm) = &a.power_arm {
+    page.paragraph(&a.survival_test, false);
+    if let Some(plan) = &a.power_plan {
         page.heading("Power");
+        let needed = match (plan.users_for_power, plan.users_needed) {
+            (Some(power), Some(needed)) if power < needed => format!(
+                "{power} users per arm by the normal approximation, raised to the floor, \
+                 {needed},"
+            ),
+            (_, Some(needed)) => format!("{needed} users per arm"),
+            _ => "no size (the effect is 0)".to_string(),
+        };
         page.paragraph(
             &format!(
-                "Replicate split tests of {arm} against {} on profit per user, on fresh users.",
-                a.control
+                "Replicate split tests of {} against {} on profit per user, on fresh users. \
+                 The arm was fixed before any replicate ran ({}); its effect, {} [{}, {}] per \
+                 user, was measured on {}. At that effect a split test needs {needed} for 80 % \
+                 power. Sizes start at {} users per arm, where Cochran's rule (n > 25·g₁², \
+                 profit skewness g₁ = {:.1}) says the normal approximation holds.",
+                plan.arm,
+                a.control,
+                plan.chosen,
+                format_args!("{:+.3}", plan.effect.estimate),
+                format_args!("{:+.3}", plan.effect.low),
+                format_args!("{:+.3}", plan.effect.high),
+                plan.measured_on,
+                plan.floor,
+                plan.skewness
             ),
             true,
         );

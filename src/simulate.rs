@@ -47,12 +47,36 @@ pub struct UserRecord {
     pub cost: f64,
     /// Messages delivered.
     pub messages: f64,
+    /// The days of age on which the user visited (was active).
+    pub active: ActiveDays,
+}
+
+/// The days of age on which one user was active, a bit per day (up to 384 days,
+/// more than any horizon a scenario may have), so that retention on any day can be
+/// compared user by user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ActiveDays([u64; 6]);
+
+impl ActiveDays {
+    /// Marks day `age` active; days beyond the last are ignored.
+    pub fn set(&mut self, age: usize) {
+        if let Some(word) = self.0.get_mut(age / 64) {
+            *word |= 1 << (age % 64);
+        }
+    }
+
+    /// Whether the user was active on day `age`.
+    pub fn on(&self, age: usize) -> bool {
+        self.0
+            .get(age / 64)
+            .is_some_and(|w| w >> (age % 64) & 1 == 1)
+    }
 }
 
 impl UserRecord {
     /// The record of `user` as it ends its window (at the horizon: every user is
-    /// simulated to the end, churned or not).
-    pub fn of(user: &User) -> Self {
+    /// simulated to the end, churned or not), active on the days of `active`.
+    pub fn of(user: &User, active: ActiveDays) -> Self {
         let (state, totals) = (&user.state, &user.state.totals);
         Self {
             id: user.profile.id,
@@ -65,6 +89,7 @@ impl UserRecord {
             profit: totals.profit,
             cost: totals.cost,
             messages: totals.messages,
+            active,
         }
     }
 }
@@ -97,6 +122,7 @@ pub fn simulate(
     progress.set_message(policy.name().to_string());
     let mut actions = Vec::new();
     let mut users = Vec::new();
+    let mut active = Vec::new();
     let mut action_mix = vec![vec![0; n_actions]; horizon];
     while !cohort.is_finished() {
         let observations = cohort.observations();
@@ -108,6 +134,7 @@ pub fn simulate(
             transitions.outcomes,
             transitions.users,
             &actions,
+            &mut active,
             &mut users,
             &mut action_mix,
         );
@@ -122,12 +149,14 @@ pub fn simulate(
     })
 }
 
-/// Counts the day's actions by age and records the users whose window ended (the
-/// only end of an episode: churn is latent).
+/// Counts the day's actions by age, marks who visited in `active` (indexed by user
+/// id, which a cohort hands out from 0 in signup order), and records the users
+/// whose window ended (the only end of an episode: churn is latent).
 pub(crate) fn collect(
     outcomes: &[DayOutcome],
     after: &[User],
     actions: &[usize],
+    active: &mut Vec<ActiveDays>,
     records: &mut Vec<UserRecord>,
     action_mix: &mut [Vec<u64>],
 ) {
@@ -136,8 +165,15 @@ pub(crate) fn collect(
         if let Some(counts) = action_mix.get_mut(age) {
             counts[action] += 1;
         }
+        let id = user.profile.id as usize;
+        if id >= active.len() {
+            active.resize(id + 1, ActiveDays::default());
+        }
+        if outcome.visited {
+            active[id].set(age);
+        }
         if outcome.truncated {
-            records.push(UserRecord::of(user));
+            records.push(UserRecord::of(user, active[id]));
         }
     }
 }

@@ -80,7 +80,8 @@ pub fn render(metrics: &CohortMetrics) -> String {
 }
 
 /// Renders an experiment's arms (day-7 and last-day activity, conversion, profit per
-/// user) and each arm's profit lift against the control with its p-value.
+/// user), each arm's profit lift against the control with its raw and
+/// Holm-adjusted p-values, and the verdict.
 pub fn render_experiment(analysis: &crate::ab::analysis::Analysis) -> String {
     use crate::stats::Interval;
     let pct = |i: &Interval| {
@@ -122,8 +123,12 @@ pub fn render_experiment(analysis: &crate::ab::analysis::Analysis) -> String {
             .find(|l| l.arm == arm.name && l.metric == "profit")
             .map_or("(control)".to_string(), |l| {
                 format!(
-                    "{:+.2} [{:+.2}, {:+.2}] p={:.3}",
-                    l.difference.estimate, l.difference.low, l.difference.high, l.p_value
+                    "{:+.2} [{:+.2}, {:+.2}] p={:.3} holm={:.3}",
+                    l.difference.estimate,
+                    l.difference.low,
+                    l.difference.high,
+                    l.p_value,
+                    l.p_adjusted
                 )
             });
         let _ = writeln!(
@@ -136,6 +141,32 @@ pub fn render_experiment(analysis: &crate::ab::analysis::Analysis) -> String {
             cash(&arm.profit),
             lift
         );
+    }
+    out.push('\n');
+    out.push_str(&wrap(&analysis.verdict, 90));
+    out
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word
+/// keeps its own line), each ending in a newline.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > width {
+            out.push('\n');
+            line = 0;
+        }
+        if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+    if !out.is_empty() {
+        out.push('\n');
     }
     out
 }

@@ -31,6 +31,7 @@ fn experiment(arms: &[(&str, &str)], assignment: Assignment, users: usize) -> Ex
         users,
         seed: Some(11),
         replicates: 0,
+        power_arm: None,
     }
 }
 
@@ -48,30 +49,24 @@ fn a_paired_test_of_a_policy_against_itself_has_exactly_zero_lift() {
     );
     let result = run_experiment(experiment, tiny(), Path::new("."), Some(dir.path()), true)
         .expect("the experiment runs");
-    assert!(!result.analysis.lifts.is_empty());
+    // Profit, revenue, conversion, day-7 retention and survival days, all paired
+    // per user, so even the intervals of the difference and the lift collapse.
+    assert_eq!(result.analysis.lifts.len(), 5);
     for lift in &result.analysis.lifts {
+        assert!(lift.method.starts_with("paired"), "{lift:?}");
         assert_eq!(lift.difference.estimate, 0.0, "{lift:?}");
-        assert_eq!(lift.p_value, 1.0, "{lift:?}");
-        // Per-user metrics are paired, so even the interval collapses; day-N
-        // retention is compared as independent proportions (see analysis.rs).
-        if lift.method == "paired" {
-            assert_eq!(
-                (lift.difference.low, lift.difference.high),
-                (0.0, 0.0),
-                "{lift:?}"
-            );
-        }
+        assert_eq!(
+            (lift.difference.low, lift.difference.high),
+            (0.0, 0.0),
+            "{lift:?}"
+        );
+        let relative = lift.relative.expect("a control above 0");
+        assert_eq!((relative.low, relative.high), (0.0, 0.0), "{lift:?}");
+        assert_eq!((lift.p_value, lift.p_adjusted), (1.0, 1.0), "{lift:?}");
     }
-    assert_eq!(
-        result
-            .analysis
-            .lifts
-            .iter()
-            .filter(|l| l.method == "paired")
-            .count(),
-        3
-    );
-    assert_eq!(result.analysis.log_rank.statistic, 0.0);
+    // The log-rank test assumes independent groups: not reported when paired.
+    assert!(result.analysis.log_rank.is_none());
+    assert!(result.analysis.survival_test.contains("restricted mean"));
 }
 
 #[test]
@@ -128,9 +123,13 @@ fn a_known_better_policy_is_detected_in_both_assignments() {
         let method = if assignment == Assignment::Paired {
             "paired"
         } else {
-            "independent"
+            "independent (Welch)"
         };
         assert_eq!(profit.method, method);
+        assert_eq!(
+            result.analysis.log_rank.is_some(),
+            assignment == Assignment::Split
+        );
     }
 }
 
@@ -155,7 +154,9 @@ fn outputs_are_written_and_parse() {
     )
     .expect("valid JSON");
     assert_eq!(summary["arms"].as_array().map(Vec::len), Some(3));
-    assert_eq!(summary["power"].as_array().map(Vec::len), Some(4));
+    let points = result.analysis.power.len();
+    assert!((1..=4).contains(&points), "{points} power points");
+    assert_eq!(summary["power"].as_array().map(Vec::len), Some(points));
     let rows = |name: &str| {
         csv::Reader::from_path(folder.join(name))
             .expect("a CSV")
@@ -164,8 +165,8 @@ fn outputs_are_written_and_parse() {
     };
     assert_eq!(rows("arms.csv"), 3);
     assert_eq!(rows("survival.csv"), 3 * 8);
-    assert_eq!(rows("power.csv"), 4);
-    assert_eq!(rows("lifts.csv"), 2 * 4);
+    assert_eq!(rows("power.csv"), points);
+    assert_eq!(rows("lifts.csv"), 2 * 5);
     assert_eq!(rows("metrics-push.csv"), 8);
     let report = std::fs::read_to_string(folder.join("report.html")).expect("report.html");
     for stem in [
@@ -181,7 +182,21 @@ fn outputs_are_written_and_parse() {
     }
     assert_eq!(report.matches("<svg").count(), 5 + 3, "every plot embedded");
     assert!(report.contains("Lift against nothing"));
-    assert_eq!(result.analysis.power_arm.as_deref().map(|_| ()), Some(()));
+    assert!(report.contains("Verdict"));
+    assert!(report.contains(&result.analysis.verdict));
+    assert!(!result.analysis.verdict.is_empty());
+    let lifts = std::fs::read_to_string(folder.join("lifts.csv")).expect("lifts.csv");
+    assert!(!lifts.to_lowercase().contains("nan"), "{lifts}");
+    let plan = result.analysis.power_plan.as_ref().expect("a power plan");
+    assert!(plan.measured_on.contains("pilot"), "{plan:?}");
+    assert!(
+        result
+            .analysis
+            .power
+            .iter()
+            .all(|p| p.users as u64 >= plan.floor),
+        "{plan:?}"
+    );
 }
 
 #[test]
@@ -246,6 +261,12 @@ fn every_user_is_recorded_at_the_horizon_with_the_time_to_first_churn() {
     );
     let km = kaplan_meier_of(&simulation.users, horizon).expect("a survival curve");
     let metrics = simulation.metrics.by_age();
+    // Each record's active days count, day by day, the cohort's active users.
+    for (age, totals) in simulation.metrics.totals().iter().enumerate() {
+        let active = simulation.users.iter().filter(|r| r.active.on(age)).count();
+        assert_eq!(active as u64, totals.active, "age {age}");
+    }
+    assert!(simulation.users.iter().all(|r| !r.active.on(horizon)));
     let mut won_back = 0.0;
     for (age, (curve, m)) in km.iter().zip(&metrics).enumerate() {
         let alive = simulation

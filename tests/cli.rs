@@ -270,8 +270,15 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
     let bad_arm = dir.path().join("bad-arm.ron");
     std::fs::write(
         &bad_arm,
-        r#"Experiment(name: "t", scenario: "tiny", users: 10,
+        r#"Experiment(name: "t", scenario: "tiny", users: 100,
             arms: [(name: "a", policy: "nothing"), (name: "b", policy: "fax")])"#,
+    )
+    .expect("write");
+    let few_users = dir.path().join("few-users.ron");
+    std::fs::write(
+        &few_users,
+        r#"Experiment(name: "t", scenario: "tiny", users: 10,
+            arms: [(name: "a", policy: "nothing"), (name: "b", policy: "coupon")])"#,
     )
     .expect("write");
     let bad_agent = dir.path().join("agent.ron");
@@ -280,12 +287,13 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
     let invalid = invalid.to_str().expect("utf-8");
     let one_arm = one_arm.to_str().expect("utf-8");
     let bad_arm = bad_arm.to_str().expect("utf-8");
+    let few_users = few_users.to_str().expect("utf-8");
     let bad_agent = bad_agent.to_str().expect("utf-8");
     let journeys_agent = format!(
         "{}/agents/configs/journey-thompson.ron",
         env!("CARGO_MANIFEST_DIR")
     );
-    let cases: [(&[&str], &str); 14] = [
+    let cases: [(&[&str], &str); 15] = [
         (&["run", "defualt"], "error: unknown scenario 'defualt'"),
         (
             &["run", "nowhere/missing.ron"],
@@ -315,6 +323,7 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
             "arms: an experiment needs at least two arms",
         ),
         (&["ab", bad_arm], "unknown policy 'fax'"),
+        (&["ab", few_users], "users: must lie in [30, 10000000]"),
         (&["train", "tiny", "--agent", bad_agent], "alpha: must be"),
         (
             &["train", "tiny", "--agent", "nowhere/agent.ron"],

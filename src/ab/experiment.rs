@@ -1,5 +1,5 @@
 //! The experiment file: which scenario, which arms, how users are assigned, how
-//! many, and how many replicate split tests feed the power curve.
+//! many, and how many replicate split tests of which arm feed the power curve.
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,17 @@ pub struct Experiment {
     /// Replicate split tests per sample size for the power curve (0: none).
     #[serde(default)]
     pub replicates: usize,
+    /// The arm whose split test against the control the power curve simulates,
+    /// fixed before the experiment runs. Default: the arm with the best observed
+    /// profit, whose effect is then measured again on a pilot of fresh users (the
+    /// observed best is biased upwards: the winner's curse).
+    #[serde(default)]
+    pub power_arm: Option<String>,
 }
+
+/// Fewest users per arm an experiment may ask for: below it the normal
+/// approximation of every interval is off, whatever the metric.
+pub const MIN_USERS: usize = crate::stats::MIN_USERS as usize;
 
 /// Most users per arm an experiment may ask for.
 pub const MAX_USERS: usize = 10_000_000;
@@ -69,7 +79,8 @@ impl Experiment {
         Ok(experiment)
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the fields against each other and their ranges; errors name the field.
+    pub fn check(&self) -> Result<()> {
         if self.arms.len() < 2 {
             bail!(
                 "arms: an experiment needs at least two arms, got {}",
@@ -92,8 +103,20 @@ impl Experiment {
         {
             bail!("control: '{control}' is not one of the arms");
         }
-        if !(1..=MAX_USERS).contains(&self.users) {
-            bail!("users: must lie in [1, {MAX_USERS}], got {}", self.users);
+        if let Some(arm) = &self.power_arm {
+            if !self.arms.iter().any(|a| &a.name == arm) {
+                bail!("power_arm: '{arm}' is not one of the arms");
+            }
+            if self.arms[self.control_index()].name == *arm {
+                bail!("power_arm: '{arm}' is the control; name an arm to test against it");
+            }
+        }
+        if !(MIN_USERS..=MAX_USERS).contains(&self.users) {
+            bail!(
+                "users: must lie in [{MIN_USERS}, {MAX_USERS}] (fewer users per arm give no \
+                 interval worth reading), got {}",
+                self.users
+            );
         }
         Ok(())
     }

@@ -4,19 +4,23 @@
 //! - [`experiment`]: the RON file;
 //! - [`run`]: simulating the arms, and replicate split tests for the power curve;
 //! - [`analysis`]: per-arm metrics, lifts, Kaplan–Meier and log-rank, power;
+//! - [`verdict`]: the paragraph a product manager reads first;
 //! - [`outputs`]: CSV tables, `summary.json`, plots and `report.html`.
 
 pub mod analysis;
 pub mod experiment;
 pub mod outputs;
 pub mod run;
+pub mod verdict;
 
 use crate::output::run_folder;
-use analysis::{Analysis, analyse, power_point};
+use analysis::{Analysis, ArmSummary, PowerPlan, analyse, power_plan, power_point};
 use anyhow::{Context, Result};
-use experiment::{Experiment, resolve};
+use experiment::{Assignment, Experiment, resolve};
 use onboard_envs::{Model, Scenario};
-use run::{ArmRun, PolicyFactory, replicate_p_values, run_arms, spec_factory};
+use run::{
+    ArmRun, PolicyFactory, derive_seed, replicate_p_values, run_arms, simulate_cohort, spec_factory,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -80,6 +84,7 @@ pub fn run_experiment_with(
     out: Option<&Path>,
     quiet: bool,
 ) -> Result<ExperimentResult> {
+    experiment.check()?;
     anyhow::ensure!(
         factories.len() == experiment.arms.len(),
         "{} policies for {} arms",
@@ -94,8 +99,17 @@ pub fn run_experiment_with(
     let horizon = model.horizon() as usize;
     let mut analysis = analyse(&runs, control, experiment.assignment, horizon)?;
     if experiment.replicates > 0 {
-        add_power_curve(&experiment, &factories, model, seed, &mut analysis, quiet)?;
+        add_power_curve(
+            &experiment,
+            &factories,
+            model,
+            seed,
+            &runs,
+            &mut analysis,
+            quiet,
+        )?;
     }
+    analysis.verdict = verdict::verdict(&analysis, verdict::objective_metric(&scenario.objective));
     let folder = run_folder(out, &experiment.name)?;
     let result = ExperimentResult {
         experiment,
@@ -109,19 +123,93 @@ pub fn run_experiment_with(
     Ok(result)
 }
 
-/// Sample sizes at which the power curve is simulated: around the size the best
-/// arm's profit lift needs, within sensible bounds.
-fn power_sizes(analysis: &Analysis, arm: &str, users: usize) -> Vec<usize> {
-    let needed = analysis
-        .lifts
+/// The part of [`derive_seed`]'s input that draws the power curve's pilot users,
+/// distinct from the experiment's users (the experiment seed itself) and from the
+/// replicates' (three parts each).
+const PILOT: u64 = u64::MAX;
+
+/// Sample sizes at which the power curve is simulated: a quarter, half, once,
+/// twice and four times the users the plan needs (or the experiment's size when its
+/// effect is 0), without those below the normal-approximation floor, four at most.
+fn power_sizes(plan: &PowerPlan, users: usize) -> Vec<usize> {
+    let centre = plan
+        .users_needed
+        .map_or(users as u64, |n| n.min(4 * users as u64));
+    let mut sizes: Vec<usize> = [0.25, 0.5, 1.0, 2.0, 4.0]
         .iter()
-        .find(|l| l.arm == arm && l.metric == "profit")
-        .and_then(|l| l.sample_size)
-        .map_or(users, |n| n.min(4 * users as u64) as usize);
-    [0.25, 0.5, 1.0, 2.0]
+        .map(|f| (centre as f64 * f) as u64)
+        .filter(|&n| n >= plan.floor)
+        .map(|n| n.min(MAX_POWER_USERS.max(plan.floor)) as usize)
+        .collect();
+    sizes.dedup();
+    sizes.truncate(4);
+    sizes
+}
+
+/// The most users per arm a power-curve replicate simulates.
+const MAX_POWER_USERS: u64 = 200_000;
+
+/// Fixes the power curve's arm and effect before any replicate: the experiment's
+/// `power_arm`, measured on the experiment's users; else the arm with the best
+/// observed profit, measured again on a pilot of fresh users, so that the choice
+/// does not inflate the effect.
+fn plan_power(
+    experiment: &Experiment,
+    factories: &[PolicyFactory],
+    model: &Arc<Model>,
+    seed: u64,
+    runs: &[ArmRun],
+    arms: &[ArmSummary],
+) -> Result<Option<PowerPlan>> {
+    let control = experiment.control_index();
+    let paired = experiment.assignment == Assignment::Paired;
+    if let Some(name) = &experiment.power_arm {
+        let Some(arm) = runs.iter().position(|r| &r.name == name) else {
+            anyhow::bail!("power_arm: '{name}' is not one of the arms");
+        };
+        return Ok(Some(power_plan(
+            name,
+            "named in the experiment file",
+            "the experiment's users",
+            &runs[control].simulation.users,
+            &runs[arm].simulation.users,
+            paired,
+        )?));
+    }
+    let Some(best) = arms
         .iter()
-        .map(|f| ((needed as f64 * f) as usize).clamp(50, 200_000))
-        .collect()
+        .enumerate()
+        .filter(|(k, _)| *k != control)
+        .max_by(|a, b| a.1.profit.estimate.total_cmp(&b.1.profit.estimate))
+        .map(|(k, _)| k)
+    else {
+        return Ok(None);
+    };
+    let users_seed = derive_seed(seed, &[PILOT]);
+    let pilot = |k: usize| {
+        let policy_seed = derive_seed(users_seed, &[k as u64]);
+        simulate_cohort(
+            model,
+            &factories[k],
+            experiment.users,
+            users_seed,
+            policy_seed,
+            true,
+        )
+        .map(|(_, simulation)| simulation.users)
+        .with_context(|| format!("arm '{}': power pilot", runs[k].name))
+    };
+    Ok(Some(power_plan(
+        &runs[best].name,
+        "the best observed profit among the arms",
+        &format!(
+            "a pilot of {} fresh users, the same in both arms, none of them in the experiment or the replicates",
+            experiment.users
+        ),
+        &pilot(control)?,
+        &pilot(best)?,
+        true,
+    )?))
 }
 
 fn add_power_curve(
@@ -129,29 +217,27 @@ fn add_power_curve(
     factories: &[PolicyFactory],
     model: &Arc<Model>,
     seed: u64,
+    runs: &[ArmRun],
     analysis: &mut Analysis,
     quiet: bool,
 ) -> Result<()> {
-    let control = experiment.control_index();
-    let Some(best) = analysis
-        .arms
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| *k != control)
-        .max_by(|a, b| a.1.profit.estimate.total_cmp(&b.1.profit.estimate))
-        .map(|(k, _)| k)
-    else {
+    let Some(plan) = plan_power(experiment, factories, model, seed, runs, &analysis.arms)? else {
         return Ok(());
     };
-    let best_name = experiment.arms[best].name.clone();
-    let sizes = power_sizes(analysis, &best_name, experiment.users);
+    let control = experiment.control_index();
+    let arm = experiment
+        .arms
+        .iter()
+        .position(|a| a.name == plan.arm)
+        .unwrap_or(control);
+    let sizes = power_sizes(&plan, experiment.users);
     let replicates = (sizes.len() * experiment.replicates) as u64;
     let progress = crate::progress::bar(replicates, "power curve", "test", quiet);
     for users in sizes {
         let p_values = replicate_p_values(
             model,
             &factories[control],
-            &factories[best],
+            &factories[arm],
             users,
             experiment.replicates,
             seed,
@@ -160,6 +246,6 @@ fn add_power_curve(
         analysis.power.push(power_point(users, &p_values));
     }
     progress.finish_and_clear();
-    analysis.power_arm = Some(best_name);
+    analysis.power_plan = Some(plan);
     Ok(())
 }

@@ -103,13 +103,17 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
         "lift_low",
         "lift_high",
         "p_value",
+        "p_holm",
         "method",
         "sample_size_per_arm",
     ])?;
     for l in &analysis.lifts {
+        // No relative lift against a control of 0: empty cells, not NaN.
         let relative = l
             .relative
-            .map_or([f64::NAN; 3], |r| [r.estimate, r.low, r.high]);
+            .map_or([String::new(), String::new(), String::new()], |r| {
+                [r.estimate, r.low, r.high].map(number)
+            });
         let mut row = vec![l.arm.clone(), l.metric.clone()];
         row.extend(
             [
@@ -118,13 +122,11 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
                 l.difference.estimate,
                 l.difference.low,
                 l.difference.high,
-                relative[0],
-                relative[1],
-                relative[2],
-                l.p_value,
             ]
-            .map(|x| x.to_string()),
+            .map(number),
         );
+        row.extend(relative);
+        row.extend([l.p_value, l.p_adjusted].map(number));
         row.push(l.method.clone());
         row.push(l.sample_size.map_or(String::new(), |n| n.to_string()));
         w.write_record(&row)?;
@@ -161,6 +163,12 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
     Ok(())
 }
 
+/// `x` in the shortest form that reads back exactly, with an exponent for tiny or
+/// huge values (a p-value of 1e-120 is not 120 zeros).
+fn number(x: f64) -> String {
+    format!("{x:?}")
+}
+
 fn triple(name: &str) -> [String; 3] {
     [
         name.to_string(),
@@ -171,7 +179,7 @@ fn triple(name: &str) -> [String; 3] {
 
 fn write_power_plot(result: &ExperimentResult) -> Result<()> {
     let analysis = &result.analysis;
-    let Some(arm) = &analysis.power_arm else {
+    let Some(arm) = analysis.power_plan.as_ref().map(|p| &p.arm) else {
         return Ok(());
     };
     let power = Series::new(

@@ -68,22 +68,19 @@ pub fn run_arms(
                 Assignment::Paired => seed,
                 Assignment::Split => derive_seed(seed, &[k as u64 + 1]),
             };
-            let mut policy = factory(derive_seed(seed, &[1_000 + k as u64]))
-                .with_context(|| format!("arm '{}'", arm.name))?;
-            let population = Population::Cohort {
-                users: experiment.users,
-            };
-            let simulation = simulate(
-                Arc::clone(model),
+            let policy_seed = derive_seed(seed, &[1_000 + k as u64]);
+            let (policy, simulation) = simulate_cohort(
+                model,
+                factory,
+                experiment.users,
                 users_seed,
-                population,
-                policy.as_mut(),
+                policy_seed,
                 quiet,
             )
             .with_context(|| format!("arm '{}'", arm.name))?;
             Ok(ArmRun {
                 name: arm.name.clone(),
-                policy: policy.name().to_string(),
+                policy,
                 simulation,
             })
         })
@@ -93,6 +90,29 @@ pub fn run_arms(
 /// Profit per user of each user in `records`.
 pub fn profits(records: &[UserRecord]) -> SampleStats {
     SampleStats::from_values(records.iter().map(|r| r.profit))
+}
+
+/// A cohort of `users` users drawn from `users_seed`, simulated under the policy
+/// that `factory` makes from `policy_seed` (with a progress bar unless `quiet`):
+/// the policy's name and what happened.
+pub fn simulate_cohort(
+    model: &Arc<Model>,
+    factory: &PolicyFactory,
+    users: usize,
+    users_seed: u64,
+    policy_seed: u64,
+    quiet: bool,
+) -> Result<(String, Simulation)> {
+    let mut policy = factory(policy_seed)?;
+    let population = Population::Cohort { users };
+    let simulation = simulate(
+        Arc::clone(model),
+        users_seed,
+        population,
+        policy.as_mut(),
+        quiet,
+    )?;
+    Ok((policy.name().to_string(), simulation))
 }
 
 /// The p-values of `replicates` independent split tests of `treatment` against
@@ -113,10 +133,8 @@ pub fn replicate_p_values(
         .map(|r| {
             let arm = |k: u64, factory: &PolicyFactory| -> Result<SampleStats> {
                 let seed = derive_seed(seed, &[users as u64, r, k]);
-                let mut policy = factory(derive_seed(seed, &[7]))?;
-                let population = Population::Cohort { users };
-                let simulation =
-                    simulate(Arc::clone(model), seed, population, policy.as_mut(), true)?;
+                let (_, simulation) =
+                    simulate_cohort(model, factory, users, seed, derive_seed(seed, &[7]), true)?;
                 Ok(profits(&simulation.users))
             };
             let comparison = compare_means(&arm(0, control)?, &arm(1, treatment)?)?;
