@@ -297,8 +297,9 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
                 "Replicate split tests of {} against {} on profit per user, on fresh users. \
                  The arm was fixed before any replicate ran ({}); its effect, {} [{}, {}] per \
                  user, was measured on {}. At that effect a split test needs {needed} for 80 % \
-                 power. Sizes start at {} users per arm, where Cochran's rule (n > 25·g₁², \
-                 profit skewness g₁ = {:.1}) says the normal approximation holds.",
+                 power. No size goes below {} users per arm, where Cochran's rule \
+                 (n > 25·g₁², g₁ = {:.1} the skewness of the profit difference) says the \
+                 normal approximation holds.",
                 plan.arm,
                 a.control,
                 plan.chosen,

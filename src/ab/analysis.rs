@@ -456,14 +456,25 @@ pub fn survival(runs: &[ArmRun], horizon: usize) -> Result<(Vec<SurvivalCurve>, 
     ))
 }
 
+/// A p-value for a sentence: `= 0.042`, or `< 0.001` below what three digits show.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_string()
+    } else {
+        format!("= {p:.3}")
+    }
+}
+
 /// How survival was compared, and why that test.
 fn survival_test(paired: bool, log_rank: Option<&LogRankSummary>) -> String {
     match log_rank {
         Some(test) if !paired => format!(
             "Log-rank test across all arms (independent users per arm, as it assumes): \
-             χ² = {:.2} on {} degrees of freedom, p = {:.3}; the {SURVIVAL_METRIC} rows \
+             χ² = {:.2} on {} degrees of freedom, p {}; the {SURVIVAL_METRIC} rows \
              compare restricted mean survival times as independent means.",
-            test.statistic, test.df, test.p_value
+            test.statistic,
+            test.df,
+            p_text(test.p_value)
         ),
         _ => format!(
             "The arms saw the same users, so the log-rank test, which assumes independent \

@@ -3,7 +3,7 @@
 //! objective, by how much with its interval, whether that survives the Holm
 //! adjustment, and how many users per arm a real split test needs.
 
-use super::analysis::{Analysis, Lift};
+use super::analysis::{Analysis, Lift, p_text};
 use super::experiment::Assignment;
 use onboard_envs::Objective;
 
@@ -121,15 +121,6 @@ fn significance(analysis: &Analysis, best: &Lift) -> String {
             p_text(best.p_adjusted),
             p_text(best.p_value)
         )
-    }
-}
-
-/// `= 0.042`, or `< 0.001` below what three digits show.
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".to_string()
-    } else {
-        format!("= {p:.3}")
     }
 }
 
