@@ -2,7 +2,8 @@
 # onboard's entry point: sets up libtorch on first use, then runs the tool or its tests.
 #
 #   ./onboard.sh demo             the main job
-#   ./onboard.sh test [ARGS]      every test of the workspace (cargo test ARGS)
+#   ./onboard.sh test [ARGS]      every test of the workspace, optimised (cargo test --release ARGS):
+#                                 the release build of the demo serves it, so only the tests compile
 #   ./onboard.sh bench [ARGS]     the criterion benchmarks (cargo bench ARGS)
 #   ./onboard.sh example          re-runs the demo and refreshes the README's plots in results/example/
 #   ./onboard.sh ARGS...          any onboard command, e.g. ./onboard.sh run coupon-trap --policy nothing
@@ -14,7 +15,7 @@ source scripts/libtorch.sh
 case "${1:-}" in
     test)
         shift
-        exec cargo test --workspace "$@"
+        exec cargo test --release --workspace "$@"
         ;;
     bench)
         shift

@@ -3,7 +3,7 @@
 //! user's total reward to the learner when their episode ends.
 
 use crate::progress;
-use crate::simulate::{Population, start};
+use crate::simulate::{Population, SimulateError, start};
 use ndarray::Axis;
 use onboard_agents::{Learner, OncePerUser, Policy};
 use onboard_envs::{Cohort, CohortMetrics, Model, StepError};
@@ -145,9 +145,9 @@ pub fn run_journeys(
     population: Population,
     mut agent: JourneyAgent<'_>,
     quiet: bool,
-) -> Result<JourneyRun, StepError> {
+) -> Result<JourneyRun, SimulateError> {
     let count = model.n_journeys();
-    let (mut cohort, days) = start(Arc::clone(&model), seed, population);
+    let (mut cohort, days) = start(Arc::clone(&model), seed, population)?;
     let progress = progress::bar(u64::from(days), "", "day", quiet);
     progress.set_message(agent.policy().name().to_string());
     let mut chooser = OncePerUser::new();

@@ -2,7 +2,7 @@
 //! record per user, and what the policy did at each age.
 
 use onboard_agents::Policy;
-use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, StepError, User};
+use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, StepError, User, expected_signups};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -19,6 +19,68 @@ pub enum Population {
         /// Days with signups.
         days: u32,
     },
+}
+
+/// Most users one simulation may hold (each takes about a kilobyte while it
+/// lives, and its record stays): a bound checked before anything is allocated.
+pub const MAX_USERS: u64 = 10_000_000;
+
+/// Most calendar days of signups a launch may have: ten years.
+pub const MAX_LAUNCH_DAYS: u32 = 3_660;
+
+/// Why a simulation did not run or did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    /// The population is empty, or larger than a simulation may hold.
+    #[error("{0}")]
+    Population(String),
+    /// A step of the cohort failed.
+    #[error(transparent)]
+    Step(#[from] StepError),
+}
+
+impl Population {
+    /// Checks that `model` can simulate this population: at least one user is
+    /// expected, and at most [`MAX_USERS`]; a launch lasts at most
+    /// [`MAX_LAUNCH_DAYS`]. Returns the users expected.
+    pub fn check(&self, model: &Model) -> Result<f64, SimulateError> {
+        let expected = match *self {
+            Population::Cohort { users } => users as f64,
+            Population::Launch { days } => {
+                if !(1..=MAX_LAUNCH_DAYS).contains(&days) {
+                    return Err(SimulateError::Population(format!(
+                        "launch: must last 1 to {MAX_LAUNCH_DAYS} days of signups, got {days}"
+                    )));
+                }
+                (0..days)
+                    .map(|day| expected_signups(model, day))
+                    .sum::<f64>()
+            }
+        };
+        let (field, got) = match self {
+            Population::Cohort { users } => ("users".to_string(), users.to_string()),
+            Population::Launch { days } => (
+                "launch".to_string(),
+                format!(
+                    "{days} days at scenario '{}''s arrival rate expect {expected:.1}",
+                    model.scenario().name
+                ),
+            ),
+        };
+        if expected < 1.0 {
+            return Err(SimulateError::Population(format!(
+                "{field}: a simulation needs at least 1 user (with none there is no metric \
+                 to report), got {got}"
+            )));
+        }
+        if expected > MAX_USERS as f64 {
+            return Err(SimulateError::Population(format!(
+                "{field}: a simulation holds at most {MAX_USERS} users (about 1 KB each), \
+                 got {got}"
+            )));
+        }
+        Ok(expected)
+    }
 }
 
 /// One user's onboarding window, as experiments analyse it.
@@ -114,10 +176,10 @@ pub fn simulate(
     population: Population,
     policy: &mut dyn Policy,
     quiet: bool,
-) -> Result<Simulation, StepError> {
+) -> Result<Simulation, SimulateError> {
     let n_actions = model.n_actions();
     let horizon = model.horizon() as usize;
-    let (mut cohort, days) = start(model, seed, population);
+    let (mut cohort, days) = start(model, seed, population)?;
     let progress = crate::progress::bar(u64::from(days), "", "day", quiet);
     progress.set_message(policy.name().to_string());
     let mut actions = Vec::new();
@@ -178,9 +240,15 @@ pub(crate) fn collect(
     }
 }
 
-/// A cohort of `population` and the calendar days it takes to finish.
-pub(crate) fn start(model: Arc<Model>, seed: u64, population: Population) -> (Cohort, u32) {
-    match population {
+/// A cohort of `population`, checked first ([`Population::check`]), and the
+/// calendar days it takes to finish.
+pub(crate) fn start(
+    model: Arc<Model>,
+    seed: u64,
+    population: Population,
+) -> Result<(Cohort, u32), SimulateError> {
+    population.check(&model)?;
+    Ok(match population {
         Population::Cohort { users } => {
             let days = model.horizon();
             (Cohort::fixed(model, seed, users), days)
@@ -189,5 +257,5 @@ pub(crate) fn start(model: Arc<Model>, seed: u64, population: Population) -> (Co
             let total = days + model.horizon();
             (Cohort::launch(model, seed, days), total)
         }
-    }
+    })
 }

@@ -345,6 +345,18 @@ struct Trainer<'a, 'f> {
     on_evaluation: &'a mut OnEvaluation<'f>,
 }
 
+/// Stops training once the learner's state holds NaN or infinity: it has diverged,
+/// and every later step and evaluation would be garbage.
+fn check_finite(learner: &dyn Learner) -> Result<()> {
+    match learner.non_finite() {
+        Some(what) => bail!(
+            "the learner diverged: {what} not finite (a step size or reward scale too \
+             large for this scenario?)"
+        ),
+        None => Ok(()),
+    }
+}
+
 impl Trainer<'_, '_> {
     /// One fixed cohort per training seed, evaluating every `eval_every` cohorts and
     /// after the last.
@@ -426,6 +438,7 @@ impl Trainer<'_, '_> {
                 let reward = day_reward(&transitions);
                 self.learner
                     .observe(&scratch.experience.view(&scratch.actions, &transitions));
+                check_finite(&*self.learner)?;
                 Ok(Day {
                     users: scratch.actions.len() as u64,
                     reward,
@@ -440,6 +453,7 @@ impl Trainer<'_, '_> {
                     &mut agent,
                     &mut scratch.journeys,
                 )?;
+                check_finite(&*self.learner)?;
                 Ok(Day {
                     users: day.users,
                     reward: day.reward,

@@ -1,20 +1,10 @@
 //! The `onboard` command end to end: the main job, a run on a named scenario and
 //! on a file, and one clear line with exit code 2 for every kind of bad input.
 
+mod common;
+
+use common::{onboard, stderr};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn onboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// Reads a metrics CSV: header and rows.
 fn read_metrics(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {

@@ -42,6 +42,6 @@ pub use once_per_user::OncePerUser;
 pub use options::describe_options;
 pub use policy::{
     Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy, PolicyRng, Sampler,
-    deterministic_probabilities, one_hot, policy_rng, sample_actions,
+    deterministic_probabilities, first_non_finite, one_hot, policy_rng, sample_actions,
 };
 pub use state::{CHECKPOINT_EXTENSION, STATE_EXTENSION, is_saved_agent, load_agent};

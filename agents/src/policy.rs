@@ -62,6 +62,23 @@ pub trait Learner: Policy {
     /// actions depend on the observation; `None` for agents that ignore it
     /// (context-free bandits, constant and random baselines).
     fn features(&self) -> Option<usize>;
+
+    /// What in the learner's state is NaN or infinite, in words (`means[3] = NaN`,
+    /// `12 of 7000 weights`), or `None` when all of it is finite: a learner that has
+    /// diverged (a step size too large, say) and would act on garbage.
+    fn non_finite(&self) -> Option<String>;
+}
+
+/// The first of `values` that is NaN or infinite, as `what[i] = x`.
+pub fn first_non_finite<'a>(
+    what: &str,
+    values: impl IntoIterator<Item = &'a f64>,
+) -> Option<String> {
+    values
+        .into_iter()
+        .enumerate()
+        .find(|(_, x)| !x.is_finite())
+        .map(|(i, x)| format!("{what}[{i}] = {x}"))
 }
 
 /// A policy that learns nothing and can be copied: what [`Learner::frozen`] returns.

@@ -92,7 +92,7 @@ pub(crate) fn save_state(agent: AgentState, path: &Path) -> Result<(), AgentErro
 
 /// Reads an agent saved by [`Learner::save`]: a DQN checkpoint (a zip archive, or a
 /// file named `*.ot`) or a RON agent state. Errors name the file and say what was
-/// expected.
+/// expected; a learner whose state holds NaN or infinity (it diverged) is refused.
 pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => state_error(path, "no such file"),
@@ -101,9 +101,22 @@ pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
     let is_checkpoint = path
         .extension()
         .is_some_and(|extension| extension == CHECKPOINT_EXTENSION);
-    if bytes.starts_with(b"PK") || is_checkpoint {
-        return Ok(Box::new(Dqn::load(path)?));
+    let learner: Box<dyn Learner> = if bytes.starts_with(b"PK") || is_checkpoint {
+        Box::new(Dqn::load(path)?)
+    } else {
+        read_state(path, bytes)?
+    };
+    match learner.non_finite() {
+        Some(what) => Err(state_error(
+            path,
+            format!("holds a learner that diverged ({what} not finite): it cannot act"),
+        )),
+        None => Ok(learner),
     }
+}
+
+/// The learner of the RON agent state `bytes`, read from `path`.
+fn read_state(path: &Path, bytes: Vec<u8>) -> Result<Box<dyn Learner>, AgentError> {
     let expected = "expected a saved agent state (`SavedAgent(format: 1, agent: …)`, as \
                     `onboard train` writes it) or a DQN checkpoint";
     let text = String::from_utf8(bytes)

@@ -282,6 +282,14 @@ impl Learner for QLearning {
     fn features(&self) -> Option<usize> {
         Some(self.n_features)
     }
+
+    fn non_finite(&self) -> Option<String> {
+        let mut keys: Vec<_> = self.values.keys().collect();
+        keys.sort_unstable();
+        keys.into_iter().find_map(|key| {
+            crate::first_non_finite(&format!("Q-values of state {key}"), &self.values[key])
+        })
+    }
 }
 
 /// Frozen Q-learning: the greedy action of each observation's state, deterministic.

@@ -74,6 +74,10 @@ impl Learner for Recorder {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        None
+    }
 }
 
 #[test]

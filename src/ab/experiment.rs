@@ -64,8 +64,8 @@ pub struct Experiment {
 /// approximation of every interval is off, whatever the metric.
 pub const MIN_USERS: usize = crate::stats::MIN_USERS as usize;
 
-/// Most users per arm an experiment may ask for.
-pub const MAX_USERS: usize = 10_000_000;
+/// Most users per arm an experiment may ask for: what one simulation may hold.
+pub const MAX_USERS: usize = crate::simulate::MAX_USERS as usize;
 
 impl Experiment {
     /// Reads and checks an experiment file; errors name the file and the field.

@@ -42,6 +42,11 @@ impl ArmStats {
     }
 
     /// Number of arms.
+    /// The first arm mean that is NaN or infinite, if any.
+    pub(super) fn non_finite(&self) -> Option<String> {
+        crate::first_non_finite("means", &self.means)
+    }
+
     pub(super) fn n_arms(&self) -> usize {
         self.counts.len()
     }

@@ -147,4 +147,8 @@ impl Learner for EpsilonGreedy {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        self.arms.non_finite()
+    }
 }

@@ -156,4 +156,8 @@ impl Learner for Exp3 {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        crate::first_non_finite("log_weights", &self.log_weights)
+    }
 }

@@ -267,6 +267,11 @@ impl Learner for BetaThompson {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        let parameters = self.posteriors.iter().flat_map(|p| [&p.alpha, &p.beta]);
+        crate::first_non_finite("posterior (alpha, beta)", parameters)
+    }
 }
 
 /// Hyperparameters of [`GaussianThompson`] (the same prior for every arm).
@@ -427,5 +432,10 @@ impl Learner for GaussianThompson {
 
     fn features(&self) -> Option<usize> {
         None
+    }
+
+    fn non_finite(&self) -> Option<String> {
+        let parameters = self.posteriors.iter().flat_map(|p| [&p.mean, &p.std_dev]);
+        crate::first_non_finite("posterior (mean, std_dev)", parameters)
     }
 }

@@ -119,4 +119,8 @@ impl Learner for Ucb1 {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        self.arms.non_finite()
+    }
 }

@@ -64,4 +64,8 @@ impl Learner for ConstantPolicy {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        None
+    }
 }

@@ -65,4 +65,8 @@ impl Learner for RandomPolicy {
     fn features(&self) -> Option<usize> {
         None
     }
+
+    fn non_finite(&self) -> Option<String> {
+        None
+    }
 }

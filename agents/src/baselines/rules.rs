@@ -214,4 +214,8 @@ impl Learner for RulePolicy {
     fn features(&self) -> Option<usize> {
         Some(self.features)
     }
+
+    fn non_finite(&self) -> Option<String> {
+        None
+    }
 }

@@ -119,6 +119,7 @@ impl Dqn {
             parts.as_ref(),
             device,
         );
+        check_memory(config, features, architecture.size())?;
         let mut rng = policy_rng(seed);
         let initial = architecture.initial(&mut rng);
         let params = Tensor::from_slice(&initial)
@@ -371,6 +372,51 @@ impl Learner for Dqn {
     fn features(&self) -> Option<usize> {
         Some(self.features)
     }
+
+    fn non_finite(&self) -> Option<String> {
+        let bad = tch::no_grad(|| {
+            self.params
+                .isfinite()
+                .logical_not()
+                .sum(tch::Kind::Int64)
+                .int64_value(&[])
+        });
+        (bad > 0).then(|| format!("{bad} of {} weights", self.architecture.size()))
+    }
+}
+
+/// Most bytes the replay buffer may take.
+pub const MAX_REPLAY_BYTES: u128 = 8 << 30;
+
+/// Most parameters the network may have: the weights, their target copy, Adam's two
+/// moments and the gradient take 20 bytes each, 2 GB at this bound.
+pub const MAX_PARAMETERS: i64 = 100_000_000;
+
+/// Refuses, before anything is allocated, a replay buffer or a network larger than
+/// this machine-independent bound: the error names the field and the size.
+fn check_memory(config: &DqnConfig, features: usize, parameters: i64) -> Result<(), AgentError> {
+    let bytes = ReplayBuffer::bytes(config.buffer_size, features);
+    if bytes > MAX_REPLAY_BYTES {
+        return Err(AgentError::Invalid {
+            path: "buffer_size".to_string(),
+            rule: format!(
+                "{} transitions of {features} features would take {:.1} GiB; at most {} GiB",
+                config.buffer_size,
+                bytes as f64 / f64::from(1 << 30),
+                MAX_REPLAY_BYTES >> 30
+            ),
+        });
+    }
+    if !(0..=MAX_PARAMETERS).contains(&parameters) {
+        return Err(AgentError::Invalid {
+            path: "hidden".to_string(),
+            rule: format!(
+                "{:?} gives {parameters} parameters for {features} features; at most {MAX_PARAMETERS}",
+                config.hidden
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The value moving linearly from `start` to `end` over `steps` (then staying at

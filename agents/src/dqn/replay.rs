@@ -36,6 +36,12 @@ pub struct Batch {
 }
 
 impl ReplayBuffer {
+    /// Bytes a buffer of `capacity` transitions of `features` features holds:
+    /// two observations of 4-byte floats, an 8-byte action, a reward and a flag.
+    pub fn bytes(capacity: usize, features: usize) -> u128 {
+        capacity as u128 * (8 * features as u128 + 16)
+    }
+
     /// An empty buffer for observations of `features` values.
     pub fn new(capacity: usize, features: usize) -> Self {
         Self {

@@ -215,4 +215,11 @@ impl Learner for LinThompson {
     fn features(&self) -> Option<usize> {
         Some(self.n_features)
     }
+
+    fn non_finite(&self) -> Option<String> {
+        self.arms
+            .iter()
+            .enumerate()
+            .find_map(|(arm, ridge)| ridge.non_finite().map(|what| format!("arm {arm}: {what}")))
+    }
 }

@@ -22,6 +22,13 @@ pub struct Ridge {
 }
 
 impl Ridge {
+    /// The first of `A⁻¹`, `b` and `θ̂` with a NaN or infinite entry, if any.
+    pub fn non_finite(&self) -> Option<String> {
+        crate::first_non_finite("A⁻¹", self.inverse.iter())
+            .or_else(|| crate::first_non_finite("b", self.b.iter()))
+            .or_else(|| crate::first_non_finite("θ̂", self.theta.iter()))
+    }
+
     /// No observations yet: `A = λI` in dimension `dimension`, `b = 0`. `lambda`
     /// must be finite and positive (the error names it `regularization`).
     pub fn new(dimension: usize, lambda: f64) -> Result<Self, AgentError> {

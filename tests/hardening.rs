@@ -1,0 +1,159 @@
+//! Hostile but realistic input, end to end through the `onboard` binary: sizes a
+//! run cannot hold are refused before any work, a learner that diverges stops
+//! training with an error, and a saved learner that diverged is refused.
+
+mod common;
+
+use common::{onboard, stderr};
+use std::path::Path;
+
+/// Asserts that `args` fail with exit code 2 and one message containing
+/// `expected`, with no panic or allocation abort; returns the message.
+fn refused(args: &[&str], expected: &str) -> String {
+    let output = onboard(args);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+    assert!(message.contains(expected), "{args:?}: {message}");
+    for crash in ["panicked", "memory allocation", "terminate called"] {
+        assert!(!message.contains(crash), "{args:?}: {message}");
+    }
+    message
+}
+
+/// The shipped DQN configuration (one field a line) with the lines of the given
+/// fields replaced by `field: value,`, written to `dir`.
+fn dqn_config(dir: &Path, name: &str, replacements: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(format!(
+        "{}/agents/configs/dqn.ron",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the shipped DQN configuration");
+    for (field, value) in replacements {
+        let start = text
+            .find(&format!("{field}:"))
+            .unwrap_or_else(|| panic!("dqn.ron has {field}"));
+        let end = start + text[start..].find('\n').expect("one field a line");
+        text.replace_range(start..end, &format!("{field}: {value},"));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+/// `train tiny` with `agent` on `cohorts` cohorts of 200 users, writing to `out`.
+fn short_training<'a>(agent: &'a str, cohorts: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "train",
+        "tiny",
+        "--agent",
+        agent,
+        "--cohorts",
+        cohorts,
+        "--users",
+        "200",
+        "--eval-users",
+        "200",
+        "--out",
+        out,
+    ]
+}
+
+#[test]
+fn sizes_a_run_cannot_hold_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("utf-8");
+    let run = |extra: &[&str], expected: &str| {
+        let mut args = vec!["run", "tiny", "--out", out];
+        args.extend_from_slice(extra);
+        refused(&args, expected);
+    };
+    run(
+        &["--users", "0"],
+        "users: a simulation needs at least 1 user",
+    );
+    run(
+        &["--users", "4294967296"],
+        "users: a simulation holds at most 10000000",
+    );
+    run(&["--users", "18446744073709551615"], "at most 10000000");
+    run(&["--launch", "0"], "launch: must last 1 to 3660 days");
+    run(
+        &["--launch", "4000000000"],
+        "launch: must last 1 to 3660 days",
+    );
+    assert!(
+        !Path::new(out).exists(),
+        "nothing is written for a refused run"
+    );
+
+    let buffer = dqn_config(dir.path(), "buffer.ron", &[("buffer_size", "10000000000")]);
+    refused(
+        &["train", "tiny", "--agent", &buffer, "--out", out],
+        "buffer_size: 10000000000 transitions",
+    );
+    let wide = dqn_config(dir.path(), "wide.ron", &[("hidden", "[65536, 65536]")]);
+    refused(
+        &["train", "tiny", "--agent", &wide, "--out", out],
+        "hidden: [65536, 65536] gives",
+    );
+}
+
+#[test]
+fn a_learner_that_diverges_stops_training_with_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dqn_config(
+        dir.path(),
+        "diverging.ron",
+        &[
+            ("learning_rate", "1e30"),
+            ("final_learning_rate", "None"),
+            ("learning_starts", "64"),
+        ],
+    );
+    let out = dir.path().join("out");
+    let message = refused(
+        &short_training(&config, "3", out.to_str().expect("utf-8")),
+        "the learner diverged",
+    );
+    assert!(message.contains("training cohort 1"), "{message}");
+    assert!(message.contains("weights not finite"), "{message}");
+}
+
+#[test]
+fn a_saved_learner_that_diverged_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("ucb1");
+    let ucb1 = dir.path().join("ucb1.ron");
+    std::fs::write(&ucb1, "Ucb1(scale: 1.0)").expect("write");
+    let output = onboard(&[
+        "train",
+        "tiny",
+        "--agent",
+        ucb1.to_str().expect("utf-8"),
+        "--cohorts",
+        "1",
+        "--users",
+        "200",
+        "--eval-users",
+        "200",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = out.join("checkpoint.agent.ron");
+    let text = std::fs::read_to_string(&state).expect("the saved state");
+    let start = text.find("means: [").expect("the arm means") + "means: [".len();
+    let end = start + text[start..].find(',').expect("more than one arm");
+    let mut diverged = text.clone();
+    diverged.replace_range(start..end, "NaN");
+    std::fs::write(&state, diverged).expect("write");
+    refused(
+        &["run", "tiny", "--policy", state.to_str().expect("utf-8")],
+        "holds a learner that diverged (means[0] = NaN not finite)",
+    );
+}
