@@ -9,33 +9,56 @@ use onboard_agents::baselines::{ConstantPolicy, RandomPolicy};
 use onboard_agents::{
     AgentConfig, FrozenPolicy, Policy, describe_options, is_saved_agent, load_agent,
 };
-use onboard_envs::{Model, find_action};
+use onboard_envs::{Model, RANDOM, find_action};
 use std::path::Path;
 
-/// The policy `spec` names for `model`; `seed` drives a random policy's choices.
-/// A saved learner must fit the scenario (see [`frozen_from_file`]).
+/// Written before an agent configuration (`prior:agents/configs/linucb.ron`), runs
+/// the untrained agent, acting on its prior, on purpose.
+pub const PRIOR_PREFIX: &str = "prior:";
+
+/// The policy `spec` names for `model`: an action, `random`, a saved learner, or an
+/// agent configuration. A configuration of an agent that learns is refused unless
+/// written with [`PRIOR_PREFIX`]: untrained, it acts on its prior (LinUCB like
+/// "nothing", DQN on random weights), which is rarely what a user means. `seed`
+/// drives a random policy's choices. A saved learner must fit the scenario (see
+/// [`frozen_from_file`]).
 pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn Policy>> {
     let scenario = model.scenario();
     let actions = model.actions().names();
     if let Some(index) = find_action(actions, spec) {
         return Ok(Box::new(ConstantPolicy::new(spec, index, actions.len())));
     }
-    if spec == "random" {
+    if spec == RANDOM {
         return Ok(Box::new(RandomPolicy::new(actions.len(), seed)));
     }
-    let path = Path::new(spec);
-    if is_saved_agent(path) {
+    let (file, prior) = spec
+        .strip_prefix(PRIOR_PREFIX)
+        .map_or((spec, false), |file| (file, true));
+    let path = Path::new(file);
+    if is_saved_agent(path) && !prior {
         return Ok(frozen_from_file(path, model)?);
     }
-    if spec.ends_with(".ron") {
+    if file.ends_with(".ron") {
         let config = AgentConfig::from_file(path)?;
+        if config.learns() && !prior {
+            bail!(
+                "{file}: an untrained {} configuration, which would act on its prior alone; \
+                 train it first (onboard train {} --agent {file}) and give the \
+                 checkpoint it writes, or write '{PRIOR_PREFIX}{file}' to run the prior \
+                 on purpose",
+                config.kind(),
+                scenario.name
+            );
+        }
         let agent = config
             .build(model.layout(), actions, seed)
-            .with_context(|| spec.to_string())?;
+            .with_context(|| file.to_string())?;
         return Ok(agent);
     }
     bail!(
-        "unknown policy '{spec}': give an action of scenario '{}' ({}), 'random', an agent .ron file or a saved learner (.ot or .agent.ron)",
+        "unknown policy '{spec}': give an action of scenario '{}' ({}), '{RANDOM}', a saved \
+         learner (.ot or .agent.ron), a baseline agent file (.ron), or '{PRIOR_PREFIX}' and \
+         a learning agent's file",
         scenario.name,
         describe_options(actions)
     )

@@ -1,6 +1,7 @@
 //! Hostile but realistic input, end to end through the `onboard` binary: sizes a
 //! run cannot hold are refused before any work, a learner that diverges stops
-//! training with an error, and a saved learner that diverged is refused.
+//! training with an error, a saved learner that diverged is refused, and an
+//! untrained learner is a policy only when asked for by name.
 
 mod common;
 
@@ -156,4 +157,32 @@ fn a_saved_learner_that_diverged_is_refused() {
         &["run", "tiny", "--policy", state.to_str().expect("utf-8")],
         "holds a learner that diverged (means[0] = NaN not finite)",
     );
+}
+
+#[test]
+fn an_untrained_learner_is_a_policy_only_when_its_prior_is_asked_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let linucb = format!("{}/agents/configs/linucb.ron", env!("CARGO_MANIFEST_DIR"));
+    let out = dir.path().join("prior");
+    let out = out.to_str().expect("utf-8");
+    refused(
+        &[
+            "run", "tiny", "--policy", &linucb, "--users", "200", "--out", out,
+        ],
+        "an untrained linucb configuration, which would act on its prior alone",
+    );
+    let prior = format!("prior:{linucb}");
+    let output = onboard(&[
+        "run", "tiny", "--policy", &prior, "--users", "200", "--out", out,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A rule schedule is a policy as written: no prior to ask for.
+    let rules = format!(
+        "{}/agents/configs/welcome-then-email.ron",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let output = onboard(&[
+        "run", "default", "--policy", &rules, "--users", "200", "--out", out,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -69,6 +69,12 @@ impl AgentConfig {
         Self::from_ron(&text, &origin)
     }
 
+    /// Whether the agent learns from what it sees: every agent but the constant,
+    /// random and rule-schedule baselines. Untrained, such an agent acts on its prior.
+    pub fn learns(&self) -> bool {
+        !matches!(self, Self::Constant { .. } | Self::Random | Self::Rules(_))
+    }
+
     /// A short name of the kind, for tables and file names.
     pub fn kind(&self) -> &'static str {
         match self {

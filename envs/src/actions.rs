@@ -17,6 +17,11 @@ pub const NONE: &str = "none";
 pub const NOTHING: &str = "nothing";
 /// The separator of the parts of a joint action's name.
 pub const SEPARATOR: char = '+';
+/// The policy the command line gives uniformly random actions by: no lever may take
+/// its name, nor end like the files a policy may also be (`.ron`, `.ot`).
+pub const RANDOM: &str = "random";
+/// Endings of the file names the command line reads as policies.
+pub const POLICY_FILE_ENDINGS: [&str; 2] = [".ron", ".ot"];
 
 /// The joint actions of one scenario: names and the lever chosen for each kind.
 #[derive(Debug, Clone, PartialEq)]

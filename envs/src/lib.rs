@@ -120,7 +120,9 @@ mod scenario;
 mod user;
 mod validate;
 
-pub use actions::{ActionSpace, NONE, NOTHING, SEPARATOR, find_action};
+pub use actions::{
+    ActionSpace, NONE, NOTHING, POLICY_FILE_ENDINGS, RANDOM, SEPARATOR, find_action,
+};
 pub use arrivals::{MAX_SIGNUPS_PER_DAY, expected_signups, signups};
 pub use cohort::{Cohort, Transitions};
 pub use dynamics::{DayOutcome, RECENT_MESSAGES_DECAY, sigmoid, step_user};

@@ -1,7 +1,9 @@
 //! Validation of a parsed scenario: every rule the model relies on, each broken rule
 //! reported with its field path and the value found.
 
-use crate::actions::{ActionSpace, NONE, NOTHING, SEPARATOR, find_action};
+use crate::actions::{
+    ActionSpace, NONE, NOTHING, POLICY_FILE_ENDINGS, RANDOM, SEPARATOR, find_action,
+};
 use crate::arrivals::MAX_SIGNUPS_PER_DAY;
 use crate::error::Problem;
 use crate::scenario::{Channel, Lever, LeverKind, LogNormal, Normal, Scenario, Segment};
@@ -419,11 +421,15 @@ fn check_lever(
     segments: &BTreeSet<&str>,
     channels: &BTreeSet<&str>,
 ) {
-    if lever.name.contains(SEPARATOR) || lever.name == NONE || lever.name == NOTHING {
+    let reserved = [NONE, NOTHING, RANDOM].contains(&lever.name.as_str())
+        || POLICY_FILE_ENDINGS.iter().any(|e| lever.name.ends_with(e));
+    if lever.name.contains(SEPARATOR) || reserved {
         c.fail(
             format!("{path}.name"),
             format!(
-                "'{}' cannot name a lever: no '{SEPARATOR}', and not '{NONE}' or '{NOTHING}'",
+                "'{}' cannot name a lever: no '{SEPARATOR}', not '{NONE}', '{NOTHING}' or \
+                 '{RANDOM}' (the command line gives those a meaning), and no ending in \
+                 .ron or .ot (read as policy files)",
                 lever.name
             ),
         );

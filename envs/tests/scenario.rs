@@ -141,6 +141,16 @@ fn value_rules_name_the_field_path() {
             "levers[2].name: 'push+email' cannot name a lever",
         ),
         (
+            "name: \"push\",",
+            "name: \"random\",",
+            "levers[2].name: 'random' cannot name a lever",
+        ),
+        (
+            "name: \"push\",",
+            "name: \"push.ron\",",
+            "levers[2].name: 'push.ron' cannot name a lever",
+        ),
+        (
             "visit: {\"browser\": 0.6,",
             "visit: {\"browsr\": 0.6,",
             "levers[2].visit: unknown segment 'browsr'",

@@ -1,6 +1,7 @@
 //! The experiment file: which scenario, which arms, how users are assigned, how
 //! many, and how many replicate split tests of which arm feed the power curve.
 
+use crate::policies::PRIOR_PREFIX;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -22,9 +23,10 @@ pub enum Assignment {
 pub struct Arm {
     /// Name in tables, plots and file names.
     pub name: String,
-    /// An action name, `random`, an agent `.ron` file or a DQN checkpoint `.ot` file;
-    /// a relative path not found from the current folder is read from the
-    /// experiment file's folder.
+    /// An action name, `random`, a saved learner (`.ot`, `.agent.ron`), a baseline
+    /// agent file (`.ron`: rules, constant, random) or `prior:` and a learning agent's
+    /// file (see [`crate::policies::policy_from_spec`]); a relative path not found
+    /// from the current folder is read from the experiment file's folder.
     pub policy: String,
 }
 
@@ -134,8 +136,12 @@ fn is_file_safe(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-/// `spec` as a path relative to `base` when it names a file, else unchanged.
+/// `spec` as a path relative to `base` when it names a file (after
+/// [`PRIOR_PREFIX`], if any), else unchanged.
 pub fn resolve(spec: &str, base: &Path) -> String {
+    if let Some(file) = spec.strip_prefix(PRIOR_PREFIX) {
+        return format!("{PRIOR_PREFIX}{}", resolve(file, base));
+    }
     let is_file = [".ron", ".ot"].iter().any(|e| spec.ends_with(e));
     let path = PathBuf::from(spec);
     if is_file && path.is_relative() && !path.exists() {
