@@ -6,12 +6,13 @@
 use crate::ab::experiment::{Arm, Assignment, Experiment};
 use crate::ab::run::{PolicyFactory, frozen_factory, spec_factory};
 use crate::ab::{ExperimentResult, run_experiment_with};
+use crate::output::run_folder;
 use crate::plots::{Series, line_chart};
 use crate::simulate::{Population, simulate};
 use crate::train::{
     CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, train_learner,
 };
-use anyhow::{Context, Result};
+use anyhow::Result;
 use onboard_agents::AgentConfig;
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
@@ -109,8 +110,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let layout = model.layout();
     let actions = model.scenario().action_names();
     let seeds = RunSeeds::new(model.scenario().seed);
-    std::fs::create_dir_all(&options.out)
-        .with_context(|| format!("cannot create {}", options.out.display()))?;
+    run_folder(Some(&options.out), "demo")?;
 
     let dqn_config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
     let mut dqn = build_learner(&dqn_config, &model, false, seeds.run())?;

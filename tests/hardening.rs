@@ -1,7 +1,8 @@
 //! Hostile but realistic input, end to end through the `onboard` binary: sizes a
 //! run cannot hold are refused before any work, a learner that diverges stops
 //! training with an error, a saved learner that diverged is refused, and an
-//! untrained learner is a policy only when asked for by name.
+//! untrained learner is a policy only when asked for by name, and outputs stay in
+//! their own folder.
 
 mod common;
 
@@ -185,4 +186,50 @@ fn an_untrained_learner_is_a_policy_only_when_its_prior_is_asked_for() {
         "run", "default", "--policy", &rules, "--users", "200", "--out", out,
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn outputs_stay_in_a_folder_of_their_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A scenario whose name would lead out of results/ is refused before it runs.
+    let tiny =
+        std::fs::read_to_string(format!("{}/scenarios/tiny.ron", env!("CARGO_MANIFEST_DIR")))
+            .expect("tiny");
+    let escaping = dir.path().join("escaping.ron");
+    std::fs::write(
+        &escaping,
+        tiny.replacen("name: \"tiny\"", "name: \"../../escape\"", 1),
+    )
+    .expect("write");
+    refused(
+        &["run", escaping.to_str().expect("utf-8"), "--users", "200"],
+        "'../../escape' cannot name an output folder",
+    );
+    // A folder of someone else's files is refused as --out, and left alone.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).expect("mkdir");
+    std::fs::write(theirs.join("thesis.tex"), "mine").expect("write");
+    let theirs = theirs.to_str().expect("utf-8");
+    refused(
+        &["run", "tiny", "--users", "200", "--out", theirs],
+        "is not empty and is not an onboard output folder",
+    );
+    assert!(Path::new(theirs).join("thesis.tex").exists());
+    // An earlier run's folder is cleared: nothing of the first run stays.
+    let ours = dir.path().join("ours");
+    let ours = ours.to_str().expect("utf-8");
+    let first = onboard(&[
+        "run", "tiny", "--policy", "push", "--users", "200", "--out", ours,
+    ]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(Path::new(ours).join("actions-push.svg").exists());
+    let second = onboard(&[
+        "run", "tiny", "--policy", "coupon", "--users", "200", "--out", ours,
+    ]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(Path::new(ours).join("actions-coupon.svg").exists());
+    assert!(
+        !Path::new(ours).join("actions-push.svg").exists(),
+        "a stale file of the first run"
+    );
 }
