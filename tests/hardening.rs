@@ -1,12 +1,12 @@
 //! Hostile but realistic input, end to end through the `onboard` binary: sizes a
 //! run cannot hold are refused before any work, a learner that diverges stops
 //! training with an error, a saved learner that diverged is refused, and an
-//! untrained learner is a policy only when asked for by name, and outputs stay in
-//! their own folder.
+//! untrained learner is a policy only when asked for by name, outputs stay in
+//! their own folder, and progress shows where stderr is not a terminal.
 
 mod common;
 
-use common::{onboard, stderr};
+use common::{onboard, onboard_with_progress, stderr};
 use std::path::Path;
 
 /// Asserts that `args` fail with exit code 2 and one message containing
@@ -232,4 +232,27 @@ fn outputs_stay_in_a_folder_of_their_own() {
         !Path::new(ours).join("actions-push.svg").exists(),
         "a stale file of the first run"
     );
+}
+
+#[test]
+fn progress_is_reported_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let output = onboard_with_progress(&[
+        "run",
+        "tiny",
+        "--users",
+        "200",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let log = stderr(&output);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("] day ")).collect();
+    // The first state at once, then a line every 5 seconds: a run this short (well
+    // under a second) prints one, as a plain line (no cursor movement), and not the
+    // 8 redraws a terminal would get.
+    assert!((1..=2).contains(&lines.len()), "{log}");
+    assert!(lines[0].contains("day 0/8"), "{log}");
+    assert!(!log.contains('\u{1b}'), "{log}");
 }
