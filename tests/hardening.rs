@@ -2,7 +2,8 @@
 //! run cannot hold are refused before any work, a learner that diverges stops
 //! training with an error, a saved learner that diverged is refused, and an
 //! untrained learner is a policy only when asked for by name, outputs stay in
-//! their own folder, and progress shows where stderr is not a terminal.
+//! their own folder, progress shows where stderr is not a terminal, and a scenario
+//! at the edges of its validated ranges gives finite numbers only.
 
 mod common;
 
@@ -255,4 +256,44 @@ fn progress_is_reported_when_stderr_is_not_a_terminal() {
     assert!((1..=2).contains(&lines.len()), "{log}");
     assert!(lines[0].contains("day 0/8"), "{log}");
     assert!(!log.contains('\u{1b}'), "{log}");
+}
+
+#[test]
+fn a_scenario_at_the_edges_of_its_ranges_gives_finite_numbers_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tiny =
+        std::fs::read_to_string(format!("{}/scenarios/tiny.ron", env!("CARGO_MANIFEST_DIR")))
+            .expect("tiny");
+    // Order values of median 1e7 spread by σ = 5 (the largest allowed) and a
+    // coupon that costs 1e7: sums, squares and intervals must stay finite.
+    let extreme = tiny
+        .replace("median: 35.0, sigma: 0.6", "median: 1e7, sigma: 5.0")
+        .replace("median: 28.0, sigma: 0.5", "median: 1e7, sigma: 5.0")
+        .replacen("cost: 0.01,", "cost: 1e7,", 1);
+    let scenario = dir.path().join("extreme.ron");
+    std::fs::write(&scenario, extreme).expect("write");
+    let out = dir.path().join("out");
+    let output = onboard(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--policy",
+        "coupon+push",
+        "--users",
+        "20000",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("metrics.csv");
+    let mut values = 0;
+    for line in csv.lines().skip(1) {
+        for cell in line.split(',') {
+            let x: f64 = cell.parse().expect("a number");
+            assert!(x.is_finite(), "{cell} in {line}");
+            values += 1;
+        }
+    }
+    assert!(values > 100);
+    let table = String::from_utf8_lossy(&output.stdout).to_lowercase();
+    assert!(!table.contains("nan") && !table.contains("inf"), "{table}");
 }

@@ -15,12 +15,28 @@ const SUM_TOLERANCE: f64 = 1e-6;
 /// Segment and channel indices are stored in a byte.
 const MAX_CATEGORIES: usize = 255;
 /// A longer onboarding window is not onboarding any more, and keeps metrics small.
+/// The largest size any number of a scenario may have. With at most 10 million
+/// users over at most 366 days, sums of order values of that size and their
+/// squares stay far inside a double's range.
+const MAX_MAGNITUDE: f64 = 1e7;
+/// The largest spread of a log-normal order value: a median of 1e7 times
+/// `e^(5·z)` at `z = 8` is 2e24, still finite when summed and squared.
+const MAX_LOG_SIGMA: f64 = 5.0;
 const MAX_HORIZON: u32 = 366;
 
 /// Collects problems, each under its field path.
 #[derive(Default)]
 struct Checker {
     problems: Vec<Problem>,
+}
+
+/// `value` as a message shows it: in exponent form when huge (not 309 digits).
+fn shown(value: f64) -> String {
+    if value.is_finite() && value.abs() >= 1e9 {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
 }
 
 impl Checker {
@@ -31,11 +47,20 @@ impl Checker {
         });
     }
 
+    /// Whether `value` is finite and at most [`MAX_MAGNITUDE`] in size, the
+    /// range where every sum and square the model and its metrics take stays
+    /// finite; records a problem if not.
     fn finite(&mut self, path: &str, value: f64) -> bool {
-        if value.is_finite() {
+        if value.is_finite() && value.abs() <= MAX_MAGNITUDE {
             true
         } else {
-            self.fail(path, format!("must be a finite number, got {value}"));
+            self.fail(
+                path,
+                format!(
+                    "must be a finite number within ±{MAX_MAGNITUDE:e}, got {}",
+                    shown(value)
+                ),
+            );
             false
         }
     }
@@ -392,7 +417,12 @@ fn check_log_normal(c: &mut Checker, path: &str, log_normal: LogNormal) {
             format!("must be above 0, got {}", log_normal.median),
         );
     }
-    c.non_negative(&format!("{path}.sigma"), log_normal.sigma);
+    c.within(
+        &format!("{path}.sigma"),
+        log_normal.sigma,
+        0.0,
+        MAX_LOG_SIGMA,
+    );
 }
 
 fn check_channel(c: &mut Checker, path: &str, channel: &Channel, segments: &BTreeSet<&str>) {

@@ -141,6 +141,16 @@ fn value_rules_name_the_field_path() {
             "levers[2].name: 'push+email' cannot name a lever",
         ),
         (
+            "order_value: (median: 35.0, sigma: 0.6),",
+            "order_value: (median: 1e308, sigma: 0.6),",
+            "segments[0].order_value.median: must be a finite number within ±1e7, got 1e308",
+        ),
+        (
+            "order_value: (median: 35.0, sigma: 0.6),",
+            "order_value: (median: 35.0, sigma: 9.0),",
+            "segments[0].order_value.sigma: must lie in [0, 5], got 9",
+        ),
+        (
             "name: \"push\",",
             "name: \"random\",",
             "levers[2].name: 'random' cannot name a lever",
