@@ -35,14 +35,43 @@ pub enum OutputError {
         /// The folder.
         path: PathBuf,
     },
-    /// A CSV file could not be written.
-    #[error("cannot write {}: {error}", path.display())]
-    Csv {
+    /// A file could not be written; nothing is left under its name.
+    #[error("cannot write {}: {message}", path.display())]
+    Write {
         /// The file.
         path: PathBuf,
-        /// The CSV or I/O error.
-        error: csv::Error,
+        /// What went wrong.
+        message: String,
     },
+}
+
+/// Writes the file `path` by `write`, which is handed a temporary path beside it
+/// (`.partial-NAME`): once written, the temporary file is synced to disk and renamed
+/// to `path`, so the file appears whole or not at all. A full disk or an
+/// interrupted run never leaves a truncated file under the real name; on failure
+/// the temporary file is removed and the error names `path`.
+pub fn write_atomically<E: std::fmt::Display>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy());
+    // The extension stays last: writers that pick a format by it (PNG) still can.
+    let partial = path.with_file_name(format!(".partial-{name}"));
+    let result = write(&partial).map_err(|e| e.to_string()).and_then(|()| {
+        std::fs::File::open(&partial)
+            .and_then(|file| file.sync_all())
+            .and_then(|()| std::fs::rename(&partial, path))
+            .map_err(|e| e.to_string())
+    });
+    result.map_err(|message| {
+        let _ = std::fs::remove_file(&partial);
+        OutputError::Write {
+            path: path.to_path_buf(),
+            message,
+        }
+    })
 }
 
 /// The file that marks a folder as the output of an onboard command.
@@ -122,11 +151,6 @@ fn check_name(name: &str) -> Result<(), OutputError> {
 /// `lapse_days` days) is what a platform sees of churn; `won_back`, the share won
 /// back from dormancy by a message that day.
 pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), OutputError> {
-    let fail = |error| OutputError::Csv {
-        path: path.to_path_buf(),
-        error,
-    };
-    let mut writer = csv::Writer::from_path(path).map_err(fail)?;
     let mut names = vec![
         "survival".to_string(),
         "active".into(),
@@ -141,26 +165,42 @@ pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), Out
     for name in &names {
         header.extend([name.clone(), format!("{name}_low"), format!("{name}_high")]);
     }
-    writer.write_record(&header).map_err(fail)?;
-    for row in metrics.by_age() {
-        let mut estimates = vec![
-            row.survival,
-            row.active,
-            row.lapsed,
-            row.won_back,
-            row.conversion,
-            row.unsubscribed,
-        ];
-        estimates.extend(Quantity::ALL.map(|q| row.daily(q)));
-        estimates.extend(Quantity::ALL.map(|q| row.to_date(q)));
-        let mut record = vec![row.age.to_string(), metrics.users().to_string()];
-        record.extend(
-            estimates
-                .iter()
-                .flat_map(|e: &Estimate| [e.mean, e.low, e.high])
-                .map(|x| x.to_string()),
-        );
-        writer.write_record(&record).map_err(fail)?;
-    }
-    writer.flush().map_err(|e| fail(e.into()))
+    write_csv(path, |writer| {
+        writer.write_record(&header)?;
+        for row in metrics.by_age() {
+            let mut estimates = vec![
+                row.survival,
+                row.active,
+                row.lapsed,
+                row.won_back,
+                row.conversion,
+                row.unsubscribed,
+            ];
+            estimates.extend(Quantity::ALL.map(|q| row.daily(q)));
+            estimates.extend(Quantity::ALL.map(|q| row.to_date(q)));
+            let mut record = vec![row.age.to_string(), metrics.users().to_string()];
+            record.extend(
+                estimates
+                    .iter()
+                    .flat_map(|e: &Estimate| [e.mean, e.low, e.high])
+                    .map(|x| x.to_string()),
+            );
+            writer.write_record(&record)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes the CSV file `path` atomically ([`write_atomically`]): `rows` writes its
+/// records, the header first.
+pub fn write_csv(
+    path: &Path,
+    rows: impl FnOnce(&mut csv::Writer<std::fs::File>) -> Result<(), csv::Error>,
+) -> Result<(), OutputError> {
+    write_atomically(path, |partial| -> Result<(), csv::Error> {
+        let mut writer = csv::Writer::from_path(partial)?;
+        rows(&mut writer)?;
+        writer.flush()?;
+        Ok(())
+    })
 }

@@ -6,9 +6,10 @@ use crate::ab::ExperimentResult;
 use crate::ab::analysis::{ArmSummary, summarise_simulation};
 use crate::ab::experiment::Assignment;
 use crate::cohort_plots::COHORT_PLOTS;
+use crate::output::write_atomically;
 use crate::simulate::Simulation;
 use crate::stats::Interval;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use onboard_envs::{ActionSpace, Scenario};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -150,8 +151,7 @@ impl Page {
     pub fn write(mut self) -> Result<PathBuf> {
         self.html.push_str("</body></html>\n");
         let path = self.folder.join("report.html");
-        std::fs::write(&path, &self.html)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomically(&path, |partial| std::fs::write(partial, &self.html))?;
         Ok(path)
     }
 }

@@ -3,7 +3,8 @@
 //! training with an error, a saved learner that diverged is refused, and an
 //! untrained learner is a policy only when asked for by name, outputs stay in
 //! their own folder, progress shows where stderr is not a terminal, and a scenario
-//! at the edges of its validated ranges gives finite numbers only.
+//! at the edges of its validated ranges gives finite numbers only, and an output
+//! file appears whole or not at all.
 
 mod common;
 
@@ -296,4 +297,41 @@ fn a_scenario_at_the_edges_of_its_ranges_gives_finite_numbers_only() {
     assert!(values > 100);
     let table = String::from_utf8_lossy(&output.stdout).to_lowercase();
     assert!(!table.contains("nan") && !table.contains("inf"), "{table}");
+}
+
+#[test]
+fn an_output_file_appears_whole_or_not_at_all() {
+    use onboard::output::write_atomically;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("metrics.csv");
+    // A writer that fails halfway (as on a full disk): nothing under the name, no
+    // temporary file left, and the error names the file.
+    let error = write_atomically(&path, |partial| {
+        std::fs::write(partial, "age,users\n0,")?;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "No space left on device",
+        ))
+    })
+    .expect_err("the write fails");
+    assert!(error.to_string().contains("metrics.csv"), "{error}");
+    assert!(error.to_string().contains("No space left"), "{error}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read").collect();
+    assert!(left.is_empty(), "{left:?}");
+    // An earlier, whole version stays as it was when the new one fails.
+    std::fs::write(&path, "whole").expect("write");
+    let failed = write_atomically(&path, |partial| {
+        std::fs::write(partial, "trunc")?;
+        Err(std::io::Error::other("interrupted"))
+    });
+    assert!(failed.is_err());
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "whole");
+    // A writer that succeeds: the file, whole, and nothing else.
+    write_atomically(&path, |partial| std::fs::write(partial, "age,users\n0,5\n"))
+        .expect("the write succeeds");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "age,users\n0,5\n"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read").count(), 1);
 }

@@ -4,11 +4,11 @@
 use super::ExperimentResult;
 use super::analysis::Analysis;
 use crate::cohort_plots::write_cohort_plots;
-use crate::output::write_metrics_csv;
+use crate::output::{write_atomically, write_csv, write_metrics_csv};
 use crate::plots::{Series, line_chart};
 use crate::report;
 use crate::simulate::Simulation;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use onboard_envs::Model;
 use serde::Serialize;
 use std::path::Path;
@@ -46,7 +46,7 @@ pub fn write_all(result: &ExperimentResult, model: &Model) -> Result<()> {
     };
     let json = folder.join("summary.json");
     let text = serde_json::to_string_pretty(&summary)?;
-    std::fs::write(&json, text).with_context(|| format!("cannot write {}", json.display()))?;
+    write_atomically(&json, |partial| std::fs::write(partial, text))?;
     let arms: Vec<(&str, &Simulation)> = result
         .runs
         .iter()
@@ -58,13 +58,7 @@ pub fn write_all(result: &ExperimentResult, model: &Model) -> Result<()> {
     Ok(())
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
-    csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))
-}
-
 fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
-    let path = folder.join("arms.csv");
-    let mut w = csv_writer(&path)?;
     let mut header = vec!["arm".to_string(), "users".to_string()];
     let first = analysis.arms.first();
     for (day, _) in first.map_or(&[][..], |a| &a.retention[..]) {
@@ -73,93 +67,98 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
     for name in ["conversion", "revenue", "profit", "cost", "messages"] {
         header.extend(triple(name));
     }
-    w.write_record(&header)?;
-    for arm in &analysis.arms {
-        let mut row = vec![arm.name.clone(), arm.users.to_string()];
-        let values = arm.retention.iter().map(|(_, i)| i).chain([
-            &arm.conversion,
-            &arm.revenue,
-            &arm.profit,
-            &arm.cost,
-            &arm.messages,
-        ]);
-        for i in values {
-            row.extend([i.estimate, i.low, i.high].map(|x| x.to_string()));
+    write_csv(&folder.join("arms.csv"), |w| {
+        w.write_record(&header)?;
+        for arm in &analysis.arms {
+            let mut row = vec![arm.name.clone(), arm.users.to_string()];
+            let values = arm.retention.iter().map(|(_, i)| i).chain([
+                &arm.conversion,
+                &arm.revenue,
+                &arm.profit,
+                &arm.cost,
+                &arm.messages,
+            ]);
+            for i in values {
+                row.extend([i.estimate, i.low, i.high].map(|x| x.to_string()));
+            }
+            w.write_record(&row)?;
         }
-        w.write_record(&row)?;
-    }
-    w.flush()?;
+        Ok(())
+    })?;
 
-    let mut w = csv_writer(&folder.join("lifts.csv"))?;
-    w.write_record([
-        "arm",
-        "metric",
-        "control",
-        "value",
-        "difference",
-        "difference_low",
-        "difference_high",
-        "lift",
-        "lift_low",
-        "lift_high",
-        "p_value",
-        "p_holm",
-        "method",
-        "sample_size_per_arm",
-    ])?;
-    for l in &analysis.lifts {
-        // No relative lift against a control of 0: empty cells, not NaN.
-        let relative = l
-            .relative
-            .map_or([String::new(), String::new(), String::new()], |r| {
-                [r.estimate, r.low, r.high].map(number)
-            });
-        let mut row = vec![l.arm.clone(), l.metric.clone()];
-        row.extend(
-            [
-                l.control,
-                l.value,
-                l.difference.estimate,
-                l.difference.low,
-                l.difference.high,
-            ]
-            .map(number),
-        );
-        row.extend(relative);
-        row.extend([l.p_value, l.p_adjusted].map(number));
-        row.push(l.method.clone());
-        row.push(l.sample_size.map_or(String::new(), |n| n.to_string()));
-        w.write_record(&row)?;
-    }
-    w.flush()?;
+    write_csv(&folder.join("lifts.csv"), |w| {
+        w.write_record([
+            "arm",
+            "metric",
+            "control",
+            "value",
+            "difference",
+            "difference_low",
+            "difference_high",
+            "lift",
+            "lift_low",
+            "lift_high",
+            "p_value",
+            "p_holm",
+            "method",
+            "sample_size_per_arm",
+        ])?;
+        for l in &analysis.lifts {
+            // No relative lift against a control of 0: empty cells, not NaN.
+            let relative = l
+                .relative
+                .map_or([String::new(), String::new(), String::new()], |r| {
+                    [r.estimate, r.low, r.high].map(number)
+                });
+            let mut row = vec![l.arm.clone(), l.metric.clone()];
+            row.extend(
+                [
+                    l.control,
+                    l.value,
+                    l.difference.estimate,
+                    l.difference.low,
+                    l.difference.high,
+                ]
+                .map(number),
+            );
+            row.extend(relative);
+            row.extend([l.p_value, l.p_adjusted].map(number));
+            row.push(l.method.clone());
+            row.push(l.sample_size.map_or(String::new(), |n| n.to_string()));
+            w.write_record(&row)?;
+        }
+        Ok(())
+    })?;
 
-    let mut w = csv_writer(&folder.join("survival.csv"))?;
-    w.write_record(["arm", "age", "survival", "low", "high"])?;
-    for curve in &analysis.survival {
-        for (age, s) in curve.survival.iter().enumerate() {
+    write_csv(&folder.join("survival.csv"), |w| {
+        w.write_record(["arm", "age", "survival", "low", "high"])?;
+        for curve in &analysis.survival {
+            for (age, s) in curve.survival.iter().enumerate() {
+                w.write_record([
+                    curve.arm.clone(),
+                    age.to_string(),
+                    s.estimate.to_string(),
+                    s.low.to_string(),
+                    s.high.to_string(),
+                ])?;
+            }
+        }
+        Ok(())
+    })?;
+
+    write_csv(&folder.join("power.csv"), |w| {
+        w.write_record(["users_per_arm", "power", "low", "high", "replicates"])?;
+        for p in &analysis.power {
             w.write_record([
-                curve.arm.clone(),
-                age.to_string(),
-                s.estimate.to_string(),
-                s.low.to_string(),
-                s.high.to_string(),
+                p.users.to_string(),
+                p.power.estimate.to_string(),
+                p.power.low.to_string(),
+                p.power.high.to_string(),
+                p.replicates.to_string(),
             ])?;
         }
-    }
-    w.flush()?;
-
-    let mut w = csv_writer(&folder.join("power.csv"))?;
-    w.write_record(["users_per_arm", "power", "low", "high", "replicates"])?;
-    for p in &analysis.power {
-        w.write_record([
-            p.users.to_string(),
-            p.power.estimate.to_string(),
-            p.power.low.to_string(),
-            p.power.high.to_string(),
-            p.replicates.to_string(),
-        ])?;
-    }
-    w.flush()?;
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@
 mod chart;
 pub mod font;
 
+use crate::output::write_atomically;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -206,18 +207,16 @@ fn render(stem: &Path, figure: &impl Figure) -> Result<ChartFiles, PlotError> {
         message,
     };
 
-    let root = SVGBackend::new(&files.svg, (WIDTH, HEIGHT)).into_drawing_area();
-    figure
-        .draw(&root)
-        .and_then(|()| root.present())
-        .map_err(|e| draw_error(&files.svg, e.to_string()))?;
-    drop(root);
-
-    let root = BitMapBackend::new(&files.png, (WIDTH, HEIGHT)).into_drawing_area();
-    figure
-        .draw(&root)
-        .and_then(|()| root.present())
-        .map_err(|e| draw_error(&files.png, e.to_string()))?;
-    drop(root);
+    // Each file is drawn into a temporary file and renamed: whole or absent.
+    write_atomically(&files.svg, |partial| {
+        let root = SVGBackend::new(partial, (WIDTH, HEIGHT)).into_drawing_area();
+        figure.draw(&root).and_then(|()| root.present())
+    })
+    .map_err(|e| draw_error(&files.svg, e.to_string()))?;
+    write_atomically(&files.png, |partial| {
+        let root = BitMapBackend::new(partial, (WIDTH, HEIGHT)).into_drawing_area();
+        figure.draw(&root).and_then(|()| root.present())
+    })
+    .map_err(|e| draw_error(&files.png, e.to_string()))?;
     Ok(files)
 }

@@ -22,7 +22,7 @@
 
 use super::{CurvePoint, Evaluation, TrainOptions, Trained};
 use crate::cohort_plots::write_cohort_plots;
-use crate::output::write_metrics_csv;
+use crate::output::{write_csv, write_metrics_csv};
 use crate::plots::{ChartFiles, Series, line_chart};
 use crate::report::{self, RunReport};
 use anyhow::{Context, Result};
@@ -133,15 +133,13 @@ fn cells(estimate: Option<Estimate>) -> [String; 3] {
 /// Writes `curve` as CSV to `path`, marking the point of step `best` as the chosen
 /// snapshot; the first column is `day` when `online`, else `cohort`.
 fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -> Result<()> {
-    let context = || format!("cannot write {}", path.display());
-    let mut writer = csv::Writer::from_path(path).with_context(context)?;
     let (step, training) = if online {
         ("day", "training_reward_per_user_day")
     } else {
         ("cohort", "training_reward_per_user")
     };
-    writer
-        .write_record([
+    write_csv(path, |writer| {
+        writer.write_record([
             step,
             "users",
             training,
@@ -152,21 +150,22 @@ fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -
             "test_low",
             "test_high",
             "best",
-        ])
-        .with_context(context)?;
-    for point in curve {
-        let chosen = point.validation.is_some() && point.step == best;
-        let mut record = vec![
-            point.step.to_string(),
-            point.users.to_string(),
-            point.training_reward.to_string(),
-        ];
-        record.extend(cells(point.validation));
-        record.extend(cells(point.test));
-        record.push(u8::from(chosen).to_string());
-        writer.write_record(&record).with_context(context)?;
-    }
-    writer.flush().with_context(context)
+        ])?;
+        for point in curve {
+            let chosen = point.validation.is_some() && point.step == best;
+            let mut record = vec![
+                point.step.to_string(),
+                point.users.to_string(),
+                point.training_reward.to_string(),
+            ];
+            record.extend(cells(point.validation));
+            record.extend(cells(point.test));
+            record.push(u8::from(chosen).to_string());
+            writer.write_record(&record)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Saves `learner`'s state to `path`. The file is replaced atomically: an
@@ -295,19 +294,16 @@ fn write_report(options: &TrainOptions, model: &Model, trained: &Trained) -> Res
 
 /// `journey,users,share` rows, one per journey template.
 fn write_journeys_csv(path: &Path, model: &Model, starts: &[u64]) -> Result<()> {
-    let context = || format!("cannot write {}", path.display());
-    let mut writer = csv::Writer::from_path(path).with_context(context)?;
-    writer
-        .write_record(["journey", "users", "share"])
-        .with_context(context)?;
     let total: u64 = starts.iter().sum();
-    for (journey, &users) in model.scenario().journeys.iter().zip(starts) {
-        let share = users as f64 / total.max(1) as f64;
-        writer
-            .write_record([journey.name.clone(), users.to_string(), share.to_string()])
-            .with_context(context)?;
-    }
-    writer.flush().with_context(context)
+    write_csv(path, |writer| {
+        writer.write_record(["journey", "users", "share"])?;
+        for (journey, &users) in model.scenario().journeys.iter().zip(starts) {
+            let share = users as f64 / total.max(1) as f64;
+            writer.write_record([journey.name.clone(), users.to_string(), share.to_string()])?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// The unit of the scenario's reward, for axis labels.
