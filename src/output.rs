@@ -90,8 +90,8 @@ fn this_run() -> &'static str {
 ///
 /// The folder is created if missing and marked ([`MARKER`]). An existing folder is
 /// used if it is empty; if it is an earlier command's output (marked by another
-/// run), its contents are cleared first, so that no file of two runs mixes; a
-/// non-empty folder without the mark is refused.
+/// run, or any folder directly in `results/`), its contents are cleared first, so
+/// that no file of two runs mixes; any other non-empty folder is refused.
 pub fn run_folder(out: Option<&Path>, name: &str) -> Result<PathBuf, OutputError> {
     let path = match out {
         Some(path) => path.to_path_buf(),
@@ -110,7 +110,7 @@ pub fn run_folder(out: Option<&Path>, name: &str) -> Result<PathBuf, OutputError
         let mark = std::fs::read_to_string(&marker).ok();
         if mark.as_deref() != Some(this_run()) {
             let mut entries = std::fs::read_dir(&path).map_err(folder_error)?.peekable();
-            if entries.peek().is_some() && mark.is_none() {
+            if entries.peek().is_some() && mark.is_none() && !in_results(&path) {
                 return Err(OutputError::NotOurs { path });
             }
             for entry in entries {
@@ -128,6 +128,13 @@ pub fn run_folder(out: Option<&Path>, name: &str) -> Result<PathBuf, OutputError
     std::fs::create_dir_all(&path).map_err(folder_error)?;
     std::fs::write(&marker, this_run()).map_err(folder_error)?;
     Ok(path)
+}
+
+/// Whether `path` is a folder directly in `results/`, where onboard writes by
+/// default: one written before folders were marked is still onboard's own.
+fn in_results(path: &Path) -> bool {
+    path.parent()
+        .is_some_and(|parent| parent == Path::new("results"))
 }
 
 /// Checks that `name` is a plain file name: letters, digits, `-`, `_`, `.` and
