@@ -283,12 +283,16 @@ impl Learner for QLearning {
         Some(self.n_features)
     }
 
+    /// Checked after every training day: no allocation unless something is wrong,
+    /// and then the lowest such state, whatever the map's order.
     fn non_finite(&self) -> Option<String> {
-        let mut keys: Vec<_> = self.values.keys().collect();
-        keys.sort_unstable();
-        keys.into_iter().find_map(|key| {
-            crate::first_non_finite(&format!("Q-values of state {key}"), &self.values[key])
-        })
+        let key = self
+            .values
+            .iter()
+            .filter(|(_, q)| q.iter().any(|x| !x.is_finite()))
+            .map(|(key, _)| *key)
+            .min()?;
+        crate::first_non_finite(&format!("Q-values of state {key}"), &self.values[&key])
     }
 }
 

@@ -207,39 +207,33 @@ enum Kind {
 struct Metric {
     name: String,
     kind: Kind,
-    value: Box<dyn Fn(&UserRecord) -> f64>,
+    value: fn(&UserRecord) -> f64,
 }
 
 /// The metrics compared against the control, in table order: profit, revenue,
 /// conversion, day-7 retention (where the horizon reaches it) and the restricted
 /// mean survival time.
 fn metrics(horizon: usize) -> Vec<Metric> {
-    let metric = |name: &str, kind, value: Box<dyn Fn(&UserRecord) -> f64>| Metric {
+    let metric = |name: &str, kind, value| Metric {
         name: name.to_string(),
         kind,
         value,
     };
     let mut list = vec![
-        metric("profit", Kind::Mean, Box::new(|r| r.profit)),
-        metric("revenue", Kind::Mean, Box::new(|r| r.revenue)),
-        metric(
-            "conversion",
-            Kind::Binary,
-            Box::new(|r| f64::from(u8::from(r.purchases > 0))),
-        ),
+        metric("profit", Kind::Mean, |r| r.profit),
+        metric("revenue", Kind::Mean, |r| r.revenue),
+        metric("conversion", Kind::Binary, |r| {
+            f64::from(u8::from(r.purchases > 0))
+        }),
     ];
     if horizon > RETENTION_LIFT_DAY {
         list.push(metric(
             &format!("retention_d{RETENTION_LIFT_DAY}"),
             Kind::Binary,
-            Box::new(|r| f64::from(u8::from(r.active.on(RETENTION_LIFT_DAY)))),
+            |r| f64::from(u8::from(r.active.on(RETENTION_LIFT_DAY))),
         ));
     }
-    list.push(metric(
-        SURVIVAL_METRIC,
-        Kind::Mean,
-        Box::new(|r| f64::from(r.days)),
-    ));
+    list.push(metric(SURVIVAL_METRIC, Kind::Mean, |r| f64::from(r.days)));
     list
 }
 
@@ -386,12 +380,14 @@ pub fn lifts(control: &ArmRun, arm: &ArmRun, paired: bool, horizon: usize) -> Re
     metrics(horizon)
         .into_iter()
         .map(|metric| {
-            let control_values: Vec<f64> = c.iter().map(&metric.value).collect();
-            let arm_values: Vec<f64> = t.iter().map(&metric.value).collect();
+            let control_values: Vec<f64> = c.iter().map(metric.value).collect();
+            let arm_values: Vec<f64> = t.iter().map(metric.value).collect();
+            let context = || format!("{} against {}: {}", arm.name, control.name, metric.name);
             let (comparison, method) =
-                compare_metric(&control_values, &arm_values, metric.kind, paired).with_context(
-                    || format!("{} against {}: {}", arm.name, control.name, metric.name),
-                )?;
+                compare_metric(&control_values, &arm_values, metric.kind, paired)
+                    .with_context(context)?;
+            let size = split_size(&control_values, &arm_values, &comparison, metric.kind)
+                .with_context(context)?;
             Ok(Lift {
                 arm: arm.name.clone(),
                 metric: metric.name,
@@ -402,8 +398,7 @@ pub fn lifts(control: &ArmRun, arm: &ArmRun, paired: bool, horizon: usize) -> Re
                 p_value: comparison.p_value,
                 p_adjusted: comparison.p_value,
                 method: method.to_string(),
-                sample_size: split_size(&control_values, &arm_values, &comparison, metric.kind)?
-                    .needed(),
+                sample_size: size.needed(),
             })
         })
         .collect()

@@ -149,10 +149,10 @@ fn power_sizes(plan: &PowerPlan, users: usize) -> Vec<usize> {
 /// The most users per arm a power-curve replicate simulates.
 const MAX_POWER_USERS: u64 = 200_000;
 
-/// Fixes the power curve's arm and effect before any replicate: the experiment's
-/// `power_arm`, measured on the experiment's users; else the arm with the best
-/// observed profit, measured again on a pilot of fresh users, so that the choice
-/// does not inflate the effect.
+/// Fixes the power curve's arm (its index and plan) and effect before any
+/// replicate: the experiment's `power_arm`, measured on the experiment's users;
+/// else the arm with the best observed profit, measured again on a pilot of fresh
+/// users, so that the choice does not inflate the effect.
 fn plan_power(
     experiment: &Experiment,
     factories: &[PolicyFactory],
@@ -160,21 +160,22 @@ fn plan_power(
     seed: u64,
     runs: &[ArmRun],
     arms: &[ArmSummary],
-) -> Result<Option<PowerPlan>> {
+) -> Result<Option<(usize, PowerPlan)>> {
     let control = experiment.control_index();
     let paired = experiment.assignment == Assignment::Paired;
     if let Some(name) = &experiment.power_arm {
         let Some(arm) = runs.iter().position(|r| &r.name == name) else {
             anyhow::bail!("power_arm: '{name}' is not one of the arms");
         };
-        return Ok(Some(power_plan(
+        let plan = power_plan(
             name,
             "named in the experiment file",
             "the experiment's users",
             &runs[control].simulation.users,
             &runs[arm].simulation.users,
             paired,
-        )?));
+        )?;
+        return Ok(Some((arm, plan)));
     }
     let Some(best) = arms
         .iter()
@@ -199,7 +200,7 @@ fn plan_power(
         .map(|(_, simulation)| simulation.users)
         .with_context(|| format!("arm '{}': power pilot", runs[k].name))
     };
-    Ok(Some(power_plan(
+    let plan = power_plan(
         &runs[best].name,
         "the best observed profit among the arms",
         &format!(
@@ -209,7 +210,8 @@ fn plan_power(
         &pilot(control)?,
         &pilot(best)?,
         true,
-    )?))
+    )?;
+    Ok(Some((best, plan)))
 }
 
 fn add_power_curve(
@@ -221,15 +223,11 @@ fn add_power_curve(
     analysis: &mut Analysis,
     quiet: bool,
 ) -> Result<()> {
-    let Some(plan) = plan_power(experiment, factories, model, seed, runs, &analysis.arms)? else {
+    let Some((arm, plan)) = plan_power(experiment, factories, model, seed, runs, &analysis.arms)?
+    else {
         return Ok(());
     };
     let control = experiment.control_index();
-    let arm = experiment
-        .arms
-        .iter()
-        .position(|a| a.name == plan.arm)
-        .unwrap_or(control);
     let sizes = power_sizes(&plan, experiment.users);
     let replicates = (sizes.len() * experiment.replicates) as u64;
     let progress = crate::progress::bar(replicates, "power curve", "test", quiet);
