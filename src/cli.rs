@@ -8,8 +8,8 @@ use crate::policies::policy_from_spec;
 use crate::report::{self, RunReport};
 use crate::simulate::{Population, simulate};
 use crate::table;
-use crate::train::{TrainOptions, TrainingPlan, train_agent};
-use anyhow::{Context, Result};
+use crate::train::{TrainOptions, TrainingPlan, resume_training, train_agent};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use onboard_agents::AgentConfig;
 use onboard_envs::{BUILTIN, Model, Scenario};
@@ -90,12 +90,18 @@ enum Command {
     /// and `ab` accept.
     ///
     /// Example: onboard train coupon-trap --agent agents/configs/dqn.ron --cohorts 300
+    ///
+    /// An interrupted run (killed, out of time on a scheduler) goes on from its last
+    /// evaluation point with `onboard train --resume DIR`, to the same results as had
+    /// it never stopped; DIR/run.json says whether a run is running, finished or
+    /// failed.
     Train {
         /// A built-in scenario name or a path to a RON file.
-        scenario: String,
+        #[arg(required_unless_present = "resume")]
+        scenario: Option<String>,
         /// The agent file (RON), e.g. agents/configs/linucb.ron.
-        #[arg(long)]
-        agent: PathBuf,
+        #[arg(long, required_unless_present = "resume")]
+        agent: Option<PathBuf>,
         /// Training cohorts.
         #[arg(long, default_value_t = 20)]
         cohorts: usize,
@@ -120,6 +126,13 @@ enum Command {
         /// Output folder (default: results/<scenario>-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Go on with the interrupted run in this folder, as it was set up (the
+        /// scenario, agent and plan are read from the folder).
+        #[arg(long, value_name = "DIR", conflicts_with_all = [
+            "scenario", "agent", "cohorts", "users", "eval_users", "eval_every",
+            "online", "at_signup", "seed", "out",
+        ])]
+        resume: Option<PathBuf>,
     },
     /// Runs an A/B/n experiment described in a RON file: every arm on paired or split
     /// users, metrics with intervals, lifts, survival, sample sizes and a power
@@ -204,25 +217,32 @@ pub fn run(cli: Cli) -> Result<()> {
             at_signup,
             seed,
             out,
+            resume,
         } => {
-            let scenario = Scenario::load(&scenario)?;
-            let config = AgentConfig::from_file(&agent)?;
-            let name = agent
-                .file_stem()
-                .map_or("agent".to_string(), |s| s.to_string_lossy().into_owned());
-            let folder = run_folder(out.as_deref(), &format!("{}-{name}", scenario.name))?;
-            let mut options = TrainOptions::new(scenario, config, name, folder);
-            options.plan = TrainingPlan {
-                cohorts,
-                users,
-                eval_users,
-                eval_every,
-                online,
-                decide_at_signup: at_signup,
+            let outcome = match (resume, scenario, agent) {
+                (Some(folder), _, _) => resume_training(&folder, cli.quiet)?,
+                (None, Some(scenario), Some(agent)) => {
+                    let scenario = Scenario::load(&scenario)?;
+                    let config = AgentConfig::from_file(&agent)?;
+                    let name = agent
+                        .file_stem()
+                        .map_or("agent".to_string(), |s| s.to_string_lossy().into_owned());
+                    let folder = run_folder(out.as_deref(), &format!("{}-{name}", scenario.name))?;
+                    let mut options = TrainOptions::new(scenario, config, name, folder);
+                    options.plan = TrainingPlan {
+                        cohorts,
+                        users,
+                        eval_users,
+                        eval_every,
+                        online,
+                        decide_at_signup: at_signup,
+                    };
+                    options.seed = seed.unwrap_or(options.seed);
+                    options.quiet = cli.quiet;
+                    train_agent(&options)?
+                }
+                _ => bail!("train needs a scenario and --agent, or --resume DIR"),
             };
-            options.seed = seed.unwrap_or(options.seed);
-            options.quiet = cli.quiet;
-            let outcome = train_agent(&options)?;
             print!("{}", outcome.summary());
             Ok(())
         }

@@ -121,7 +121,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         &seeds,
         options.quiet,
     )?;
-    dqn.save(&options.out.join("dqn.ot"))?;
+    onboard_agents::save_agent(dqn.as_ref(), &options.out.join("dqn.ot"))?;
 
     let mut linucb = LinUcb::new(&LinUcbConfig::default(), layout.len(), actions.len())?;
     let bandit_trained = train_learner(

@@ -1,5 +1,6 @@
 //! Run folders under `results/` and the files written into them.
 
+pub use onboard_agents::files::{WriteError, write_atomically};
 use onboard_envs::{CohortMetrics, Estimate, Quantity};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -36,42 +37,8 @@ pub enum OutputError {
         path: PathBuf,
     },
     /// A file could not be written; nothing is left under its name.
-    #[error("cannot write {}: {message}", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
-}
-
-/// Writes the file `path` by `write`, which is handed a temporary path beside it
-/// (`.partial-NAME`): once written, the temporary file is synced to disk and renamed
-/// to `path`, so the file appears whole or not at all. A full disk or an
-/// interrupted run never leaves a truncated file under the real name; on failure
-/// the temporary file is removed and the error names `path`.
-pub fn write_atomically<E: std::fmt::Display>(
-    path: &Path,
-    write: impl FnOnce(&Path) -> Result<(), E>,
-) -> Result<(), OutputError> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy());
-    // The extension stays last: writers that pick a format by it (PNG) still can.
-    let partial = path.with_file_name(format!(".partial-{name}"));
-    let result = write(&partial).map_err(|e| e.to_string()).and_then(|()| {
-        std::fs::File::open(&partial)
-            .and_then(|file| file.sync_all())
-            .and_then(|()| std::fs::rename(&partial, path))
-            .map_err(|e| e.to_string())
-    });
-    result.map_err(|message| {
-        let _ = std::fs::remove_file(&partial);
-        OutputError::Write {
-            path: path.to_path_buf(),
-            message,
-        }
-    })
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 /// The file that marks a folder as the output of an onboard command.
@@ -209,5 +176,6 @@ pub fn write_csv(
         rows(&mut writer)?;
         writer.flush()?;
         Ok(())
-    })
+    })?;
+    Ok(())
 }

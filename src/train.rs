@@ -29,6 +29,7 @@
 //! snapshot's test evaluation, charts and report (see [`outputs`]).
 
 pub mod outputs;
+pub mod resume;
 
 use crate::journeys::{JourneyAgent, JourneyRun, JourneyScratch, journey_day, run_journeys};
 use crate::progress;
@@ -37,7 +38,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use onboard_agents::{AgentConfig, ExperienceBuffer, FrozenPolicy, Learner, OncePerUser, Policy};
 use onboard_envs::{Cohort, CohortMetrics, Estimate, Model, Quantity, Scenario, Transitions};
 use outputs::TrainFiles;
-use std::path::PathBuf;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The seeds of one run, all derived from the run seed `s`: the validation cohort,
@@ -91,7 +93,7 @@ impl RunSeeds {
 }
 
 /// How a learner trains and how often its frozen copy is evaluated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainingPlan {
     /// Training cohorts (episodic training; ignored when learning online).
     pub cohorts: usize,
@@ -172,7 +174,7 @@ impl Default for TrainingPlan {
 }
 
 /// One point of a learning curve.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
     /// Training cohort (1, 2, …) in episodic training; calendar day of the launch
     /// (0, 1, …) when learning online.
@@ -266,35 +268,64 @@ pub fn train_learner(
     seeds: &RunSeeds,
     quiet: bool,
 ) -> Result<Trained> {
-    let label = learner.name().to_string();
-    train_learner_with(
-        model,
-        learner,
-        plan,
-        seeds,
-        &label,
+    let hooks = Hooks {
+        label: learner.name().to_string(),
         quiet,
-        &mut |_, _, _| Ok(()),
-    )
+        on_evaluation: Box::new(|_, _, _| Ok(())),
+        resume: None,
+    };
+    train_learner_with(model, learner, plan, seeds, hooks)
 }
 
 /// Called at every evaluation point with the learner, the curve so far and the step
 /// of the best snapshot so far; an error stops the training and is returned.
 pub type OnEvaluation<'f> = dyn FnMut(&dyn Learner, &[CurvePoint], u64) -> Result<()> + 'f;
 
-/// [`train_learner`], calling `on_evaluation` after every evaluation point (to save
-/// what an interruption must not lose, or to stop early); the progress bar shows
-/// `label`.
+/// What a training run shows, where it starts and what it does at every evaluation
+/// point.
+pub struct Hooks<'f> {
+    /// The progress bar's label.
+    pub label: String,
+    /// Hide the progress bar.
+    pub quiet: bool,
+    /// Called after every evaluation point (to save what an interruption must not
+    /// lose, or to stop early).
+    pub on_evaluation: Box<OnEvaluation<'f>>,
+    /// Where an interrupted run stopped, to go on from there (episodic runs only);
+    /// `None` starts at the first cohort.
+    pub resume: Option<ResumePoint>,
+}
+
+/// Where an interrupted episodic run stopped, at one of its evaluation points: the
+/// curve up to it, and the learner as it was after the step of the best snapshot
+/// then (its frozen copy is that snapshot). The learner handed to
+/// [`train_learner_with`] is the one after the curve's last step.
+pub struct ResumePoint {
+    /// The curve up to the evaluation point, that point last.
+    pub curve: Vec<CurvePoint>,
+    /// The learner after step `best_step`.
+    pub best: Box<dyn Learner>,
+    /// The step of the best snapshot so far.
+    pub best_step: u64,
+}
+
+/// [`train_learner`] with `hooks`: a progress label, a call at every evaluation
+/// point, and optionally the point an interrupted run goes on from. Going on from
+/// a point gives bit for bit the run that was never interrupted.
 pub fn train_learner_with(
     model: &Arc<Model>,
     learner: &mut dyn Learner,
     plan: &TrainingPlan,
     seeds: &RunSeeds,
-    label: &str,
-    quiet: bool,
-    on_evaluation: &mut OnEvaluation<'_>,
+    hooks: Hooks<'_>,
 ) -> Result<Trained> {
     plan.validate(model.scenario())?;
+    let Hooks {
+        label,
+        quiet,
+        mut on_evaluation,
+        resume,
+    } = hooks;
     let mut trainer = Trainer {
         model: Arc::clone(model),
         learner,
@@ -304,11 +335,16 @@ pub fn train_learner_with(
         scratch: Scratch::default(),
         curve: Vec::new(),
         best: None,
-        on_evaluation,
+        on_evaluation: on_evaluation.as_mut(),
+    };
+    let done = match resume {
+        Some(point) => trainer.resume_from(point)?,
+        None => 0,
     };
     match plan.online {
-        None => trainer.episodic(label, quiet)?,
-        Some(days) => trainer.online(days, label, quiet)?,
+        None => trainer.episodic(done, &label, quiet)?,
+        Some(_) if done > 0 => bail!("online training cannot go on from an evaluation point"),
+        Some(days) => trainer.online(days, &label, quiet)?,
     }
     let best = trainer
         .best
@@ -358,13 +394,50 @@ fn check_finite(learner: &dyn Learner) -> Result<()> {
 }
 
 impl Trainer<'_, '_> {
-    /// One fixed cohort per training seed, evaluating every `eval_every` cohorts and
-    /// after the last.
-    fn episodic(&mut self, label: &str, quiet: bool) -> Result<()> {
+    /// Takes up the curve and the best snapshot of `point`; returns the number of
+    /// cohorts already trained.
+    fn resume_from(&mut self, point: ResumePoint) -> Result<u64> {
+        let done = point.curve.last().map_or(0, |p| p.step);
+        if done > self.plan.cohorts as u64 {
+            bail!(
+                "the run to resume stopped after cohort {done}, but the plan has only {} cohorts",
+                self.plan.cohorts
+            );
+        }
+        let validation = point
+            .curve
+            .iter()
+            .find(|p| p.step == point.best_step)
+            .and_then(|p| p.validation)
+            .ok_or_else(|| {
+                anyhow!(
+                    "the curve to resume has no evaluation at cohort {}, its best snapshot",
+                    point.best_step
+                )
+            })?;
+        let policy = point.best.frozen();
+        let test_seed = self.seeds.test();
+        let test = self
+            .run_frozen(policy.as_ref(), test_seed)
+            .with_context(|| format!("testing the best snapshot again (seed {test_seed})"))?;
+        self.best = Some(Best {
+            policy,
+            step: point.best_step,
+            validation,
+            test,
+        });
+        self.curve = point.curve;
+        Ok(done)
+    }
+
+    /// One fixed cohort per training seed after the first `done`, evaluating every
+    /// `eval_every` cohorts and after the last.
+    fn episodic(&mut self, done: u64, label: &str, quiet: bool) -> Result<()> {
         let plan = self.plan;
         let progress = progress::bar(plan.cohorts as u64, "training ", "cohort", quiet);
         progress.set_message(label.to_string());
-        for k in 1..=plan.cohorts as u64 {
+        progress.set_position(done);
+        for k in done + 1..=plan.cohorts as u64 {
             let seed = self.seeds.training(k);
             let mut cohort = Cohort::fixed(Arc::clone(&self.model), seed, plan.users);
             let mut reward = 0.0;
@@ -669,42 +742,87 @@ impl TrainOutcome {
 
 /// Trains the agent of `options` on simulated users and writes into `options.out`
 /// the learning curve and the learner's state (both rewritten at every evaluation
-/// point, so an interrupted run keeps its latest evaluated state), then the chosen
-/// snapshot's test evaluation, the charts and the report.
+/// point, so an interrupted run keeps its latest evaluated state, and
+/// [`resume_training`] goes on from there), then the chosen snapshot's test
+/// evaluation, the charts and the report; [`resume::RUN_JSON`] says where the run
+/// stands.
 pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
     options.plan.validate(&options.scenario)?;
+    std::fs::create_dir_all(&options.out)
+        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
+    let log = resume::RunLog::start(options)?;
+    run_logged(options, log, None, None)
+}
+
+/// Resumes the interrupted `onboard train` run in `folder` from its last evaluation
+/// point (see [`resume`]): the outcome and the files are those of the run had it
+/// never been interrupted.
+pub fn resume_training(folder: &Path, quiet: bool) -> Result<TrainOutcome> {
+    let (log, mut options, point) = resume::RunLog::open(folder)?;
+    options.quiet = quiet;
+    options.plan.validate(&options.scenario)?;
+    let learner = log.learner()?;
+    run_logged(&options, log, learner, point)
+}
+
+/// Trains as `options` say (going on with `learner` from `point`, if given), keeping
+/// `log` up to date, and records in it how the run ended.
+fn run_logged(
+    options: &TrainOptions,
+    mut log: resume::RunLog,
+    learner: Option<Box<dyn Learner>>,
+    point: Option<ResumePoint>,
+) -> Result<TrainOutcome> {
+    let result = run_training(options, &mut log, learner, point);
+    match &result {
+        Ok(_) => log.finish()?,
+        Err(error) => log.fail(error),
+    }
+    result
+}
+
+/// The body of [`run_logged`].
+fn run_training(
+    options: &TrainOptions,
+    log: &mut resume::RunLog,
+    learner: Option<Box<dyn Learner>>,
+    point: Option<ResumePoint>,
+) -> Result<TrainOutcome> {
     let model = Arc::new(
         Model::new(options.scenario.clone())
             .with_context(|| format!("compiling scenario '{}'", options.scenario.name))?,
     );
-    std::fs::create_dir_all(&options.out)
-        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
-    let mut agent = build_learner(
-        &options.agent,
-        &model,
-        options.plan.decide_at_signup,
-        options.seed,
-    )
-    .with_context(|| {
-        format!(
-            "building agent '{}' for scenario '{}'",
-            options.agent_name, options.scenario.name
+    let mut agent = match learner {
+        Some(learner) => learner,
+        None => build_learner(
+            &options.agent,
+            &model,
+            options.plan.decide_at_signup,
+            options.seed,
         )
-    })?;
+        .with_context(|| {
+            format!(
+                "building agent '{}' for scenario '{}'",
+                options.agent_name, options.scenario.name
+            )
+        })?,
+    };
     let progress = outputs::ProgressFiles::new(options);
-    let mut on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
-        progress.write(learner, curve, best_step)
+    let on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
+        let state = learner.to_bytes()?;
+        let step = curve.last().map_or(0, |p| p.step);
+        log.keep_state(step, &state)?;
+        progress.write(&state, curve, best_step)?;
+        log.commit(curve, best_step)
+    };
+    let hooks = Hooks {
+        label: options.agent_name.clone(),
+        quiet: options.quiet,
+        on_evaluation: Box::new(on_evaluation),
+        resume: point,
     };
     let seeds = options.seeds();
-    let trained = train_learner_with(
-        &model,
-        agent.as_mut(),
-        &options.plan,
-        &seeds,
-        &options.agent_name,
-        options.quiet,
-        &mut on_evaluation,
-    )?;
+    let trained = train_learner_with(&model, agent.as_mut(), &options.plan, &seeds, hooks)?;
     let files = outputs::write_final(options, &model, &trained, progress)?;
     Ok(TrainOutcome {
         agent,

@@ -3,8 +3,9 @@
 //! training with an error, a saved learner that diverged is refused, and an
 //! untrained learner is a policy only when asked for by name, outputs stay in
 //! their own folder, progress shows where stderr is not a terminal, and a scenario
-//! at the edges of its validated ranges gives finite numbers only, and an output
-//! file appears whole or not at all.
+//! at the edges of its validated ranges gives finite numbers only, an output file
+//! appears whole or not at all, and a training run killed midway resumes to the
+//! results of one never interrupted.
 
 mod common;
 
@@ -122,6 +123,115 @@ fn a_learner_that_diverges_stops_training_with_an_error() {
     );
     assert!(message.contains("training cohort 1"), "{message}");
     assert!(message.contains("weights not finite"), "{message}");
+    let record = run_record(&out);
+    assert_eq!(record["status"], "failed");
+    let error = record["error"].as_str().expect("the error is recorded");
+    assert!(error.contains("the learner diverged"), "{error}");
+}
+
+/// The `run.json` of the training run in `folder`.
+fn run_record(folder: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(folder.join("run.json")).expect("run.json");
+    serde_json::from_str(&text).expect("run.json is JSON")
+}
+
+#[test]
+fn a_training_run_killed_midway_resumes_to_the_results_of_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dqn_config(dir.path(), "dqn.ron", &[("buffer_size", "20000")]);
+    let (whole, killed) = (dir.path().join("whole"), dir.path().join("killed"));
+    let train = |out: &Path| {
+        let mut args = short_training(&config, "30", out.to_str().expect("utf-8"));
+        args.extend(["--eval-every", "3"]);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let output = onboard(&train(&whole).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(run_record(&whole)["status"], "finished");
+    assert!(
+        !whole.join("resume").exists(),
+        "a finished run keeps no resume state"
+    );
+
+    // The same run, killed (SIGKILL) once its third evaluation point is committed.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .args(train(&killed))
+        .arg("--quiet")
+        .spawn()
+        .expect("the binary starts");
+    let committed = |folder: &Path| {
+        std::fs::read_to_string(folder.join("run.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|record| record["step"].as_u64())
+            .is_some_and(|step| step >= 9)
+    };
+    while !committed(&killed) {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "ended before the kill"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let record = run_record(&killed);
+    assert_eq!(record["status"], "running", "{record}");
+    assert!(record["step"].as_u64().expect("a step") < 30, "{record}");
+
+    let resumed = onboard(&["train", "--resume", killed.to_str().expect("utf-8")]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    for file in ["learning_curve.csv", "evaluation.csv", "checkpoint.ot"] {
+        let (a, b) = (whole.join(file), killed.join(file));
+        assert!(
+            std::fs::read(&a).expect("written") == std::fs::read(&b).expect("written"),
+            "{file} differs after the resume"
+        );
+    }
+    assert_eq!(run_record(&killed)["status"], "finished");
+    let leftovers: Vec<_> = std::fs::read_dir(&killed)
+        .expect("read")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".partial-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    refused(
+        &["train", "--resume", killed.to_str().expect("utf-8")],
+        "nothing to resume",
+    );
+    refused(
+        &["train", "--resume", dir.path().to_str().expect("utf-8")],
+        "not the folder of an `onboard train` run",
+    );
+}
+
+#[test]
+fn an_online_training_run_is_not_resumed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("online");
+    let output = onboard(&[
+        "train",
+        "tiny",
+        "--agent",
+        "agents/configs/linucb.ron",
+        "--online",
+        "3",
+        "--eval-users",
+        "100",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut record = run_record(&out);
+    assert_eq!(record["resumable"], false);
+    // As a kill would have left it.
+    record["status"] = "running".into();
+    std::fs::write(out.join("run.json"), record.to_string()).expect("write");
+    refused(
+        &["train", "--resume", out.to_str().expect("utf-8")],
+        "cannot be resumed",
+    );
 }
 
 #[test]

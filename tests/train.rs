@@ -12,7 +12,7 @@ use onboard::train::outputs::{
     CURVE_CHART, CURVE_CSV, EVALUATION_CHART, EVALUATION_CSV, JOURNEYS_CSV, ProgressFiles,
 };
 use onboard::train::{
-    CurvePoint, Evaluation, RunSeeds, TrainOptions, TrainOutcome, Trained, TrainingPlan,
+    CurvePoint, Evaluation, Hooks, RunSeeds, TrainOptions, TrainOutcome, Trained, TrainingPlan,
     build_learner, train_agent, train_learner, train_learner_with,
 };
 use onboard_agents::baselines::ConstantPolicy;
@@ -507,8 +507,8 @@ fn an_interrupted_run_keeps_the_curve_and_the_learner_of_its_last_evaluation() {
         let mut learner = build_learner(&options.agent, &tiny, false, 11).expect("builds");
         let probe = Cohort::fixed(Arc::clone(&tiny), 3, 30);
         let mut calls = 0;
-        let mut on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best: u64| {
-            files.write(learner, curve, best)?;
+        let on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best: u64| {
+            files.write(&learner.to_bytes()?, curve, best)?;
             calls += 1;
             // What an interruption now would leave: the curve so far, best marked,
             // and the learner as it is.
@@ -524,16 +524,14 @@ fn an_interrupted_run_keeps_the_curve_and_the_learner_of_its_last_evaluation() {
             Ok(())
         };
         let seeds = options.seeds();
-        let error = train_learner_with(
-            &tiny,
-            learner.as_mut(),
-            &options.plan,
-            &seeds,
-            "agent",
-            true,
-            &mut on_evaluation,
-        )
-        .expect_err("interrupted at the second evaluation");
+        let hooks = Hooks {
+            label: "agent".to_string(),
+            quiet: true,
+            on_evaluation: Box::new(on_evaluation),
+            resume: None,
+        };
+        let error = train_learner_with(&tiny, learner.as_mut(), &options.plan, &seeds, hooks)
+            .expect_err("interrupted at the second evaluation");
         assert_eq!(error.to_string(), "interrupted");
         let (_, rows) = read_csv(&files.curve_csv);
         assert_eq!(rows.len(), 4, "the curve up to the second evaluation");

@@ -1,6 +1,7 @@
 //! Errors of agent configurations and of saved agent states.
 
 use crate::dqn::checkpoint::CheckpointError;
+use crate::files::WriteError;
 use std::path::PathBuf;
 
 /// Why an agent could not be configured, saved or loaded.
@@ -37,6 +38,12 @@ pub enum AgentError {
     /// A DQN checkpoint could not be written or read.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// A learner's state could not be encoded as the bytes of its file.
+    #[error("the learner's state cannot be encoded: {0}")]
+    Encode(String),
+    /// A saved state could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 /// Parses RON text into `T`, naming `origin`, line and column on error. Optional

@@ -20,8 +20,9 @@
 //!   templates), learning from rewards that arrive when each episode ends.
 //!
 //! Every learner can be frozen ([`Learner::frozen`]: a copy that acts without
-//! exploring and learns nothing, for evaluation) and saved ([`Learner::save`], read
-//! back by [`load_agent`]).
+//! exploring and learns nothing, for evaluation) and saved ([`save_agent`], read
+//! back by [`load_agent`]); [`files::write_atomically`] writes every file whole or
+//! not at all.
 
 mod agent_config;
 pub mod bandits;
@@ -29,6 +30,7 @@ pub mod baselines;
 mod checks;
 pub mod dqn;
 mod error;
+pub mod files;
 pub mod linear;
 mod once_per_user;
 mod options;
@@ -44,4 +46,4 @@ pub use policy::{
     Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy, PolicyRng, Sampler,
     deterministic_probabilities, first_non_finite, one_hot, policy_rng, sample_actions,
 };
-pub use state::{CHECKPOINT_EXTENSION, STATE_EXTENSION, is_saved_agent, load_agent};
+pub use state::{CHECKPOINT_EXTENSION, STATE_EXTENSION, is_saved_agent, load_agent, save_agent};

@@ -6,7 +6,6 @@ use onboard_envs::Transitions;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// The random generator a stochastic policy samples with: seeded, so a run is
 /// reproducible, and separate from the environment's streams, so a policy's coin
@@ -52,11 +51,12 @@ pub trait Learner: Policy {
     /// random one stays random). The copy keeps the learner's name.
     fn frozen(&self) -> Box<dyn FrozenPolicy>;
 
-    /// Writes the whole state to `path`, so that [`crate::load_agent`] gives back a
-    /// learner that acts, freezes and goes on learning exactly as this one: a libtorch
-    /// checkpoint for DQN (by convention `.ot`), a RON agent state for every other
-    /// agent (by convention `.agent.ron`; see [`crate::AgentConfig::state_extension`]).
-    fn save(&self, path: &Path) -> Result<(), AgentError>;
+    /// The whole state as the bytes of its saved file, so that [`crate::load_agent`]
+    /// gives back a learner that acts, freezes and goes on learning exactly as this
+    /// one: a libtorch checkpoint for DQN (by convention `.ot`), a RON agent state for
+    /// every other agent (by convention `.agent.ron`; see
+    /// [`crate::AgentConfig::state_extension`]). [`crate::save_agent`] writes them.
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError>;
 
     /// The width of the observation rows the learner was built for, where its
     /// actions depend on the observation; `None` for agents that ignore it

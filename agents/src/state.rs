@@ -1,4 +1,5 @@
-//! Saved agent states: what [`Learner::save`] writes and [`load_agent`] reads.
+//! Saved agent states: what [`save_agent`] writes ([`Learner::to_bytes`]) and
+//! [`load_agent`] reads.
 //!
 //! DQN saves a libtorch checkpoint ([`Dqn::save`], a zip archive; by convention
 //! `.ot`). Every other agent saves a RON file (by convention `.agent.ron`):
@@ -13,6 +14,7 @@ use crate::bandits::{BetaThompson, EpsilonGreedy, Exp3, GaussianThompson, Ucb1};
 use crate::baselines::{ConstantPolicy, RandomPolicy, RulePolicy};
 use crate::dqn::Dqn;
 use crate::error::{AgentError, ron_options};
+use crate::files::write_atomically;
 use crate::linear::{LinThompson, LinUcb};
 use crate::policy::Learner;
 use crate::tabular::QLearning;
@@ -75,8 +77,8 @@ fn state_error(path: &Path, problem: impl Into<String>) -> AgentError {
     }
 }
 
-/// Writes `agent` as a RON state file at `path`.
-pub(crate) fn save_state(agent: AgentState, path: &Path) -> Result<(), AgentError> {
+/// `agent` as the text of a RON state file.
+pub(crate) fn state_bytes(agent: AgentState) -> Result<Vec<u8>, AgentError> {
     let saved = SavedAgent {
         format: FORMAT,
         agent,
@@ -86,11 +88,19 @@ pub(crate) fn save_state(agent: AgentState, path: &Path) -> Result<(), AgentErro
         .compact_arrays(true);
     let text = ron_options()
         .to_string_pretty(&saved, pretty)
-        .map_err(|e| state_error(path, format!("cannot be serialised: {e}")))?;
-    std::fs::write(path, text).map_err(|e| state_error(path, format!("cannot be written: {e}")))
+        .map_err(|e| AgentError::Encode(e.to_string()))?;
+    Ok(text.into_bytes())
 }
 
-/// Reads an agent saved by [`Learner::save`]: a DQN checkpoint (a zip archive, or a
+/// Writes `learner`'s whole state ([`Learner::to_bytes`]) to `path`, atomically: an
+/// interruption or a full disk leaves the previous file whole, or none.
+pub fn save_agent(learner: &dyn Learner, path: &Path) -> Result<(), AgentError> {
+    let bytes = learner.to_bytes()?;
+    write_atomically(path, |partial| std::fs::write(partial, &bytes))?;
+    Ok(())
+}
+
+/// Reads an agent saved by [`save_agent`]: a DQN checkpoint (a zip archive, or a
 /// file named `*.ot`) or a RON agent state. Errors name the file and say what was
 /// expected; a learner whose state holds NaN or infinity (it diverged) is refused.
 pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
@@ -102,7 +112,7 @@ pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
         .extension()
         .is_some_and(|extension| extension == CHECKPOINT_EXTENSION);
     let learner: Box<dyn Learner> = if bytes.starts_with(b"PK") || is_checkpoint {
-        Box::new(Dqn::load(path)?)
+        Box::new(Dqn::from_bytes(&bytes, path)?)
     } else {
         read_state(path, bytes)?
     };

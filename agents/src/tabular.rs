@@ -15,11 +15,10 @@ use crate::error::AgentError;
 use crate::policy::{
     Experience, FrozenPolicy, Learner, Policy, Sampler, deterministic_probabilities,
 };
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 /// Hyperparameters of tabular Q-learning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -275,8 +274,8 @@ impl Learner for QLearning {
         })
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::QLearning(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::QLearning(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

@@ -4,7 +4,6 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, array};
 use onboard_agents::{AgentError, Experience, FrozenPolicy, Learner, OncePerUser, Policy};
-use std::path::Path;
 
 /// One transition as the learner received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,11 +63,10 @@ impl Learner for Recorder {
         Box::new(self.clone())
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        Err(AgentError::State {
-            path: path.to_path_buf(),
-            problem: "a test recorder has nothing worth saving".to_string(),
-        })
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        Err(AgentError::Encode(
+            "a test recorder has nothing worth saving".to_string(),
+        ))
     }
 
     fn features(&self) -> Option<usize> {

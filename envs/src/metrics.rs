@@ -170,7 +170,7 @@ pub struct CohortMetrics {
 }
 
 /// An estimate with its 95 % confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
     /// Point estimate.
     pub mean: f64,

@@ -13,7 +13,7 @@
 //! - [`EVALUATION_CSV`]: the chosen snapshot's metrics by age on the test cohort
 //!   ([`write_metrics_csv`]), and with journeys [`JOURNEYS_CSV`], how many test users
 //!   were given each journey;
-//! - the learner's whole state ([`Learner::save`]) as it was at the latest
+//! - the learner's whole state ([`onboard_agents::Learner::to_bytes`]) as it was at the latest
 //!   evaluation point: [`CHECKPOINT_STEM`]`.ot` for DQN (a libtorch checkpoint),
 //!   [`CHECKPOINT_STEM`]`.agent.ron` for the other agents; either is a policy for
 //!   `run --policy` and experiments (frozen), and [`onboard_agents::load_agent`]
@@ -22,11 +22,11 @@
 
 use super::{CurvePoint, Evaluation, TrainOptions, Trained};
 use crate::cohort_plots::write_cohort_plots;
-use crate::output::{write_csv, write_metrics_csv};
+use crate::output::{write_atomically, write_csv, write_metrics_csv};
 use crate::plots::{ChartFiles, Series, line_chart};
 use crate::report::{self, RunReport};
 use anyhow::{Context, Result};
-use onboard_agents::{AgentConfig, Learner};
+use onboard_agents::AgentConfig;
 use onboard_envs::{Estimate, Model, Objective};
 use std::path::{Path, PathBuf};
 
@@ -116,10 +116,12 @@ impl ProgressFiles {
     }
 
     /// Writes the curve so far, the best snapshot so far being the point of step
-    /// `best`, and saves `learner`.
-    pub fn write(&self, learner: &dyn Learner, curve: &[CurvePoint], best: u64) -> Result<()> {
+    /// `best`, and the learner's saved `state` ([`Learner::to_bytes`]).
+    pub fn write(&self, state: &[u8], curve: &[CurvePoint], best: u64) -> Result<()> {
         write_curve_csv(&self.curve_csv, curve, self.online, best)?;
-        save_checkpoint(&self.checkpoint, learner)
+        write_atomically(&self.checkpoint, |partial| std::fs::write(partial, state))
+            .context("saving the learner")?;
+        Ok(())
     }
 }
 
@@ -166,19 +168,6 @@ fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -
         Ok(())
     })?;
     Ok(())
-}
-
-/// Saves `learner`'s state to `path`. The file is replaced atomically: an
-/// interruption leaves the previous one whole.
-fn save_checkpoint(path: &Path, learner: &dyn Learner) -> Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    learner
-        .save(&partial)
-        .with_context(|| format!("saving the learner to {}", path.display()))?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
 /// Writes the outputs of a finished run into `options.out`, but for the curve's CSV

@@ -11,10 +11,9 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Hyperparameters of [`EpsilonGreedy`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,8 +139,8 @@ impl Learner for EpsilonGreedy {
         Box::new(ConstantPolicy::new(self.name(), self.arms.best(), n))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::EpsilonGreedy(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::EpsilonGreedy(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

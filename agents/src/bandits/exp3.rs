@@ -15,10 +15,9 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Hyperparameters of [`Exp3`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,8 +148,8 @@ impl Learner for Exp3 {
         ))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::Exp3(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Exp3(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

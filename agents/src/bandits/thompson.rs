@@ -25,11 +25,10 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use rand_distr::{Beta, Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Probability matching with Monte-Carlo probabilities, kept between updates.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -260,8 +259,8 @@ impl Learner for BetaThompson {
         ))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::BetaThompson(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::BetaThompson(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {
@@ -426,8 +425,8 @@ impl Learner for GaussianThompson {
         ))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::GaussianThompson(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::GaussianThompson(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

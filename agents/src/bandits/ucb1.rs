@@ -14,10 +14,9 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Hyperparameters of [`Ucb1`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,8 +111,8 @@ impl Learner for Ucb1 {
         Box::new(ConstantPolicy::new(self.name(), self.arms.best(), n))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::Ucb1(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Ucb1(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

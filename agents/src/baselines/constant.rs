@@ -2,10 +2,9 @@
 
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Always pulls one lever (for example "nothing", the usual control arm).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,8 +56,8 @@ impl Learner for ConstantPolicy {
         Box::new(self.clone())
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::Constant(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Constant(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

@@ -2,10 +2,9 @@
 
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Pulls every lever with the same probability.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,8 +57,8 @@ impl Learner for RandomPolicy {
         Box::new(self.clone())
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::Random(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Random(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

@@ -19,11 +19,10 @@
 use crate::error::AgentError;
 use crate::options::resolve;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// A schedule as written in RON, with feature and action names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,8 +206,8 @@ impl Learner for RulePolicy {
         Box::new(self.clone())
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::Rules(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Rules(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

@@ -14,9 +14,15 @@ fn first_line(error: &tch::TchError) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-/// Why a checkpoint could not be written or read.
+/// Why a checkpoint could not be encoded or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
+    /// libtorch could not encode the tensors.
+    #[error("cannot encode the DQN checkpoint: {message}")]
+    Encode {
+        /// libtorch's message, without its C++ stack trace.
+        message: String,
+    },
     /// libtorch could not write or read the file.
     #[error("{}: {message}", path.display())]
     File {
@@ -52,12 +58,11 @@ fn to_vec<T: tch::kind::Element + Copy>(tensor: &Tensor) -> Result<Vec<T>, Strin
 }
 
 impl Dqn {
-    /// Writes the whole training state to `path`.
-    pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
-        let format = |problem: String| CheckpointError::Format {
-            path: path.to_path_buf(),
-            problem,
-        };
+    /// The whole training state as the bytes of a checkpoint file (a libtorch
+    /// archive), encoded in memory so that the file is written from Rust
+    /// ([`crate::save_agent`]): a full disk is an ordinary error.
+    pub fn to_checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
+        let format = |message: String| CheckpointError::Encode { message };
         let r = &self.replay;
         let counters = [
             self.progress.transitions as i64,
@@ -93,27 +98,34 @@ impl Dqn {
             ("replay_rewards", Tensor::from_slice(&r.rewards)),
             ("replay_done", Tensor::from_slice(&r.done)),
         ];
-        Tensor::save_multi(&named, path).map_err(|e| CheckpointError::File {
-            path: path.to_path_buf(),
+        let mut bytes = Vec::new();
+        Tensor::save_multi_to_stream(&named, &mut bytes).map_err(|e| CheckpointError::Encode {
             message: first_line(&e),
-        })
+        })?;
+        Ok(bytes)
     }
 
-    /// Reads an agent saved by [`Dqn::save`], ready to act or to continue training.
+    /// Reads the checkpoint file `path` ([`Dqn::to_checkpoint`]), ready to act or to
+    /// continue training.
     pub fn load(path: &Path) -> Result<Self, CheckpointError> {
+        let bytes = std::fs::read(path).map_err(|e| CheckpointError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// The agent of the checkpoint `bytes`, read from the file `path`.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, CheckpointError> {
         let format = |problem: String| CheckpointError::Format {
             path: path.to_path_buf(),
             problem,
         };
-        if !path.is_file() {
-            return Err(CheckpointError::File {
+        let tensors = Tensor::load_multi_from_stream(std::io::Cursor::new(bytes)).map_err(|e| {
+            CheckpointError::File {
                 path: path.to_path_buf(),
-                message: "no such file".to_string(),
-            });
-        }
-        let tensors = Tensor::load_multi(path).map_err(|e| CheckpointError::File {
-            path: path.to_path_buf(),
-            message: first_line(&e),
+                message: first_line(&e),
+            }
         })?;
         let get = |name: &str| {
             tensors

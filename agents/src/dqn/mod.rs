@@ -36,7 +36,6 @@ use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sample
 use ndarray::{ArrayView2, ArrayViewMut2};
 use network::{ActionParts, Adam, Architecture};
 use replay::Batch;
-use std::path::Path;
 use tch::{Device, Tensor};
 
 /// Counters that say where training stands.
@@ -364,9 +363,9 @@ impl Learner for Dqn {
         Box::new(GreedyDqn::new(self))
     }
 
-    /// The libtorch checkpoint of [`Dqn::save`].
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        Ok(Dqn::save(self, path)?)
+    /// The libtorch checkpoint of [`Dqn::to_checkpoint`].
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        Ok(self.to_checkpoint()?)
     }
 
     fn features(&self) -> Option<usize> {

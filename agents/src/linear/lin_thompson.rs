@@ -25,11 +25,10 @@ use super::ridge::{Ridge, cholesky, contexts, learn, new_arms};
 use crate::checks::{argmax, check, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Hyperparameters of [`LinThompson`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,8 +207,8 @@ impl Learner for LinThompson {
         Box::new(RidgeGreedy::new(self.name(), self.n_features, &self.arms))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::LinThompson(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::LinThompson(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {

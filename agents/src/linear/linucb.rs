@@ -11,10 +11,9 @@ use super::ridge::{Ridge, contexts, learn, new_arms};
 use crate::checks::{argmax, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
-use crate::state::{AgentState, save_state};
+use crate::state::{AgentState, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Hyperparameters of [`LinUcb`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,8 +119,8 @@ impl Learner for LinUcb {
         Box::new(RidgeGreedy::new(self.name(), self.n_features, &self.arms))
     }
 
-    fn save(&self, path: &Path) -> Result<(), AgentError> {
-        save_state(AgentState::LinUcb(self.clone()), path)
+    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::LinUcb(self.clone()))
     }
 
     fn features(&self) -> Option<usize> {
