@@ -10,7 +10,8 @@ use crate::output::run_folder;
 use crate::plots::{Series, line_chart};
 use crate::simulate::{Population, simulate};
 use crate::train::{
-    CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, train_learner,
+    CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, decisions,
+    train_learner,
 };
 use anyhow::Result;
 use onboard_agents::AgentConfig;
@@ -121,7 +122,8 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         &seeds,
         options.quiet,
     )?;
-    onboard_agents::save_agent(dqn.as_ref(), &options.out.join("dqn.ot"))?;
+    let decides = decisions(&model, false);
+    onboard_agents::save_agent(dqn.as_ref(), &decides, &options.out.join("dqn.ot"))?;
 
     let mut linucb = LinUcb::new(&LinUcbConfig::default(), layout.len(), actions.len())?;
     let bandit_trained = train_learner(

@@ -4,10 +4,11 @@
 //! `onboard train` writes them), which acts frozen, or a path to an agent file in
 //! RON (any [`AgentConfig`]: a rule schedule, a bandit, DQN, …), as configured.
 
+use crate::train;
 use anyhow::{Context, Result, bail};
 use onboard_agents::baselines::{ConstantPolicy, RandomPolicy};
 use onboard_agents::{
-    AgentConfig, FrozenPolicy, Policy, describe_options, is_saved_agent, load_agent,
+    AgentConfig, FrozenPolicy, Policy, SavedLearner, describe_options, is_saved_agent, load_saved,
 };
 use onboard_envs::{Model, RANDOM, find_action};
 use std::path::Path;
@@ -65,11 +66,32 @@ pub fn policy_from_spec(spec: &str, model: &Model, seed: u64) -> Result<Box<dyn 
 }
 
 /// The frozen policy of the learner saved at `path` (see [`is_saved_agent`]), checked
-/// against `model`: the same number of actions, and for the agents whose actions
-/// depend on the observation, the same observation width.
+/// against `model` as a per-day policy: it decides each user-day among the
+/// scenario's actions, by name (a learner trained `--at-signup` chooses journeys and
+/// is refused), and for the agents whose actions depend on the observation, reads
+/// observations of the same width. A file of an earlier version, which does not
+/// record what it decides, is checked by its number of actions.
 pub fn frozen_from_file(path: &Path, model: &Model) -> Result<Box<dyn FrozenPolicy>> {
-    let learner = load_agent(path)?;
+    let SavedLearner { learner, decisions } = load_saved(path)?;
     let (scenario, actions, features) = (model.scenario(), model.n_actions(), model.layout().len());
+    let expected = train::decisions(model, false);
+    match decisions {
+        Some(decisions) if decisions.at_signup => bail!(
+            "{}: the saved {} was trained to choose once per user at signup (train              --at-signup) among {}; it is not a policy for each user-day",
+            path.display(),
+            learner.name(),
+            decisions.describe(),
+        ),
+        Some(decisions) if decisions != expected => bail!(
+            "{}: the saved {} chooses among {}, scenario '{}' has {}",
+            path.display(),
+            learner.name(),
+            decisions.describe(),
+            scenario.name,
+            expected.describe(),
+        ),
+        _ => {}
+    }
     if learner.n_actions() != actions {
         bail!(
             "{}: the saved {} chooses among {} actions, scenario '{}' has {actions}",

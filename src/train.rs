@@ -35,7 +35,9 @@ use crate::journeys::{JourneyAgent, JourneyRun, JourneyScratch, journey_day, run
 use crate::progress;
 use crate::simulate::{Population, Simulation, simulate};
 use anyhow::{Context, Result, anyhow, bail};
-use onboard_agents::{AgentConfig, ExperienceBuffer, FrozenPolicy, Learner, OncePerUser, Policy};
+use onboard_agents::{
+    AgentConfig, Decisions, ExperienceBuffer, FrozenPolicy, Learner, OncePerUser, Policy,
+};
 use onboard_envs::{Cohort, CohortMetrics, Estimate, Model, Quantity, Scenario, Transitions};
 use outputs::TrainFiles;
 use serde::{Deserialize, Serialize};
@@ -614,6 +616,20 @@ fn day_reward(transitions: &Transitions<'_>) -> f64 {
     transitions.outcomes.iter().map(|o| o.reward).sum()
 }
 
+/// What a learner for `model` decides: among its journey templates once per user
+/// when `journeys`, else among its actions every user-day.
+pub fn decisions(model: &Model, journeys: bool) -> Decisions {
+    let scenario = model.scenario();
+    Decisions {
+        at_signup: journeys,
+        options: if journeys {
+            scenario.journey_names()
+        } else {
+            scenario.action_names()
+        },
+    }
+}
+
 /// Builds `config`'s agent for observations of `model`, choosing among its actions,
 /// or among its journey templates when `journeys`; `seed` fixes its randomness.
 pub fn build_learner(
@@ -622,16 +638,11 @@ pub fn build_learner(
     journeys: bool,
     seed: u64,
 ) -> Result<Box<dyn Learner>> {
-    let scenario = model.scenario();
-    let options: Vec<String> = if journeys {
-        scenario.journey_names()
-    } else {
-        scenario.action_names()
-    };
+    let options = decisions(model, journeys).options;
     if options.is_empty() {
         bail!(
             "scenario '{}' has no {} to choose among",
-            scenario.name,
+            model.scenario().name,
             if journeys {
                 "journey templates"
             } else {
@@ -808,8 +819,9 @@ fn run_training(
         })?,
     };
     let progress = outputs::ProgressFiles::new(options);
+    let decides = decisions(&model, options.plan.decide_at_signup);
     let on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
-        let state = learner.to_bytes()?;
+        let state = learner.to_bytes(&decides)?;
         let step = curve.last().map_or(0, |p| p.step);
         log.keep_state(step, &state)?;
         progress.write(&state, curve, best_step)?;

@@ -4,8 +4,9 @@
 //! untrained learner is a policy only when asked for by name, outputs stay in
 //! their own folder, progress shows where stderr is not a terminal, and a scenario
 //! at the edges of its validated ranges gives finite numbers only, an output file
-//! appears whole or not at all, and a training run killed midway resumes to the
-//! results of one never interrupted.
+//! appears whole or not at all, a training run killed midway resumes to the
+//! results of one never interrupted, and a saved learner acts only where what it
+//! decides fits.
 
 mod common;
 
@@ -444,4 +445,89 @@ fn an_output_file_appears_whole_or_not_at_all() {
         "age,users\n0,5\n"
     );
     assert_eq!(std::fs::read_dir(dir.path()).expect("read").count(), 1);
+}
+
+#[test]
+fn a_saved_learner_is_a_policy_only_where_what_it_decides_fits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let trained = |args: &[&str], out: &str| {
+        let mut all = vec!["train"];
+        all.extend(args);
+        all.extend([
+            "--cohorts",
+            "1",
+            "--users",
+            "100",
+            "--eval-users",
+            "100",
+            "--out",
+            out,
+        ]);
+        let output = onboard(&all);
+        assert!(output.status.success(), "{}", stderr(&output));
+        format!("{out}/checkpoint.agent.ron")
+    };
+    // Chosen once per user among journeys: not a policy for each user-day.
+    let journeys = trained(
+        &[
+            "default",
+            "--agent",
+            "agents/configs/linucb.ron",
+            "--at-signup",
+        ],
+        &folder("journeys"),
+    );
+    let message = refused(
+        &[
+            "run",
+            "default",
+            "--policy",
+            &journeys,
+            "--users",
+            "100",
+            "--out",
+            &folder("a"),
+        ],
+        "trained to choose once per user at signup",
+    );
+    assert!(message.contains("journeys"), "{message}");
+    // The same number of actions under other names: not this scenario's actions.
+    let tiny = trained(
+        &["tiny", "--agent", "agents/configs/linucb.ron"],
+        &folder("tiny"),
+    );
+    let renamed = dir.path().join("renamed.ron");
+    let text =
+        std::fs::read_to_string(format!("{}/scenarios/tiny.ron", env!("CARGO_MANIFEST_DIR")))
+            .expect("the tiny scenario")
+            .replace("\"coupon\"", "\"voucher\"")
+            .replace("\"tiny\"", "\"renamed\"");
+    std::fs::write(&renamed, text).expect("write");
+    let message = refused(
+        &[
+            "run",
+            renamed.to_str().expect("utf-8"),
+            "--policy",
+            &tiny,
+            "--users",
+            "100",
+            "--out",
+            &folder("b"),
+        ],
+        "chooses among 4 actions each user-day (none+none, none+coupon, push+none, push+coupon)",
+    );
+    assert!(message.contains("voucher"), "{message}");
+    // Where it fits, it runs.
+    let output = onboard(&[
+        "run",
+        "tiny",
+        "--policy",
+        &tiny,
+        "--users",
+        "100",
+        "--out",
+        &folder("c"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -13,7 +13,7 @@ use onboard::train::outputs::{
 };
 use onboard::train::{
     CurvePoint, Evaluation, Hooks, RunSeeds, TrainOptions, TrainOutcome, Trained, TrainingPlan,
-    build_learner, train_agent, train_learner, train_learner_with,
+    build_learner, decisions, train_agent, train_learner, train_learner_with,
 };
 use onboard_agents::baselines::ConstantPolicy;
 use onboard_agents::dqn::Dqn;
@@ -507,8 +507,9 @@ fn an_interrupted_run_keeps_the_curve_and_the_learner_of_its_last_evaluation() {
         let mut learner = build_learner(&options.agent, &tiny, false, 11).expect("builds");
         let probe = Cohort::fixed(Arc::clone(&tiny), 3, 30);
         let mut calls = 0;
+        let decides = decisions(&tiny, false);
         let on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best: u64| {
-            files.write(&learner.to_bytes()?, curve, best)?;
+            files.write(&learner.to_bytes(&decides)?, curve, best)?;
             calls += 1;
             // What an interruption now would leave: the curve so far, best marked,
             // and the learner as it is.

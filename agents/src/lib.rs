@@ -46,4 +46,7 @@ pub use policy::{
     Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy, PolicyRng, Sampler,
     deterministic_probabilities, first_non_finite, one_hot, policy_rng, sample_actions,
 };
-pub use state::{CHECKPOINT_EXTENSION, STATE_EXTENSION, is_saved_agent, load_agent, save_agent};
+pub use state::{
+    CHECKPOINT_EXTENSION, Decisions, STATE_EXTENSION, SavedLearner, is_saved_agent, load_agent,
+    load_saved, save_agent,
+};

@@ -1,6 +1,7 @@
 //! The two interfaces every agent implements: [`Policy`] acts, [`Learner`] learns.
 
 use crate::error::AgentError;
+use crate::state::Decisions;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use onboard_envs::Transitions;
 use rand::{Rng, RngExt, SeedableRng};
@@ -55,8 +56,9 @@ pub trait Learner: Policy {
     /// gives back a learner that acts, freezes and goes on learning exactly as this
     /// one: a libtorch checkpoint for DQN (by convention `.ot`), a RON agent state for
     /// every other agent (by convention `.agent.ron`; see
-    /// [`crate::AgentConfig::state_extension`]). [`crate::save_agent`] writes them.
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError>;
+    /// [`crate::AgentConfig::state_extension`]), recording `decisions`, what it
+    /// decides. [`crate::save_agent`] writes them.
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError>;
 
     /// The width of the observation rows the learner was built for, where its
     /// actions depend on the observation; `None` for agents that ignore it

@@ -63,10 +63,43 @@ impl AgentState {
     }
 }
 
-/// A saved state file: the layout version and the agent.
+/// What a saved learner decides: when, and among which options, by name. Saved
+/// with its state, so that a learner is used only where it fits: a learner trained
+/// to choose journeys at signup is not a per-day policy, even where the counts
+/// happen to match, and one trained on other actions is not taken for this
+/// scenario's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decisions {
+    /// Once per user at signup, among journey templates (`train --at-signup`),
+    /// rather than every user-day among actions.
+    pub at_signup: bool,
+    /// The options' names, in the learner's order.
+    pub options: Vec<String>,
+}
+
+impl Decisions {
+    /// What this means in words: `5 actions each day (nothing, coupon, …)`.
+    pub fn describe(&self) -> String {
+        let (what, when) = if self.at_signup {
+            ("journeys", "once per user at signup")
+        } else {
+            ("actions", "each user-day")
+        };
+        format!(
+            "{} {what} {when} ({})",
+            self.options.len(),
+            self.options.join(", ")
+        )
+    }
+}
+
+/// A saved state file: the layout version, what the agent decides (absent in files
+/// of earlier versions) and the agent.
 #[derive(Debug, Serialize, Deserialize)]
 struct SavedAgent {
     format: u32,
+    #[serde(default)]
+    decisions: Option<Decisions>,
     agent: AgentState,
 }
 
@@ -77,10 +110,11 @@ fn state_error(path: &Path, problem: impl Into<String>) -> AgentError {
     }
 }
 
-/// `agent` as the text of a RON state file.
-pub(crate) fn state_bytes(agent: AgentState) -> Result<Vec<u8>, AgentError> {
+/// `agent`, deciding `decisions`, as the text of a RON state file.
+pub(crate) fn state_bytes(agent: AgentState, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
     let saved = SavedAgent {
         format: FORMAT,
+        decisions: Some(decisions.clone()),
         agent,
     };
     let pretty = ron::ser::PrettyConfig::default()
@@ -92,18 +126,38 @@ pub(crate) fn state_bytes(agent: AgentState) -> Result<Vec<u8>, AgentError> {
     Ok(text.into_bytes())
 }
 
-/// Writes `learner`'s whole state ([`Learner::to_bytes`]) to `path`, atomically: an
-/// interruption or a full disk leaves the previous file whole, or none.
-pub fn save_agent(learner: &dyn Learner, path: &Path) -> Result<(), AgentError> {
-    let bytes = learner.to_bytes()?;
+/// Writes `learner`'s whole state ([`Learner::to_bytes`]), deciding `decisions`, to
+/// `path`, atomically: an interruption or a full disk leaves the previous file
+/// whole, or none.
+pub fn save_agent(
+    learner: &dyn Learner,
+    decisions: &Decisions,
+    path: &Path,
+) -> Result<(), AgentError> {
+    let bytes = learner.to_bytes(decisions)?;
     write_atomically(path, |partial| std::fs::write(partial, &bytes))?;
     Ok(())
+}
+
+/// A learner read back from its file, with what it decides (`None` in files of
+/// earlier versions, which did not record it).
+pub struct SavedLearner {
+    /// The learner.
+    pub learner: Box<dyn Learner>,
+    /// What it decides.
+    pub decisions: Option<Decisions>,
+}
+
+/// Reads the learner of an agent saved by [`save_agent`] ([`load_saved`], without
+/// what it decides).
+pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
+    Ok(load_saved(path)?.learner)
 }
 
 /// Reads an agent saved by [`save_agent`]: a DQN checkpoint (a zip archive, or a
 /// file named `*.ot`) or a RON agent state. Errors name the file and say what was
 /// expected; a learner whose state holds NaN or infinity (it diverged) is refused.
-pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
+pub fn load_saved(path: &Path) -> Result<SavedLearner, AgentError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => state_error(path, "no such file"),
         _ => state_error(path, format!("cannot be read: {e}")),
@@ -111,22 +165,26 @@ pub fn load_agent(path: &Path) -> Result<Box<dyn Learner>, AgentError> {
     let is_checkpoint = path
         .extension()
         .is_some_and(|extension| extension == CHECKPOINT_EXTENSION);
-    let learner: Box<dyn Learner> = if bytes.starts_with(b"PK") || is_checkpoint {
-        Box::new(Dqn::from_bytes(&bytes, path)?)
+    let saved = if bytes.starts_with(b"PK") || is_checkpoint {
+        let (dqn, decisions) = Dqn::from_bytes(&bytes, path)?;
+        SavedLearner {
+            learner: Box::new(dqn),
+            decisions,
+        }
     } else {
         read_state(path, bytes)?
     };
-    match learner.non_finite() {
+    match saved.learner.non_finite() {
         Some(what) => Err(state_error(
             path,
             format!("holds a learner that diverged ({what} not finite): it cannot act"),
         )),
-        None => Ok(learner),
+        None => Ok(saved),
     }
 }
 
 /// The learner of the RON agent state `bytes`, read from `path`.
-fn read_state(path: &Path, bytes: Vec<u8>) -> Result<Box<dyn Learner>, AgentError> {
+fn read_state(path: &Path, bytes: Vec<u8>) -> Result<SavedLearner, AgentError> {
     let expected = "expected a saved agent state (`SavedAgent(format: 1, agent: …)`, as \
                     `onboard train` writes it) or a DQN checkpoint";
     let text = String::from_utf8(bytes)
@@ -157,7 +215,10 @@ fn read_state(path: &Path, bytes: Vec<u8>) -> Result<Box<dyn Learner>, AgentErro
             ),
         ));
     }
-    Ok(saved.agent.into_learner())
+    Ok(SavedLearner {
+        learner: saved.agent.into_learner(),
+        decisions: saved.decisions,
+    })
 }
 
 impl AgentConfig {

@@ -15,7 +15,7 @@ use crate::error::AgentError;
 use crate::policy::{
     Experience, FrozenPolicy, Learner, Policy, Sampler, deterministic_probabilities,
 };
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::{BTreeMap, HashMap};
@@ -274,8 +274,8 @@ impl Learner for QLearning {
         })
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::QLearning(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::QLearning(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

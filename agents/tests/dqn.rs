@@ -6,7 +6,15 @@ mod common;
 use common::{Mdp, assert_samples_match_probabilities};
 use ndarray::Array2;
 use onboard_agents::dqn::{Dqn, DqnConfig, TargetUpdate};
-use onboard_agents::{Learner, Policy, from_ron, save_agent};
+use onboard_agents::{Decisions, Learner, Policy, from_ron, save_agent};
+
+/// What `agent` decides: its actions, each user-day.
+fn decisions(agent: &Dqn) -> Decisions {
+    Decisions {
+        at_signup: false,
+        options: agent.actions().to_vec(),
+    }
+}
 
 const CONFIG: &str = r#"(
     hidden: [64, 64],
@@ -74,7 +82,7 @@ fn a_saved_and_loaded_agent_gives_identical_q_values_and_actions() {
     mdp.train(&mut agent, 8, 200, 3);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("agent.ot");
-    save_agent(&agent, &path).expect("saves");
+    save_agent(&agent, &decisions(&agent), &path).expect("saves");
     let mut loaded = Dqn::load(&path).expect("loads");
     let states = all_states(&mdp);
     assert_eq!(
@@ -100,7 +108,7 @@ fn assert_resumes_exactly(make: impl Fn() -> Dqn) {
     mdp.train(&mut first_half, 8, 150, 3);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("agent.ot");
-    save_agent(&first_half, &path).expect("saves");
+    save_agent(&first_half, &decisions(&first_half), &path).expect("saves");
     drop(first_half);
     let mut resumed = Dqn::load(&path).expect("loads");
     mdp.train(&mut resumed, 8, 150, 4);

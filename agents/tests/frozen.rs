@@ -11,12 +11,20 @@ use onboard_agents::bandits::{
 use onboard_agents::linear::{LinThompson, LinThompsonConfig, LinUcb, LinUcbConfig};
 use onboard_agents::tabular::{QLearning, QLearningConfig};
 use onboard_agents::{
-    AgentConfig, Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy, load_agent,
-    save_agent,
+    AgentConfig, Decisions, Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy,
+    load_agent, load_saved, save_agent,
 };
 use onboard_envs::{Cohort, Model, Scenario};
 use std::path::Path;
 use std::sync::Arc;
+
+/// What a learner deciding each user-day among `model`'s actions decides.
+fn per_day(model: &Model) -> Decisions {
+    Decisions {
+        at_signup: false,
+        options: model.scenario().action_names(),
+    }
+}
 
 const FEATURES: usize = 3;
 
@@ -446,8 +454,15 @@ fn every_learner_saved_and_loaded_goes_on_exactly_as_the_original() {
             .expect("valid")
             .state_extension();
         let path = dir.path().join(format!("{k}.{extension}"));
-        save_agent(original.as_ref(), &path).expect("saves");
-        let mut loaded = load_agent(&path).expect("loads");
+        // What it decides is saved with it, both ways.
+        let decided = Decisions {
+            at_signup: k % 2 == 1,
+            ..per_day(&model)
+        };
+        save_agent(original.as_ref(), &decided, &path).expect("saves");
+        let saved = load_saved(&path).expect("loads");
+        assert_eq!(saved.decisions, Some(decided), "{config}");
+        let mut loaded = saved.learner;
         assert_eq!(loaded.features(), original.features());
         assert_eq!(loaded.n_actions(), model.n_actions());
         assert_same(original.as_mut(), loaded.as_mut(), observations);
@@ -465,8 +480,8 @@ fn every_learner_saved_and_loaded_goes_on_exactly_as_the_original() {
         // The same state always writes the same file, DQN's checkpoint included (a
         // resumed training run is checked byte for byte against an uninterrupted one).
         let again = dir.path().join(format!("{k}-again.{extension}"));
-        save_agent(loaded.as_ref(), &again).expect("saves");
-        save_agent(original.as_ref(), &path).expect("saves");
+        save_agent(loaded.as_ref(), &per_day(&model), &again).expect("saves");
+        save_agent(original.as_ref(), &per_day(&model), &path).expect("saves");
         assert!(
             std::fs::read(&path).expect("written") == std::fs::read(&again).expect("written"),
             "{config}"
@@ -501,7 +516,7 @@ fn loading_names_the_file_and_what_was_expected() {
     let mut linucb = build(&model, KINDS[8], 1);
     learn(linucb.as_mut(), &model, 1, 2);
     let whole = dir.path().join("whole.agent.ron");
-    save_agent(linucb.as_ref(), &whole).expect("saves");
+    save_agent(linucb.as_ref(), &per_day(&model), &whole).expect("saves");
     let text = std::fs::read(&whole).expect("written");
     let truncated = dir.path().join("truncated.agent.ron");
     std::fs::write(&truncated, &text[..text.len() / 2]).expect("written");
@@ -516,7 +531,7 @@ fn loading_names_the_file_and_what_was_expected() {
     let mut dqn = build(&model, DQN, 1);
     learn(dqn.as_mut(), &model, 1, 2);
     let checkpoint = dir.path().join("dqn.ot");
-    save_agent(dqn.as_ref(), &checkpoint).expect("saves");
+    save_agent(dqn.as_ref(), &per_day(&model), &checkpoint).expect("saves");
     let bytes = std::fs::read(&checkpoint).expect("written");
     assert!(
         bytes.starts_with(b"PK"),

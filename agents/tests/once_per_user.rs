@@ -3,7 +3,9 @@
 //! option chosen and the sum of every reward in between.
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, array};
-use onboard_agents::{AgentError, Experience, FrozenPolicy, Learner, OncePerUser, Policy};
+use onboard_agents::{
+    AgentError, Decisions, Experience, FrozenPolicy, Learner, OncePerUser, Policy,
+};
 
 /// One transition as the learner received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +65,7 @@ impl Learner for Recorder {
         Box::new(self.clone())
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
+    fn to_bytes(&self, _: &Decisions) -> Result<Vec<u8>, AgentError> {
         Err(AgentError::Encode(
             "a test recorder has nothing worth saving".to_string(),
         ))

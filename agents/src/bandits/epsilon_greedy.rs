@@ -11,7 +11,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
 
@@ -139,8 +139,8 @@ impl Learner for EpsilonGreedy {
         Box::new(ConstantPolicy::new(self.name(), self.arms.best(), n))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::EpsilonGreedy(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::EpsilonGreedy(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

@@ -15,7 +15,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
 
@@ -148,8 +148,8 @@ impl Learner for Exp3 {
         ))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::Exp3(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Exp3(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

@@ -25,7 +25,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use rand_distr::{Beta, Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -259,8 +259,8 @@ impl Learner for BetaThompson {
         ))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::BetaThompson(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::BetaThompson(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {
@@ -425,8 +425,8 @@ impl Learner for GaussianThompson {
         ))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::GaussianThompson(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::GaussianThompson(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

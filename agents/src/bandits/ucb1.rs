@@ -14,7 +14,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
@@ -111,8 +111,8 @@ impl Learner for Ucb1 {
         Box::new(ConstantPolicy::new(self.name(), self.arms.best(), n))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::Ucb1(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Ucb1(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

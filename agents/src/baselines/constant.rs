@@ -2,7 +2,7 @@
 
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
@@ -56,8 +56,8 @@ impl Learner for ConstantPolicy {
         Box::new(self.clone())
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::Constant(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Constant(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

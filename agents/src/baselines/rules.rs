@@ -19,7 +19,7 @@
 use crate::error::AgentError;
 use crate::options::resolve;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
 use serde::{Deserialize, Serialize};
@@ -206,8 +206,8 @@ impl Learner for RulePolicy {
         Box::new(self.clone())
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::Rules(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::Rules(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

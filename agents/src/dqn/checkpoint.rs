@@ -5,6 +5,7 @@
 
 use super::{Dqn, DqnConfig, MultiStep, Normaliser, Progress, ReplayBuffer};
 use crate::policy::{PolicyRng, Sampler};
+use crate::state::Decisions;
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
@@ -61,7 +62,8 @@ impl Dqn {
     /// The whole training state as the bytes of a checkpoint file (a libtorch
     /// archive), encoded in memory so that the file is written from Rust
     /// ([`crate::save_agent`]): a full disk is an ordinary error.
-    pub fn to_checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
+    /// `decisions` (what the agent decides) is recorded with it.
+    pub fn to_checkpoint(&self, decisions: &Decisions) -> Result<Vec<u8>, CheckpointError> {
         let format = |message: String| CheckpointError::Encode { message };
         let r = &self.replay;
         let counters = [
@@ -82,6 +84,7 @@ impl Dqn {
             ("counters", Tensor::from_slice(&counters)),
             ("config", text_tensor(&self.config).map_err(format)?),
             ("actions", text_tensor(&self.actions).map_err(format)?),
+            ("decisions", text_tensor(decisions).map_err(format)?),
             ("normaliser", text_tensor(&self.normaliser).map_err(format)?),
             ("multistep", text_tensor(&self.multistep).map_err(format)?),
             ("batch_rng", text_tensor(&self.rng).map_err(format)?),
@@ -112,11 +115,15 @@ impl Dqn {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        Self::from_bytes(&bytes, path)
+        Ok(Self::from_bytes(&bytes, path)?.0)
     }
 
-    /// The agent of the checkpoint `bytes`, read from the file `path`.
-    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, CheckpointError> {
+    /// The agent of the checkpoint `bytes`, read from the file `path`, and what it
+    /// decides (`None` in checkpoints of earlier versions).
+    pub fn from_bytes(
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<(Self, Option<Decisions>), CheckpointError> {
         let format = |problem: String| CheckpointError::Format {
             path: path.to_path_buf(),
             problem,
@@ -209,7 +216,11 @@ impl Dqn {
             ));
         }
         agent.replay = replay;
-        Ok(agent)
+        let decisions = match get("decisions") {
+            Ok(tensor) => Some(text_value::<Decisions>(&tensor).map_err(format)?),
+            Err(_) => None,
+        };
+        Ok((agent, decisions))
     }
 
     fn sampler_rng(&self) -> &PolicyRng {

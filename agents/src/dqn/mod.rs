@@ -33,6 +33,7 @@ pub use replay::ReplayBuffer;
 use crate::checks::epsilon_greedy;
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler, policy_rng};
+use crate::state::Decisions;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use network::{ActionParts, Adam, Architecture};
 use replay::Batch;
@@ -364,8 +365,8 @@ impl Learner for Dqn {
     }
 
     /// The libtorch checkpoint of [`Dqn::to_checkpoint`].
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        Ok(self.to_checkpoint()?)
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        Ok(self.to_checkpoint(decisions)?)
     }
 
     fn features(&self) -> Option<usize> {

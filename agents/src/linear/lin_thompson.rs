@@ -25,7 +25,7 @@ use super::ridge::{Ridge, cholesky, contexts, learn, new_arms};
 use crate::checks::{argmax, check, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -207,8 +207,8 @@ impl Learner for LinThompson {
         Box::new(RidgeGreedy::new(self.name(), self.n_features, &self.arms))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::LinThompson(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::LinThompson(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {

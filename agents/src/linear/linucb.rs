@@ -11,7 +11,7 @@ use super::ridge::{Ridge, contexts, learn, new_arms};
 use crate::checks::{argmax, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
-use crate::state::{AgentState, state_bytes};
+use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -119,8 +119,8 @@ impl Learner for LinUcb {
         Box::new(RidgeGreedy::new(self.name(), self.n_features, &self.arms))
     }
 
-    fn to_bytes(&self) -> Result<Vec<u8>, AgentError> {
-        state_bytes(AgentState::LinUcb(self.clone()))
+    fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
+        state_bytes(AgentState::LinUcb(self.clone()), decisions)
     }
 
     fn features(&self) -> Option<usize> {
