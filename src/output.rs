@@ -119,6 +119,18 @@ fn check_name(name: &str) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// A number as a CSV cell: the shortest form that reads back exactly, with an
+/// exponent for tiny or huge values (a p-value of 1e-120 is not 120 zeros, a profit
+/// of 1e20 not 21 digits); empty where the number is undefined (NaN) or infinite,
+/// so that no table holds NaN or inf.
+pub fn cell(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:?}")
+    } else {
+        String::new()
+    }
+}
+
 /// Writes one row per age: every metric's mean and 95 % interval (`_low`, `_high`).
 /// `survival` is latent survival (not dormant at the end of the day: never churned,
 /// or won back), simulator truth that no platform can measure; `lapsed` (no visit in the scenario's
@@ -157,7 +169,7 @@ pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), Out
                 estimates
                     .iter()
                     .flat_map(|e: &Estimate| [e.mean, e.low, e.high])
-                    .map(|x| x.to_string()),
+                    .map(cell),
             );
             writer.write_record(&record)?;
         }

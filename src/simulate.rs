@@ -2,7 +2,9 @@
 //! record per user, and what the policy did at each age.
 
 use onboard_agents::Policy;
-use onboard_envs::{Cohort, CohortMetrics, DayOutcome, Model, StepError, User, expected_signups};
+use onboard_envs::{
+    Cohort, CohortMetrics, DayOutcome, Model, StepError, User, expected_signups, signups,
+};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -240,6 +242,26 @@ pub(crate) fn collect(
     }
 }
 
+/// Refuses a launch of `days` days whose Poisson arrivals, drawn with `seed`, bring
+/// nobody (a rate so low that even a launch expecting a user can draw none): its
+/// metrics would be undefined. The draws are those the launch makes.
+pub(crate) fn check_launch_draws_users(
+    model: &Model,
+    seed: u64,
+    days: u32,
+) -> Result<(), SimulateError> {
+    if (0..days).any(|day| signups(model, seed, day) > 0) {
+        return Ok(());
+    }
+    let expected: f64 = (0..days).map(|day| expected_signups(model, day)).sum();
+    Err(SimulateError::Population(format!(
+        "launch: the {days}-day launch of scenario '{}' drew no signups with seed {seed} \
+         ({expected:.1} expected; arrivals are Poisson), so there is no metric to report: \
+         lengthen the launch, raise arrivals.rate, or use another seed",
+        model.scenario().name
+    )))
+}
+
 /// A cohort of `population`, checked first ([`Population::check`]), and the
 /// calendar days it takes to finish.
 pub(crate) fn start(
@@ -248,6 +270,9 @@ pub(crate) fn start(
     population: Population,
 ) -> Result<(Cohort, u32), SimulateError> {
     population.check(&model)?;
+    if let Population::Launch { days } = population {
+        check_launch_draws_users(&model, seed, days)?;
+    }
     Ok(match population {
         Population::Cohort { users } => {
             let days = model.horizon();

@@ -33,7 +33,7 @@ pub mod resume;
 
 use crate::journeys::{JourneyAgent, JourneyRun, JourneyScratch, journey_day, run_journeys};
 use crate::progress;
-use crate::simulate::{Population, Simulation, simulate};
+use crate::simulate::{Population, Simulation, check_launch_draws_users, simulate};
 use anyhow::{Context, Result, anyhow, bail};
 use onboard_agents::{
     AgentConfig, Decisions, ExperienceBuffer, FrozenPolicy, Learner, OncePerUser, Policy,
@@ -469,6 +469,7 @@ impl Trainer<'_, '_> {
     /// last user's window ends; evaluates every `eval_every` days and at the end.
     fn online(&mut self, days: u32, label: &str, quiet: bool) -> Result<()> {
         let seed = self.seeds.training(1);
+        check_launch_draws_users(&self.model, seed, days)?;
         let total = u64::from(days) + u64::from(self.model.horizon());
         let progress = progress::bar(total, "training ", "day", quiet);
         progress.set_message(label.to_string());

@@ -5,8 +5,8 @@
 //! their own folder, progress shows where stderr is not a terminal, and a scenario
 //! at the edges of its validated ranges gives finite numbers only, an output file
 //! appears whole or not at all, a training run killed midway resumes to the
-//! results of one never interrupted, and a saved learner acts only where what it
-//! decides fits.
+//! results of one never interrupted, a saved learner acts only where what it
+//! decides fits, and a launch that draws nobody is refused.
 
 mod common;
 
@@ -530,4 +530,41 @@ fn a_saved_learner_is_a_policy_only_where_what_it_decides_fits() {
         &folder("c"),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn a_launch_that_draws_nobody_is_refused_not_reported_as_nan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // One expected signup: refused by no size check, yet seed 7 draws none.
+    let sparse = dir.path().join("sparse.ron");
+    let text =
+        std::fs::read_to_string(format!("{}/scenarios/tiny.ron", env!("CARGO_MANIFEST_DIR")))
+            .expect("the tiny scenario")
+            .replace("rate: 200.0", "rate: 1.0");
+    std::fs::write(&sparse, text).expect("write");
+    let out = dir.path().join("out");
+    let args = |seed: &'static str| {
+        vec![
+            "run".to_string(),
+            sparse.to_str().expect("utf-8").to_string(),
+            "--launch".into(),
+            "1".into(),
+            "--seed".into(),
+            seed.into(),
+            "--out".into(),
+            out.to_str().expect("utf-8").into(),
+        ]
+    };
+    let refused_args = args("7");
+    let message = refused(
+        &refused_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "drew no signups with seed 7",
+    );
+    assert!(message.contains("1.0 expected"), "{message}");
+    assert!(!out.exists(), "a refused run writes nothing");
+    // Seed 1 draws users: a table of numbers, none of them NaN.
+    let drawn = onboard(&args("1").iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(drawn.status.success(), "{}", stderr(&drawn));
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).expect("metrics.csv");
+    assert!(!metrics.to_lowercase().contains("nan"), "{metrics}");
 }

@@ -181,7 +181,9 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// A proportion `successes / n` with its Wilson score interval.
+    /// A proportion `successes / n` with its Wilson score interval; its ends are
+    /// exactly 0 when nobody succeeded and exactly 1 when everybody did (as the
+    /// formula gives them, without the rounding of `centre ± half`).
     pub fn proportion(successes: u64, n: u64) -> Self {
         if n == 0 {
             return Self::undefined();
@@ -191,10 +193,12 @@ impl Estimate {
         let z2 = Z95 * Z95;
         let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
         let half = Z95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        let none = successes == 0;
+        let all = successes as f64 == n;
         Self {
             mean: p,
-            low: (centre - half).max(0.0),
-            high: (centre + half).min(1.0),
+            low: if none { 0.0 } else { (centre - half).max(0.0) },
+            high: if all { 1.0 } else { (centre + half).min(1.0) },
         }
     }
 

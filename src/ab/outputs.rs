@@ -4,7 +4,7 @@
 use super::ExperimentResult;
 use super::analysis::Analysis;
 use crate::cohort_plots::write_cohort_plots;
-use crate::output::{write_atomically, write_csv, write_metrics_csv};
+use crate::output::{cell, write_atomically, write_csv, write_metrics_csv};
 use crate::plots::{Series, line_chart};
 use crate::report;
 use crate::simulate::Simulation;
@@ -79,7 +79,7 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
                 &arm.messages,
             ]);
             for i in values {
-                row.extend([i.estimate, i.low, i.high].map(|x| x.to_string()));
+                row.extend([i.estimate, i.low, i.high].map(cell));
             }
             w.write_record(&row)?;
         }
@@ -108,7 +108,7 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
             let relative = l
                 .relative
                 .map_or([String::new(), String::new(), String::new()], |r| {
-                    [r.estimate, r.low, r.high].map(number)
+                    [r.estimate, r.low, r.high].map(cell)
                 });
             let mut row = vec![l.arm.clone(), l.metric.clone()];
             row.extend(
@@ -119,10 +119,10 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
                     l.difference.low,
                     l.difference.high,
                 ]
-                .map(number),
+                .map(cell),
             );
             row.extend(relative);
-            row.extend([l.p_value, l.p_adjusted].map(number));
+            row.extend([l.p_value, l.p_adjusted].map(cell));
             row.push(l.method.clone());
             row.push(l.sample_size.map_or(String::new(), |n| n.to_string()));
             w.write_record(&row)?;
@@ -137,9 +137,9 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
                 w.write_record([
                     curve.arm.clone(),
                     age.to_string(),
-                    s.estimate.to_string(),
-                    s.low.to_string(),
-                    s.high.to_string(),
+                    cell(s.estimate),
+                    cell(s.low),
+                    cell(s.high),
                 ])?;
             }
         }
@@ -151,21 +151,15 @@ fn write_tables(folder: &Path, analysis: &Analysis) -> Result<()> {
         for p in &analysis.power {
             w.write_record([
                 p.users.to_string(),
-                p.power.estimate.to_string(),
-                p.power.low.to_string(),
-                p.power.high.to_string(),
+                cell(p.power.estimate),
+                cell(p.power.low),
+                cell(p.power.high),
                 p.replicates.to_string(),
             ])?;
         }
         Ok(())
     })?;
     Ok(())
-}
-
-/// `x` in the shortest form that reads back exactly, with an exponent for tiny or
-/// huge values (a p-value of 1e-120 is not 120 zeros).
-fn number(x: f64) -> String {
-    format!("{x:?}")
 }
 
 fn triple(name: &str) -> [String; 3] {

@@ -4,7 +4,8 @@
 //!   reward per user, and where the policy was frozen and evaluated, its validation
 //!   and test values with their 95 % intervals (empty elsewhere); `best` is 1 on the
 //!   row of the chosen snapshot (the best validation value so far while the run is
-//!   going), 0 elsewhere;
+//!   going), 0 elsewhere; the training reward is empty on a launch day without users
+//!   (online), where it is undefined;
 //! - [`CURVE_CHART`]`.svg/.png`: the learning curve; episodic runs draw the
 //!   validation and test points with their interval bands on the same axes and a dot
 //!   on the chosen snapshot's test value; online runs (whose training reward is per
@@ -22,7 +23,7 @@
 
 use super::{CurvePoint, Evaluation, TrainOptions, Trained};
 use crate::cohort_plots::write_cohort_plots;
-use crate::output::{write_atomically, write_csv, write_metrics_csv};
+use crate::output::{cell, write_atomically, write_csv, write_metrics_csv};
 use crate::plots::{ChartFiles, Series, line_chart};
 use crate::report::{self, RunReport};
 use anyhow::{Context, Result};
@@ -128,7 +129,7 @@ impl ProgressFiles {
 /// The three CSV cells of an estimate, empty when there is none.
 fn cells(estimate: Option<Estimate>) -> [String; 3] {
     estimate.map_or_else(Default::default, |e| {
-        [e.mean.to_string(), e.low.to_string(), e.high.to_string()]
+        [cell(e.mean), cell(e.low), cell(e.high)]
     })
 }
 
@@ -158,7 +159,7 @@ fn write_curve_csv(path: &Path, curve: &[CurvePoint], online: bool, best: u64) -
             let mut record = vec![
                 point.step.to_string(),
                 point.users.to_string(),
-                point.training_reward.to_string(),
+                cell(point.training_reward),
             ];
             record.extend(cells(point.validation));
             record.extend(cells(point.test));
@@ -288,7 +289,7 @@ fn write_journeys_csv(path: &Path, model: &Model, starts: &[u64]) -> Result<()> 
         writer.write_record(["journey", "users", "share"])?;
         for (journey, &users) in model.scenario().journeys.iter().zip(starts) {
             let share = users as f64 / total.max(1) as f64;
-            writer.write_record([journey.name.clone(), users.to_string(), share.to_string()])?;
+            writer.write_record([journey.name.clone(), users.to_string(), cell(share)])?;
         }
         Ok(())
     })?;
