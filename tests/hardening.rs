@@ -6,7 +6,8 @@
 //! at the edges of its validated ranges gives finite numbers only, an output file
 //! appears whole or not at all, a training run killed midway resumes to the
 //! results of one never interrupted, a saved learner acts only where what it
-//! decides fits, and a launch that draws nobody is refused.
+//! decides fits, a launch that draws nobody is refused, and a parser's message
+//! never echoes a huge token whole.
 
 mod common;
 
@@ -567,4 +568,37 @@ fn a_launch_that_draws_nobody_is_refused_not_reported_as_nan() {
     assert!(drawn.status.success(), "{}", stderr(&drawn));
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).expect("metrics.csv");
     assert!(!metrics.to_lowercase().contains("nan"), "{metrics}");
+}
+
+#[test]
+fn a_huge_garbage_token_is_not_echoed_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let token = "y".repeat(5_000_000);
+    let scenario = dir.path().join("garbage.ron");
+    std::fs::write(&scenario, format!("Scenario({token}: 1)")).expect("write");
+    let agent = dir.path().join("garbage-agent.ron");
+    std::fs::write(&agent, format!("Dqn({token}: 1)")).expect("write");
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("utf-8");
+    for (args, file) in [
+        (
+            vec!["run", scenario.to_str().expect("utf-8"), "--out", out],
+            "garbage.ron:1:10",
+        ),
+        (
+            vec![
+                "train",
+                "tiny",
+                "--agent",
+                agent.to_str().expect("utf-8"),
+                "--out",
+                out,
+            ],
+            "garbage-agent.ron:1:5",
+        ),
+    ] {
+        let message = refused(&args, file);
+        assert!(message.len() < 2_000, "{} bytes", message.len());
+        assert!(message.contains("yyyy… (5000000 characters)"), "{message}");
+    }
 }

@@ -54,7 +54,7 @@ pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Res
         origin: origin.to_string(),
         line: e.span.start.line,
         column: e.span.start.col,
-        message: e.code.to_string(),
+        message: onboard_envs::parse_message(&e.code.to_string()),
     })
 }
 

@@ -202,7 +202,9 @@ fn read_state(path: &Path, bytes: Vec<u8>) -> Result<SavedLearner, AgentError> {
             path,
             format!(
                 "not a saved agent state ({expected}): {}:{}: {}",
-                e.span.start.line, e.span.start.col, e.code
+                e.span.start.line,
+                e.span.start.col,
+                onboard_envs::parse_message(&e.code.to_string())
             ),
         )
     })?;

@@ -2,6 +2,38 @@
 
 use std::fmt;
 
+/// Quoted tokens longer than this many characters are cut in parser messages.
+const LONGEST_TOKEN: usize = 60;
+/// Parser messages longer than this many characters are cut.
+const LONGEST_MESSAGE: usize = 1_000;
+
+/// A parser's message fit for a terminal: every token it quotes (between
+/// backticks) longer than 60 characters is cut to its first 40 and its length, and
+/// the whole to 1,000 characters, so that a garbage file of one 100 MB token gives a
+/// line, not 100 MB.
+pub fn parse_message(message: &str) -> String {
+    let mut shown = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            shown.push('`');
+        }
+        let length = part.chars().count();
+        if i % 2 == 1 && length > LONGEST_TOKEN {
+            shown.extend(part.chars().take(40));
+            shown.push_str(&format!("… ({length} characters)"));
+        } else {
+            shown.push_str(part);
+        }
+    }
+    let length = shown.chars().count();
+    if length > LONGEST_MESSAGE {
+        let mut cut: String = shown.chars().take(LONGEST_MESSAGE).collect();
+        cut.push_str(&format!("… ({length} characters in all)"));
+        return cut;
+    }
+    shown
+}
+
 /// One broken rule in a scenario: where (a field path) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

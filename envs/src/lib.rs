@@ -127,7 +127,7 @@ pub use arrivals::{MAX_SIGNUPS_PER_DAY, expected_signups, signups};
 pub use cohort::{Cohort, Transitions};
 pub use dynamics::{DayOutcome, RECENT_MESSAGES_DECAY, sigmoid, step_user};
 pub use env::{Step, UserEnv};
-pub use error::{Problem, ScenarioError, StepError};
+pub use error::{Problem, ScenarioError, StepError, parse_message};
 pub use metrics::{AgeMetrics, AgeTotals, CohortMetrics, Estimate, Moments, Quantity};
 pub use model::Model;
 pub use observation::ObservationLayout;

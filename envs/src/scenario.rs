@@ -5,7 +5,7 @@
 //! [`crate::Model::new`] compiles it into the dense tables the dynamics read.
 //! The meaning and unit of every field is in the crate documentation.
 
-use crate::error::ScenarioError;
+use crate::error::{ScenarioError, parse_message};
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -355,7 +355,7 @@ impl Scenario {
             origin: origin.to_string(),
             line: e.span.start.line,
             column: e.span.start.col,
-            message: e.code.to_string(),
+            message: parse_message(&e.code.to_string()),
         })?;
         let problems = validate::problems(&scenario);
         if problems.is_empty() {
