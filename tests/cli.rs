@@ -156,7 +156,7 @@ fn train_writes_the_learning_curve_and_evaluation() {
     let output = onboard(&["run", "default", "--policy", state.to_str().expect("utf-8")]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("actions, scenario 'default' has"),
+        stderr(&output).contains("scenario 'default' has 27 actions each user-day"),
         "{}",
         stderr(&output)
     );

@@ -602,3 +602,38 @@ fn a_huge_garbage_token_is_not_echoed_whole() {
         assert!(message.contains("yyyy… (5000000 characters)"), "{message}");
     }
 }
+
+#[test]
+fn an_experiment_checks_its_sizes_and_its_output_folder_before_any_work() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let experiment = |name: &str, users: &str, replicates: &str| {
+        let path = dir.path().join(format!("{name}.ron"));
+        std::fs::write(
+            &path,
+            format!(
+                "Experiment(name: \"{name}\", scenario: \"tiny\", arms: [(name: \"a\", policy: \"nothing\"), \
+                 (name: \"b\", policy: \"push\")], control: \"a\", assignment: Paired, users: {users}, \
+                 replicates: {replicates})"
+            ),
+        )
+        .expect("write");
+        path.to_str().expect("utf-8").to_string()
+    };
+    refused(
+        &["ab", &experiment("many", "1000", "18446744073709551615")],
+        "replicates: at most 10000",
+    );
+    // Hours of work if the folder were prepared after it: refused at once.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").expect("write");
+    let inside = file.join("out");
+    refused(
+        &[
+            "ab",
+            &experiment("big", "10000000", "1000"),
+            "--out",
+            inside.to_str().expect("utf-8"),
+        ],
+        "cannot create the folder",
+    );
+}

@@ -78,18 +78,20 @@ pub struct Decisions {
 }
 
 impl Decisions {
-    /// What this means in words: `5 actions each day (nothing, coupon, …)`.
+    /// What this means in words: `4 actions each user-day (none+none, none+coupon,
+    /// …)`, the first six names shown.
     pub fn describe(&self) -> String {
         let (what, when) = if self.at_signup {
             ("journeys", "once per user at signup")
         } else {
             ("actions", "each user-day")
         };
-        format!(
-            "{} {what} {when} ({})",
-            self.options.len(),
-            self.options.join(", ")
-        )
+        const SHOWN: usize = 6;
+        let mut names = self.options[..self.options.len().min(SHOWN)].join(", ");
+        if self.options.len() > SHOWN {
+            names.push_str(&format!(", … {} more", self.options.len() - SHOWN));
+        }
+        format!("{} {what} {when} ({names})", self.options.len())
     }
 }
 

@@ -355,8 +355,10 @@ pub fn power_plan(
     let paired = paired && same_users(control_records, arm_records);
     let control: Vec<f64> = control_records.iter().map(|r| r.profit).collect();
     let treated: Vec<f64> = arm_records.iter().map(|r| r.profit).collect();
-    let (comparison, _) = compare_metric(&control, &treated, Kind::Mean, paired)?;
-    let size = split_size(&control, &treated, &comparison, Kind::Mean)?;
+    let context = || format!("power plan for {arm} against the control: profit");
+    let (comparison, _) =
+        compare_metric(&control, &treated, Kind::Mean, paired).with_context(context)?;
+    let size = split_size(&control, &treated, &comparison, Kind::Mean).with_context(context)?;
     Ok(PowerPlan {
         arm: arm.to_string(),
         chosen: chosen.to_string(),
@@ -431,7 +433,8 @@ pub fn survival(runs: &[ArmRun], horizon: usize) -> Result<(Vec<SurvivalCurve>, 
         .map(|(run, days)| {
             Ok(SurvivalCurve {
                 arm: run.name.clone(),
-                survival: kaplan_meier(days)?,
+                survival: kaplan_meier(days)
+                    .with_context(|| format!("{}: survival curve", run.name))?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -440,7 +443,7 @@ pub fn survival(runs: &[ArmRun], horizon: usize) -> Result<(Vec<SurvivalCurve>, 
         df,
         p_value,
         ..
-    } = log_rank(&counts)?;
+    } = log_rank(&counts).context("log-rank test of survival across the arms")?;
     Ok((
         curves,
         LogRankSummary {

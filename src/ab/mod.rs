@@ -94,6 +94,8 @@ pub fn run_experiment_with(
     let scenario = model.scenario();
     let seed = experiment.seed.unwrap_or(scenario.seed);
     let name = scenario.name.clone();
+    // Before any work: an output folder that cannot be written is found now.
+    let folder = run_folder(out, &experiment.name)?;
     let runs = run_arms(&experiment, &factories, model, seed, quiet)?;
     let control = experiment.control_index();
     let horizon = model.horizon() as usize;
@@ -110,7 +112,6 @@ pub fn run_experiment_with(
         )?;
     }
     analysis.verdict = verdict::verdict(&analysis, verdict::objective_metric(&scenario.objective));
-    let folder = run_folder(out, &experiment.name)?;
     let result = ExperimentResult {
         experiment,
         scenario: name,
