@@ -134,6 +134,23 @@ enum Command {
         ])]
         resume: Option<PathBuf>,
     },
+    /// Runs a sweep described in a RON file: the base experiment for every
+    /// combination of parameter values (addressed by path, e.g.
+    /// scenario.levers[1].cost), with replicates, on --jobs threads. Finished cells
+    /// are kept, so a rerun of the same spec goes on where a killed one stopped.
+    /// Writes sweep.csv and a chart per metric.
+    ///
+    /// Example: onboard sweep experiments/sweep-coupon.ron --jobs 2
+    Sweep {
+        /// The sweep spec (see experiments/sweep-coupon.ron).
+        spec: PathBuf,
+        /// Cells run at once (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output folder (default: results/sweep-<name>, reused by reruns).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Runs an A/B/n experiment described in a RON file: every arm on paired or split
     /// users, metrics with intervals, lifts, survival, sample sizes and a power
     /// curve; writes tables, plots and report.html.
@@ -243,6 +260,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 _ => bail!("train needs a scenario and --agent, or --resume DIR"),
             };
+            print!("{}", outcome.summary());
+            Ok(())
+        }
+        Command::Sweep { spec, jobs, out } => {
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
+            let outcome = crate::sweep::run_sweep(&spec, jobs, out.as_deref(), cli.quiet)?;
             print!("{}", outcome.summary());
             Ok(())
         }

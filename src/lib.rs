@@ -7,6 +7,7 @@
 //!   once-per-user decision mode over journey templates;
 //! - [`train`] trains an agent and evaluates it frozen on fresh users;
 //! - [`ab`] runs A/B/n experiments, with the statistics of [`stats`];
+//! - [`sweep`] runs a base experiment over a grid of parameter values, resumable;
 //! - [`demo`] is the main job;
 //! - [`policies`] resolves the policies named on the command line;
 //! - [`plots`] draws charts to SVG and PNG, [`cohort_plots`] the retention,
@@ -27,5 +28,6 @@ pub mod progress;
 pub mod report;
 pub mod simulate;
 pub mod stats;
+pub mod sweep;
 pub mod table;
 pub mod train;

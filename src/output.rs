@@ -106,7 +106,7 @@ fn in_results(path: &Path) -> bool {
 
 /// Checks that `name` is a plain file name: letters, digits, `-`, `_`, `.` and
 /// `+`, not empty and not starting with `.` (so neither `..` nor hidden).
-fn check_name(name: &str) -> Result<(), OutputError> {
+pub fn check_name(name: &str) -> Result<(), OutputError> {
     let plain = |c: char| c.is_alphanumeric() || "-_.+".contains(c);
     if name.is_empty() || name.starts_with('.') || !name.chars().all(plain) {
         // At most 60 characters of it: a name can be any garbage a file holds.

@@ -1,0 +1,184 @@
+//! The cells of a sweep: the grid of parameter values, each cell's key, seed and
+//! fingerprint, and the file a finished cell is kept in.
+//!
+//! A cell's **key** is its parameters and values in words
+//! (`scenario.levers[1].cost=0.5`); its **seed** derives from the spec's seed and
+//! the key, not from the cell's position, so adding values to a grid never changes
+//! the cells already there. Its **fingerprint** hashes everything its result
+//! depends on (the base experiment as resolved, the key, the replicates, the
+//! metrics): a finished cell whose fingerprint no longer matches the spec is stale.
+
+use super::spec::Metric;
+use crate::ab::run::derive_seed;
+use crate::output::write_atomically;
+use anyhow::{Context, Result};
+use onboard_envs::Estimate;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// 64-bit FNV-1a of `bytes`. Written by hand (five lines) because the hash must
+/// never change between Rust versions or platforms: std's hasher makes no such
+/// promise, and cell files outlive the binary that wrote them.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// One cell: a value for every swept parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The values, in the order of the spec's parameters.
+    pub values: Vec<f64>,
+    /// `path=value` for every parameter, joined by `;`.
+    pub key: String,
+}
+
+impl Cell {
+    /// The cell of `values` for the parameters at `paths`.
+    pub fn new(paths: &[String], values: Vec<f64>) -> Self {
+        let key = paths
+            .iter()
+            .zip(&values)
+            .map(|(path, value)| format!("{path}={value:?}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        Self { values, key }
+    }
+
+    /// The seed of replicate `replicate` (0, 1, …) of this cell in a sweep seeded
+    /// with `seed`.
+    pub fn seed(&self, seed: u64, replicate: usize) -> u64 {
+        derive_seed(seed, &[fnv1a(self.key.as_bytes()), replicate as u64])
+    }
+
+    /// The name of its file: the key's hash, in hex.
+    pub fn file_name(&self) -> String {
+        format!("{:016x}.json", fnv1a(self.key.as_bytes()))
+    }
+}
+
+/// Every combination of `values` (one list per parameter, the first varying
+/// slowest).
+pub fn grid(paths: &[String], values: &[Vec<f64>]) -> Vec<Cell> {
+    let mut combinations: Vec<Vec<f64>> = vec![Vec::new()];
+    for list in values {
+        combinations = combinations
+            .into_iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |&v| {
+                    let mut next = prefix.clone();
+                    next.push(v);
+                    next
+                })
+            })
+            .collect();
+    }
+    combinations
+        .into_iter()
+        .map(|values| Cell::new(paths, values))
+        .collect()
+}
+
+/// One metric of a finished cell: the mean over its replicates and a 95 %
+/// interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellMetric {
+    /// The metric's column name.
+    pub name: String,
+    /// Mean of the replicates' means.
+    pub mean: f64,
+    /// Lower end of the 95 % interval.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+impl CellMetric {
+    /// `metric` over replicates of equal size: the mean of their means, with the
+    /// normal interval of that mean, each replicate's standard error read back from
+    /// its own interval, so that one replicate gives its own interval.
+    pub fn combine(metric: Metric, replicates: &[Estimate]) -> Self {
+        const Z95: f64 = 1.959_963_984_540_054;
+        let n = replicates.len() as f64;
+        let mean = replicates.iter().map(|e| e.mean).sum::<f64>() / n;
+        let variance: f64 = replicates
+            .iter()
+            .map(|e| ((e.high - e.low) / (2.0 * Z95)).powi(2))
+            .sum();
+        let half = Z95 * variance.sqrt() / n;
+        Self {
+            name: metric.name(),
+            mean,
+            low: mean - half,
+            high: mean + half,
+        }
+    }
+}
+
+/// A finished cell, as kept in its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellResult {
+    /// The cell's key.
+    pub key: String,
+    /// What the result depends on, hashed.
+    pub fingerprint: u64,
+    /// The parameters' values.
+    pub values: Vec<f64>,
+    /// Replicates run.
+    pub replicates: usize,
+    /// The metrics, in the spec's order.
+    pub metrics: Vec<CellMetric>,
+}
+
+/// Where a sweep keeps its finished cells.
+#[derive(Debug, Clone)]
+pub struct CellStore {
+    folder: PathBuf,
+}
+
+/// What the store holds for a cell.
+#[derive(Debug)]
+pub enum Stored {
+    /// Finished with this spec.
+    Fresh(CellResult),
+    /// Finished, but with a spec that differs in what the cell depends on.
+    Stale,
+    /// Not finished.
+    Missing,
+}
+
+impl CellStore {
+    /// The store in `folder` (created if missing).
+    pub fn open(folder: &Path) -> Result<Self> {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+        Ok(Self {
+            folder: folder.to_path_buf(),
+        })
+    }
+
+    /// What the store holds for `cell` under `fingerprint`. A file that cannot be
+    /// read as a cell counts as missing (it is rewritten).
+    pub fn get(&self, cell: &Cell, fingerprint: u64) -> Stored {
+        let path = self.folder.join(cell.file_name());
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Stored::Missing;
+        };
+        match serde_json::from_str::<CellResult>(&text) {
+            Ok(result) if result.key == cell.key && result.fingerprint == fingerprint => {
+                Stored::Fresh(result)
+            }
+            Ok(result) if result.key == cell.key => Stored::Stale,
+            _ => Stored::Missing,
+        }
+    }
+
+    /// Keeps `result`, atomically.
+    pub fn put(&self, cell: &Cell, result: &CellResult) -> Result<()> {
+        let text = serde_json::to_string_pretty(result)?;
+        let path = self.folder.join(cell.file_name());
+        write_atomically(&path, |partial| std::fs::write(partial, &text))?;
+        Ok(())
+    }
+}

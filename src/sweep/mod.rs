@@ -1,0 +1,538 @@
+//! Parameter sweeps: one base experiment run for every combination of values of a
+//! few parameters (addressed by path into the scenario or the experiment), with
+//! replicates, in parallel, resumable.
+//!
+//! `onboard sweep SPEC --jobs N` ([`run_sweep`]):
+//!
+//! 1. reads the spec ([`spec::SweepSpec`]) and checks, before any cell runs, that
+//!    every path exists and holds a number, and that every cell's scenario is
+//!    valid: an error names the path or the cell and what was expected;
+//! 2. runs the cells not yet finished on `N` threads, showing a progress bar with
+//!    an ETA. The cells run in a rayon pool of `N` threads of its own, and the
+//!    cohort stepper's own parallel chunks run inside that pool too, so the sweep
+//!    never uses more than `N` cores; libtorch, for a DQN policy, runs one thread;
+//! 3. keeps every finished cell in its own file under `cells/`, written atomically
+//!    ([`cells::CellStore`]): a rerun of the same spec skips them, so a killed
+//!    sweep loses only the cells that were running; cells finished with a spec that
+//!    has since changed in what they depend on are named as stale and run again;
+//! 4. writes `sweep.csv` (one row per cell, in grid order: the parameters, the
+//!    replicates, each metric's mean and 95 % interval) and a chart per metric
+//!    against the first parameter (one line per combination of the others, the
+//!    best cell marked).
+//!
+//! Results do not depend on `N`: every cell's seeds derive from the spec's seed and
+//! the cell's key ([`cells::Cell::seed`]).
+
+pub mod cells;
+pub mod spec;
+
+use crate::output::{cell, write_atomically, write_csv};
+use crate::plots::{Series, line_chart};
+use crate::policies::policy_from_spec;
+use crate::simulate::{Population, simulate};
+use anyhow::{Context, Result, anyhow, bail};
+use cells::{Cell, CellMetric, CellResult, CellStore, Stored, fnv1a, grid};
+use onboard_envs::{Model, Scenario};
+use rayon::prelude::*;
+use serde_json::Value;
+use spec::{Base, MAX_CELLS, MAX_REPLICATES, SweepSpec};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The sweep's table.
+pub const SWEEP_CSV: &str = "sweep.csv";
+/// The folder of finished cells.
+pub const CELLS_FOLDER: &str = "cells";
+/// The copy of the spec a sweep keeps in its folder, which marks it as a sweep's.
+pub const SPEC_COPY: &str = "sweep.ron";
+
+/// Where a parameter's value goes.
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    /// A JSON pointer into the scenario.
+    Scenario(String),
+    /// The base experiment's users.
+    Users,
+}
+
+/// Turns `levers[1].cost` into the JSON pointer `/levers/1/cost`.
+fn pointer(path: &str, field_path: &str) -> Result<String> {
+    let mut pointer = String::new();
+    for segment in field_path.split('.') {
+        let (name, indices) = segment
+            .split_once('[')
+            .map_or((segment, ""), |(n, rest)| (n, rest));
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            bail!(
+                "{path}: '{segment}' is not a field name (expected e.g. scenario.levers[1].cost)"
+            );
+        }
+        pointer.push('/');
+        pointer.push_str(name);
+        if !indices.is_empty() {
+            for index in format!("[{indices}").split('[').skip(1) {
+                let index = index
+                    .strip_suffix(']')
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .ok_or_else(|| {
+                        anyhow!("{path}: '{segment}' has a malformed index (expected [0], [1], …)")
+                    })?;
+                pointer.push_str(&format!("/{index}"));
+            }
+        }
+    }
+    Ok(pointer)
+}
+
+/// The target of `path`, checked against the base scenario `scenario`: it exists
+/// and holds a number.
+fn target(path: &str, scenario: &Value) -> Result<Target> {
+    match path.split_once('.') {
+        Some(("scenario", rest)) => {
+            let pointer = pointer(path, rest)?;
+            match scenario.pointer(&pointer) {
+                Some(Value::Number(_)) => Ok(Target::Scenario(pointer)),
+                Some(other) => bail!(
+                    "{path}: holds {}, not a number; only numbers can be swept",
+                    kind(other)
+                ),
+                None => bail!("{path}: the scenario has no such field"),
+            }
+        }
+        Some(("experiment", "users")) => Ok(Target::Users),
+        Some(("experiment", rest)) => bail!(
+            "{path}: the base experiment `Run` has no number '{rest}' to sweep (it has `users`)"
+        ),
+        Some(("agent", _)) => bail!("{path}: the base experiment `Run` has no agent"),
+        _ => bail!(
+            "{path}: a path starts with `scenario.` or `experiment.` (e.g. scenario.levers[1].cost)"
+        ),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a record",
+    }
+}
+
+/// One cell, ready to run: its scenario and users.
+struct Prepared {
+    cell: Cell,
+    model: Arc<Model>,
+    users: usize,
+}
+
+/// The sweep of a spec, resolved and checked.
+struct Plan {
+    spec: SweepSpec,
+    paths: Vec<String>,
+    policy: String,
+    cells: Vec<Prepared>,
+    /// What every cell depends on beyond its key, hashed.
+    base_fingerprint: u64,
+}
+
+impl Plan {
+    fn new(spec: SweepSpec, spec_dir: &Path) -> Result<Self> {
+        let Base::Run {
+            scenario,
+            policy,
+            users,
+        } = &spec.base;
+        if spec.parameters.is_empty() {
+            bail!("parameters: a sweep needs at least one parameter");
+        }
+        if !(1..=MAX_REPLICATES).contains(&spec.replicates) {
+            bail!(
+                "replicates: must lie in [1, {MAX_REPLICATES}], got {}",
+                spec.replicates
+            );
+        }
+        if spec.metrics.is_empty() {
+            bail!("metrics: name at least one (Profit, Revenue, Reward, Conversion, Active(N))");
+        }
+        let base = load_scenario(scenario, spec_dir)?;
+        for metric in &spec.metrics {
+            metric.check(base.horizon)?;
+        }
+        let base_value = serde_json::to_value(&base)?;
+        let paths: Vec<String> = spec.parameters.iter().map(|p| p.path.clone()).collect();
+        let targets = paths
+            .iter()
+            .map(|path| target(path, &base_value))
+            .collect::<Result<Vec<_>>>()?;
+        let values = spec
+            .parameters
+            .iter()
+            .map(|p| p.values.expand(&p.path))
+            .collect::<Result<Vec<_>>>()?;
+        let count: usize = values
+            .iter()
+            .map(Vec::len)
+            .try_fold(1_usize, |a, n| a.checked_mul(n))
+            .unwrap_or(usize::MAX);
+        if count > MAX_CELLS {
+            bail!("parameters: {count} cells; a sweep may have at most {MAX_CELLS}");
+        }
+        let cells = grid(&paths, &values)
+            .into_par_iter()
+            .map(|cell| prepare(cell, &targets, &base_value, *users))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(first) = cells.first() {
+            policy_from_spec(policy, &first.model, spec.seed)
+                .with_context(|| format!("base.policy: '{policy}'"))?;
+        }
+        let base_fingerprint = fnv1a(
+            format!(
+                "{}|{policy}|{users}|{}|{:?}",
+                base_value, spec.replicates, spec.metrics
+            )
+            .as_bytes(),
+        );
+        Ok(Self {
+            policy: policy.clone(),
+            paths,
+            cells,
+            base_fingerprint,
+            spec,
+        })
+    }
+}
+
+fn load_scenario(scenario: &str, spec_dir: &Path) -> Result<Scenario> {
+    let relative = spec_dir.join(scenario);
+    let name = if relative.is_file() {
+        relative.to_string_lossy().into_owned()
+    } else {
+        scenario.to_string()
+    };
+    Scenario::load(&name).with_context(|| format!("base.scenario: '{scenario}'"))
+}
+
+/// `cell` applied to the base: its scenario, validated, and its users.
+fn prepare(cell: Cell, targets: &[Target], base: &Value, users: usize) -> Result<Prepared> {
+    let mut scenario = base.clone();
+    let mut users = users;
+    for (target, &value) in targets.iter().zip(&cell.values) {
+        match target {
+            Target::Scenario(pointer) => {
+                let slot = scenario
+                    .pointer_mut(pointer)
+                    .ok_or_else(|| anyhow!("no field {pointer}"))?;
+                *slot = if slot.is_u64() {
+                    whole(value).map(Value::from).ok_or_else(|| {
+                        anyhow!(
+                            "cell {}: {pointer} takes a whole number ≥ 0, got {value}",
+                            cell.key
+                        )
+                    })?
+                } else {
+                    Value::from(value)
+                };
+            }
+            Target::Users => {
+                users = whole(value)
+                    .and_then(|u| usize::try_from(u).ok())
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "cell {}: experiment.users takes a whole number, got {value}",
+                            cell.key
+                        )
+                    })?;
+            }
+        }
+    }
+    let scenario: Scenario =
+        serde_json::from_value(scenario).with_context(|| format!("cell {}", cell.key))?;
+    let model = Model::new(scenario).with_context(|| format!("cell {}", cell.key))?;
+    let model = Arc::new(model);
+    Population::Cohort { users }
+        .check(&model)
+        .with_context(|| format!("cell {}", cell.key))?;
+    Ok(Prepared { cell, model, users })
+}
+
+fn whole(value: f64) -> Option<u64> {
+    (value >= 0.0 && value.fract() == 0.0 && value <= u64::MAX as f64).then_some(value as u64)
+}
+
+/// What [`run_sweep`] did.
+#[derive(Debug)]
+pub struct SweepOutcome {
+    /// The sweep's folder.
+    pub folder: PathBuf,
+    /// Every cell's result, in grid order.
+    pub results: Vec<CellResult>,
+    /// Cells run this time.
+    pub ran: usize,
+    /// Cells found finished and skipped.
+    pub skipped: usize,
+    /// Keys of cells found finished with a different spec, run again.
+    pub stale: Vec<String>,
+}
+
+impl SweepOutcome {
+    /// A few lines for the terminal.
+    pub fn summary(&self) -> String {
+        let mut text = format!(
+            "{} cells: {} run, {} already finished\n",
+            self.results.len(),
+            self.ran,
+            self.skipped
+        );
+        if !self.stale.is_empty() {
+            text.push_str(&format!(
+                "{} cells were finished with a spec that has changed since, and were run again:\n",
+                self.stale.len()
+            ));
+            for key in &self.stale {
+                text.push_str(&format!("  {key}\n"));
+            }
+        }
+        text.push_str(&format!(
+            "table: {}\n",
+            self.folder.join(SWEEP_CSV).display()
+        ));
+        text
+    }
+}
+
+/// Runs the sweep of `spec_path` on `jobs` threads into `out` (default
+/// `results/sweep-<name>`), skipping the cells already finished there.
+pub fn run_sweep(
+    spec_path: &Path,
+    jobs: usize,
+    out: Option<&Path>,
+    quiet: bool,
+) -> Result<SweepOutcome> {
+    if jobs == 0 {
+        bail!("--jobs: must be at least 1");
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .context("starting the sweep's threads")?;
+    pool.install(|| sweep_in_pool(spec_path, out, quiet))
+}
+
+/// [`run_sweep`] inside its pool of threads.
+fn sweep_in_pool(spec_path: &Path, out: Option<&Path>, quiet: bool) -> Result<SweepOutcome> {
+    let text = std::fs::read_to_string(spec_path)
+        .with_context(|| format!("cannot read {}", spec_path.display()))?;
+    let spec: SweepSpec = onboard_agents::from_ron(&text, &spec_path.display().to_string())?;
+    let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
+    let plan = Plan::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
+    crate::output::check_name(&plan.spec.name)?;
+    let folder = out.map_or_else(
+        || Path::new("results").join(format!("sweep-{}", plan.spec.name)),
+        Path::to_path_buf,
+    );
+    check_folder(&folder)?;
+    let store = CellStore::open(&folder.join(CELLS_FOLDER))?;
+    write_atomically(&folder.join(SPEC_COPY), |partial| {
+        std::fs::write(partial, &text)
+    })?;
+
+    let fingerprint =
+        |cell: &Cell| fnv1a(format!("{}|{}", plan.base_fingerprint, cell.key).as_bytes());
+    let mut results: Vec<Option<CellResult>> = Vec::with_capacity(plan.cells.len());
+    let mut stale = Vec::new();
+    let mut todo = Vec::new();
+    for (i, prepared) in plan.cells.iter().enumerate() {
+        match store.get(&prepared.cell, fingerprint(&prepared.cell)) {
+            Stored::Fresh(result) => results.push(Some(result)),
+            Stored::Stale => {
+                stale.push(prepared.cell.key.clone());
+                todo.push(i);
+                results.push(None);
+            }
+            Stored::Missing => {
+                todo.push(i);
+                results.push(None);
+            }
+        }
+    }
+    let skipped = plan.cells.len() - todo.len();
+    let progress = crate::progress::bar(todo.len() as u64, "sweep ", "cell", quiet);
+    progress.set_message(plan.spec.name.clone());
+    let finished: Vec<(usize, CellResult)> = todo
+        .par_iter()
+        .map(|&i| {
+            let prepared = &plan.cells[i];
+            let result = run_cell(&plan, prepared, fingerprint(&prepared.cell))?;
+            store.put(&prepared.cell, &result)?;
+            progress.inc(1);
+            Ok((i, result))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    progress.finish_and_clear();
+    for (i, result) in finished {
+        results[i] = Some(result);
+    }
+    let results: Vec<CellResult> = results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| anyhow!("a cell of the sweep has no result")))
+        .collect::<Result<_>>()?;
+    write_table(&folder.join(SWEEP_CSV), &plan, &results)?;
+    draw(&folder, &plan, &results)?;
+    Ok(SweepOutcome {
+        folder,
+        ran: todo.len(),
+        skipped,
+        stale,
+        results,
+    })
+}
+
+/// Refuses a non-empty `folder` that is not a sweep's: a sweep reuses its folder
+/// (that is how it resumes), so it must never mix its files with others.
+fn check_folder(folder: &Path) -> Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(folder) else {
+        return Ok(());
+    };
+    if entries.next().is_some() && !folder.join(SPEC_COPY).is_file() {
+        bail!(
+            "{} is not empty and is not a sweep's folder (it has no {SPEC_COPY}): give an \
+             empty or new folder, or the folder of an earlier run of this sweep",
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs every replicate of one cell.
+fn run_cell(plan: &Plan, prepared: &Prepared, fingerprint: u64) -> Result<CellResult> {
+    let spec = &plan.spec;
+    let mut estimates = vec![Vec::with_capacity(spec.replicates); spec.metrics.len()];
+    for replicate in 0..spec.replicates {
+        let seed = prepared.cell.seed(spec.seed, replicate);
+        let model = Arc::clone(&prepared.model);
+        let mut policy = policy_from_spec(&plan.policy, &model, seed)?;
+        let simulation = simulate(
+            model,
+            seed,
+            Population::Cohort {
+                users: prepared.users,
+            },
+            policy.as_mut(),
+            true,
+        )
+        .with_context(|| format!("cell {}, replicate {replicate}", prepared.cell.key))?;
+        for (metric, values) in spec.metrics.iter().zip(&mut estimates) {
+            values.push(metric.of(&simulation.metrics));
+        }
+    }
+    Ok(CellResult {
+        key: prepared.cell.key.clone(),
+        fingerprint,
+        values: prepared.cell.values.clone(),
+        replicates: spec.replicates,
+        metrics: spec
+            .metrics
+            .iter()
+            .zip(&estimates)
+            .map(|(&metric, values)| CellMetric::combine(metric, values))
+            .collect(),
+    })
+}
+
+/// `sweep.csv`: one row per cell, in grid order.
+fn write_table(path: &Path, plan: &Plan, results: &[CellResult]) -> Result<()> {
+    let mut header = plan.paths.clone();
+    header.push("replicates".into());
+    for metric in &plan.spec.metrics {
+        let name = metric.name();
+        header.extend([name.clone(), format!("{name}_low"), format!("{name}_high")]);
+    }
+    write_csv(path, |writer| {
+        writer.write_record(&header)?;
+        for result in results {
+            let mut row: Vec<String> = result.values.iter().map(|&v| cell(v)).collect();
+            row.push(result.replicates.to_string());
+            for m in &result.metrics {
+                row.extend([cell(m.mean), cell(m.low), cell(m.high)]);
+            }
+            writer.write_record(&row)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// One chart per metric against the first parameter: a line (with its interval
+/// band) per combination of the other parameters' values, and the best cell
+/// marked.
+fn draw(folder: &Path, plan: &Plan, results: &[CellResult]) -> Result<()> {
+    let x_path = &plan.paths[0];
+    plan.spec
+        .metrics
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(m, metric)| {
+            let mut lines: Vec<(String, Vec<&CellResult>)> = Vec::new();
+            for result in results {
+                let rest = plan.paths[1..]
+                    .iter()
+                    .zip(&result.values[1..])
+                    .map(|(p, v)| format!("{p}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match lines.iter_mut().find(|(name, _)| *name == rest) {
+                    Some((_, cells)) => cells.push(result),
+                    None => lines.push((rest, vec![result])),
+                }
+            }
+            let mut series: Vec<Series> = lines
+                .iter()
+                .map(|(name, cells)| {
+                    let name = if name.is_empty() {
+                        metric.name()
+                    } else {
+                        name.clone()
+                    };
+                    Series::new(
+                        name,
+                        cells
+                            .iter()
+                            .map(|c| (c.values[0], c.metrics[m].mean))
+                            .collect(),
+                    )
+                    .with_band(
+                        cells
+                            .iter()
+                            .map(|c| (c.values[0], c.metrics[m].low, c.metrics[m].high))
+                            .collect(),
+                    )
+                })
+                .collect();
+            if let Some(best) = results
+                .iter()
+                .max_by(|a, b| a.metrics[m].mean.total_cmp(&b.metrics[m].mean))
+            {
+                let at: Vec<String> = best.values.iter().map(|v| format!("{v}")).collect();
+                series.push(Series::new(
+                    format!("best: {}", at.join(", ")),
+                    vec![(best.values[0], best.metrics[m].mean)],
+                ));
+            }
+            line_chart(
+                &folder.join(format!("sweep-{}", metric.name())),
+                &format!("{}: {} per cell", plan.spec.name, metric.name()),
+                x_path,
+                &format!(
+                    "{} (mean of {} replicates, 95 % band)",
+                    metric.name(),
+                    plan.spec.replicates
+                ),
+                &series,
+            )
+            .with_context(|| format!("drawing the sweep's {} chart", metric.name()))?;
+            Ok(())
+        })
+}

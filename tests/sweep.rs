@@ -1,0 +1,300 @@
+//! `onboard sweep` end to end: one row per cell in grid order, the same table on
+//! any number of threads, cells that keep their results when values are added, a
+//! killed sweep that reruns to the same table, stale cells named, and bad paths and
+//! values refused before any cell runs.
+
+mod common;
+
+use common::{onboard, stderr};
+use std::path::Path;
+
+/// A sweep of `policy` on `tiny` over the coupon's discount (`discounts`, RON list
+/// items) and the users per run, written to `dir/name.ron`.
+fn spec(dir: &Path, name: &str, discounts: &str, users: &str, replicates: u32) -> String {
+    let path = dir.join(format!("{name}.ron"));
+    std::fs::write(
+        &path,
+        format!(
+            "Sweep(name: \"{name}\", base: Run(scenario: \"tiny\", policy: \"none+coupon\", users: 500),
+              parameters: [
+                (path: \"scenario.levers[0].discount\", values: List([{discounts}])),
+                (path: \"experiment.users\", values: List([{users}])),
+              ],
+              replicates: {replicates}, seed: 3, metrics: [Profit, Conversion, Active(3)])"
+        ),
+    )
+    .expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+/// Runs `onboard sweep SPEC --out OUT` with `extra` arguments; returns the table.
+fn sweep(spec: &str, out: &Path, extra: &[&str]) -> (String, String) {
+    let mut args = vec!["sweep", spec, "--out", out.to_str().expect("utf-8")];
+    args.extend(extra);
+    let output = onboard(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    (table, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The table's rows by their parameter cells (the first two columns).
+fn rows(table: &str) -> Vec<(String, String)> {
+    table
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells = line.splitn(3, ',');
+            let key = format!(
+                "{},{}",
+                cells.next().unwrap_or(""),
+                cells.next().unwrap_or("")
+            );
+            (key, cells.next().unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_has_one_row_per_cell_in_grid_order_and_the_same_table_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = spec(dir.path(), "grid", "0.1, 0.2, 0.3", "300, 600", 2);
+    let (one, summary) = sweep(&spec, &dir.path().join("one"), &["--jobs", "1"]);
+    assert!(
+        summary.contains("6 cells: 6 run, 0 already finished"),
+        "{summary}"
+    );
+    let (two, _) = sweep(&spec, &dir.path().join("two"), &["--jobs", "2"]);
+    assert_eq!(
+        one, two,
+        "the table does not depend on the number of threads"
+    );
+    let header = one.lines().next().expect("a header");
+    assert_eq!(
+        header,
+        "scenario.levers[0].discount,experiment.users,replicates,profit,profit_low,profit_high,\
+         conversion,conversion_low,conversion_high,active_d3,active_d3_low,active_d3_high"
+    );
+    let keys: Vec<String> = rows(&one).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        [
+            "0.1,300.0",
+            "0.1,600.0",
+            "0.2,300.0",
+            "0.2,600.0",
+            "0.3,300.0",
+            "0.3,600.0"
+        ]
+    );
+    // Every metric is a number inside its interval.
+    for line in one.lines().skip(1) {
+        let x: Vec<f64> = line
+            .split(',')
+            .map(|c| c.parse().expect("a number"))
+            .collect();
+        for m in 0..3 {
+            let (mean, low, high) = (x[3 + 3 * m], x[4 + 3 * m], x[5 + 3 * m]);
+            assert!(low <= mean && mean <= high, "{line}");
+        }
+    }
+    // A deeper discount converts more users (tiny's coupon raises purchases).
+    let conversion = |row: &str| -> f64 {
+        row.split(',')
+            .nth(4)
+            .expect("conversion")
+            .parse()
+            .expect("a number")
+    };
+    let table = rows(&one);
+    assert!(conversion(&table[5].1) > conversion(&table[1].1), "{one}");
+    assert!(dir.path().join("one/sweep-profit.svg").exists());
+}
+
+#[test]
+fn adding_values_to_a_grid_leaves_the_cells_already_there_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let small = spec(dir.path(), "small", "0.1, 0.3", "400", 2);
+    let large = spec(dir.path(), "large", "0.05, 0.1, 0.2, 0.3", "400", 2);
+    let (before, _) = sweep(&small, &dir.path().join("small"), &[]);
+    let (after, _) = sweep(&large, &dir.path().join("large"), &[]);
+    let after = rows(&after);
+    for (key, values) in rows(&before) {
+        let same = after
+            .iter()
+            .find(|(k, _)| *k == key)
+            .expect("the cell is still there");
+        assert_eq!(same.1, values, "cell {key} changed when values were added");
+    }
+}
+
+#[test]
+fn a_sweep_killed_midway_reruns_to_the_table_of_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let discounts: Vec<String> = (1..=12).map(|i| format!("0.{i:02}")).collect();
+    let spec = spec(dir.path(), "long", &discounts.join(", "), "20000, 40000", 2);
+    let (whole, _) = sweep(&spec, &dir.path().join("whole"), &["--jobs", "2"]);
+
+    let killed = dir.path().join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .args(["sweep", &spec, "--jobs", "2", "--quiet", "--out"])
+        .arg(&killed)
+        .spawn()
+        .expect("the binary starts");
+    let finished = |folder: &Path| {
+        std::fs::read_dir(folder.join("cells")).map_or(0, |entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.ends_with(".json") && !name.starts_with(".partial-")
+                })
+                .count()
+        })
+    };
+    while finished(&killed) < 3 {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "ended before the kill"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let kept = finished(&killed);
+    assert!(
+        kept < 24,
+        "the kill came too late to test anything: {kept} cells"
+    );
+    assert!(
+        !killed.join("sweep.csv").exists(),
+        "no table from a killed sweep"
+    );
+
+    let (resumed, summary) = sweep(&spec, &killed, &["--jobs", "2"]);
+    assert!(
+        summary.contains(&format!("{} already finished", kept)),
+        "{summary}"
+    );
+    assert_eq!(
+        resumed, whole,
+        "the rerun's table differs from an uninterrupted run's"
+    );
+}
+
+#[test]
+fn a_changed_spec_names_its_stale_cells_and_runs_them_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let first = spec(dir.path(), "same", "0.1, 0.2", "300", 1);
+    sweep(&first, &out, &[]);
+    let (_, again) = sweep(&first, &out, &[]);
+    assert!(
+        again.contains("2 cells: 0 run, 2 already finished"),
+        "{again}"
+    );
+    let changed = spec(dir.path(), "same", "0.1, 0.2", "300", 3);
+    let (table, summary) = sweep(&changed, &out, &[]);
+    assert!(
+        summary.contains("2 cells were finished with a spec that has changed"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("scenario.levers[0].discount=0.1;experiment.users=300.0"),
+        "{summary}"
+    );
+    assert!(
+        table
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(2) == Some("3")),
+        "{table}"
+    );
+}
+
+#[test]
+fn bad_paths_and_values_are_refused_before_any_cell_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, parameter: &str| {
+        let path = dir.path().join(format!("{name}.ron"));
+        std::fs::write(
+            &path,
+            format!(
+                "Sweep(name: \"{name}\", base: Run(scenario: \"tiny\", policy: \"nothing\", users: 300),
+                  parameters: [{parameter}], seed: 1, metrics: [Profit])"
+            ),
+        )
+        .expect("write");
+        path.to_str().expect("utf-8").to_string()
+    };
+    for (parameter, expected) in [
+        (
+            "(path: \"scenario.levers[7].cost\", values: List([1.0]))",
+            "scenario.levers[7].cost: the scenario has no such field",
+        ),
+        (
+            "(path: \"scenario.name\", values: List([1.0]))",
+            "scenario.name: holds text, not a number",
+        ),
+        (
+            "(path: \"scenario.levers[x].cost\", values: List([1.0]))",
+            "malformed index",
+        ),
+        (
+            "(path: \"experiment.seed\", values: List([1.0]))",
+            "experiment.seed: the base experiment `Run` has no number 'seed'",
+        ),
+        (
+            "(path: \"agent.learning_rate\", values: List([1.0]))",
+            "has no agent",
+        ),
+        (
+            "(path: \"levers[0].cost\", values: List([1.0]))",
+            "a path starts with `scenario.` or `experiment.`",
+        ),
+        (
+            "(path: \"scenario.horizon\", values: List([2.5]))",
+            "takes a whole number",
+        ),
+        (
+            "(path: \"scenario.margin\", values: Linear(from: 0.1, to: 0.2, count: 0))",
+            "count must lie in",
+        ),
+        (
+            "(path: \"scenario.margin\", values: Log(from: 0.0, to: 1.0, count: 3))",
+            "a log range needs ends above 0",
+        ),
+        (
+            "(path: \"scenario.margin\", values: List([0.3, -4.0]))",
+            "cell scenario.margin=-4.0",
+        ),
+    ] {
+        let out = dir.path().join("out");
+        let output = onboard(&[
+            "sweep",
+            &write("bad", parameter),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{parameter}: {message}");
+        assert!(message.contains(expected), "{parameter}: {message}");
+        assert!(!out.join("cells").exists(), "{parameter}: a cell ran");
+    }
+    // A folder that holds other files is not a sweep's.
+    let other = dir.path().join("thesis");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("thesis.tex"), "…").expect("write");
+    let output = onboard(&[
+        "sweep",
+        &write("fine", "(path: \"scenario.margin\", values: List([0.3]))"),
+        "--out",
+        other.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not a sweep's folder"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_dir(&other).expect("read").count(), 1);
+}
