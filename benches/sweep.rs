@@ -27,7 +27,7 @@ fn sweep_throughput(c: &mut Criterion) {
         group.bench_function(format!("cells_jobs_{jobs}"), |b| {
             b.iter_batched(
                 || tempfile::tempdir().expect("temp dir"),
-                |out| run_sweep(&spec, jobs, Some(out.path()), true).expect("the sweep runs"),
+                |out| run_sweep(&spec, jobs, Some(out.path()), None, true).expect("the sweep runs"),
                 BatchSize::PerIteration,
             );
         });

@@ -141,12 +141,21 @@ enum Command {
     /// Writes sweep.csv and a chart per metric.
     ///
     /// Example: onboard sweep experiments/sweep-coupon.ron --jobs 2
+    #[command(args_conflicts_with_subcommands = true)]
     Sweep {
+        /// `merge`: combine the folders of a sweep's shards.
+        #[command(subcommand)]
+        action: Option<SweepAction>,
         /// The sweep spec (see experiments/sweep-coupon.ron).
-        spec: PathBuf,
+        #[arg(required = true)]
+        spec: Option<PathBuf>,
         /// Cells run at once (default: the machine's cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Run only shard K of N (K/N, 1 ≤ K ≤ N): the cells at grid positions
+        /// K−1, K−1+N, …; `onboard sweep merge` combines the shards' folders.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<crate::sweep::Shard>,
         /// Output folder (default: results/sweep-<name>, reused by reruns).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -167,6 +176,23 @@ enum Command {
     ///
     /// Example: onboard scenarios
     Scenarios,
+}
+
+/// What `onboard sweep` does besides running a spec.
+#[derive(Debug, Subcommand)]
+pub enum SweepAction {
+    /// Combines the folders of a sweep's shards (`--shard K/N`) into the table and
+    /// charts a single run gives.
+    ///
+    /// Example: onboard sweep merge results/sweep-coupon-shard-1-of-2 results/sweep-coupon-shard-2-of-2
+    Merge {
+        /// The shards' folders.
+        #[arg(required = true)]
+        folders: Vec<PathBuf>,
+        /// Output folder (default: results/sweep-<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Runs the parsed command line.
@@ -263,11 +289,26 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", outcome.summary());
             Ok(())
         }
-        Command::Sweep { spec, jobs, out } => {
+        Command::Sweep {
+            action: Some(SweepAction::Merge { folders, out }),
+            ..
+        } => {
+            let outcome = crate::sweep::merge(&folders, out.as_deref())?;
+            print!("{}", outcome.summary());
+            Ok(())
+        }
+        Command::Sweep {
+            action: None,
+            spec,
+            jobs,
+            shard,
+            out,
+        } => {
+            let spec = spec.ok_or_else(|| anyhow::anyhow!("sweep needs a spec file"))?;
             let jobs = jobs.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
-            let outcome = crate::sweep::run_sweep(&spec, jobs, out.as_deref(), cli.quiet)?;
+            let outcome = crate::sweep::run_sweep(&spec, jobs, out.as_deref(), shard, cli.quiet)?;
             print!("{}", outcome.summary());
             Ok(())
         }

@@ -1,7 +1,8 @@
 //! `onboard sweep` end to end: one row per cell in grid order, the same table on
 //! any number of threads, cells that keep their results when values are added, a
-//! killed sweep that reruns to the same table, stale cells named, and bad paths and
-//! values refused before any cell runs.
+//! killed sweep that reruns to the same table, stale cells named, bad paths and
+//! values refused before any cell runs, and shards that merge into the table of a
+//! single run.
 
 mod common;
 
@@ -297,4 +298,89 @@ fn bad_paths_and_values_are_refused_before_any_cell_runs() {
         stderr(&output)
     );
     assert_eq!(std::fs::read_dir(&other).expect("read").count(), 1);
+}
+
+#[test]
+fn shards_merge_into_the_table_of_a_single_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sharded = spec(dir.path(), "sharded", "0.1, 0.2, 0.3, 0.4", "300, 500", 2);
+    let (single, _) = sweep(&sharded, &dir.path().join("single"), &[]);
+    let shards: Vec<String> = (1..=3)
+        .map(|k| {
+            let folder = dir.path().join(format!("shard-{k}"));
+            let output = onboard(&[
+                "sweep",
+                &sharded,
+                "--shard",
+                &format!("{k}/3"),
+                "--out",
+                folder.to_str().expect("utf-8"),
+            ]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            let summary = String::from_utf8_lossy(&output.stdout).into_owned();
+            let share = if k < 3 { 3 } else { 2 };
+            assert!(
+                summary.contains(&format!("shard {k} of 3: {share} of them")),
+                "{summary}"
+            );
+            assert!(
+                !folder.join("sweep.csv").exists(),
+                "a shard writes no table"
+            );
+            folder.to_str().expect("utf-8").to_string()
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    let mut args = vec!["sweep", "merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().expect("utf-8")]);
+    let output = onboard(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = std::fs::read_to_string(merged.join("sweep.csv")).expect("sweep.csv");
+    assert_eq!(
+        table, single,
+        "the merged table differs from a single run's"
+    );
+
+    // A shard missing: its cells are named.
+    let output = onboard(&[
+        "sweep",
+        "merge",
+        &shards[0],
+        &shards[1],
+        "--out",
+        dir.path().join("part").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("2 of 8 cells are finished in none of the folders"),
+        "{}",
+        stderr(&output)
+    );
+    // Another sweep's folder does not merge.
+    let other = spec(dir.path(), "other", "0.1", "300", 1);
+    let other_folder = dir.path().join("other");
+    sweep(&other, &other_folder, &[]);
+    let output = onboard(&[
+        "sweep",
+        "merge",
+        &shards[0],
+        other_folder.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("holds another sweep"),
+        "{}",
+        stderr(&output)
+    );
+    // Shards are K/N with 1 ≤ K ≤ N.
+    for bad in ["0/3", "4/3", "2", "a/b"] {
+        let output = onboard(&["sweep", &sharded, "--shard", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&output).contains("expected K/N"),
+            "{bad}: {}",
+            stderr(&output)
+        );
+    }
 }

@@ -46,6 +46,14 @@ impl Cell {
         Self { values, key }
     }
 
+    /// The cell of `key`, for reading its file back (its values are in the file).
+    pub fn from_key(key: &str) -> Self {
+        Self {
+            values: Vec::new(),
+            key: key.to_string(),
+        }
+    }
+
     /// The seed of replicate `replicate` (0, 1, …) of this cell in a sweep seeded
     /// with `seed`.
     pub fn seed(&self, seed: u64, replicate: usize) -> u64 {

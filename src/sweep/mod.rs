@@ -24,15 +24,19 @@
 //! the cell's key ([`cells::Cell::seed`]).
 
 pub mod cells;
+mod merge;
+pub mod outputs;
 pub mod spec;
 
-use crate::output::{cell, write_atomically, write_csv};
-use crate::plots::{Series, line_chart};
+pub use merge::merge;
+
+use crate::output::write_atomically;
 use crate::policies::policy_from_spec;
 use crate::simulate::{Population, simulate};
 use anyhow::{Context, Result, anyhow, bail};
 use cells::{Cell, CellMetric, CellResult, CellStore, Stored, fnv1a, grid};
 use onboard_envs::{Model, Scenario};
+use outputs::{Layout, draw, write_table};
 use rayon::prelude::*;
 use serde_json::Value;
 use spec::{Base, MAX_CELLS, MAX_REPLICATES, SweepSpec};
@@ -43,7 +47,7 @@ use std::sync::Arc;
 pub const SWEEP_CSV: &str = "sweep.csv";
 /// The folder of finished cells.
 pub const CELLS_FOLDER: &str = "cells";
-/// The copy of the spec a sweep keeps in its folder, which marks it as a sweep's.
+/// The copy of the spec a sweep keeps in its folder.
 pub const SPEC_COPY: &str = "sweep.ron";
 
 /// Where a parameter's value goes.
@@ -131,11 +135,9 @@ struct Prepared {
 /// The sweep of a spec, resolved and checked.
 struct Plan {
     spec: SweepSpec,
-    paths: Vec<String>,
+    layout: Layout,
     policy: String,
     cells: Vec<Prepared>,
-    /// What every cell depends on beyond its key, hashed.
-    base_fingerprint: u64,
 }
 
 impl Plan {
@@ -195,11 +197,18 @@ impl Plan {
             )
             .as_bytes(),
         );
+        let layout = Layout {
+            name: spec.name.clone(),
+            paths,
+            metrics: spec.metrics.clone(),
+            replicates: spec.replicates,
+            keys: cells.iter().map(|c| c.cell.key.clone()).collect(),
+            base_fingerprint,
+        };
         Ok(Self {
             policy: policy.clone(),
-            paths,
+            layout,
             cells,
-            base_fingerprint,
             spec,
         })
     }
@@ -267,8 +276,13 @@ fn whole(value: f64) -> Option<u64> {
 pub struct SweepOutcome {
     /// The sweep's folder.
     pub folder: PathBuf,
-    /// Every cell's result, in grid order.
-    pub results: Vec<CellResult>,
+    /// Cells in the whole sweep.
+    pub cells: usize,
+    /// The shard run, if only one was.
+    pub shard: Option<Shard>,
+    /// Every cell's result, in grid order (`None` for a shard, which writes no
+    /// table).
+    pub results: Option<Vec<CellResult>>,
     /// Cells run this time.
     pub ran: usize,
     /// Cells found finished and skipped.
@@ -280,11 +294,17 @@ pub struct SweepOutcome {
 impl SweepOutcome {
     /// A few lines for the terminal.
     pub fn summary(&self) -> String {
+        let of = self.shard.map_or(String::new(), |s| {
+            format!(
+                " (shard {} of {}: {} of them)",
+                s.index,
+                s.count,
+                self.ran + self.skipped
+            )
+        });
         let mut text = format!(
-            "{} cells: {} run, {} already finished\n",
-            self.results.len(),
-            self.ran,
-            self.skipped
+            "{} cells{of}: {} run, {} already finished\n",
+            self.cells, self.ran, self.skipped
         );
         if !self.stale.is_empty() {
             text.push_str(&format!(
@@ -295,20 +315,61 @@ impl SweepOutcome {
                 text.push_str(&format!("  {key}\n"));
             }
         }
-        text.push_str(&format!(
-            "table: {}\n",
-            self.folder.join(SWEEP_CSV).display()
-        ));
+        match self.shard {
+            Some(_) => text.push_str(&format!(
+                "cells kept in {}: combine the shards with `onboard sweep merge`\n",
+                self.folder.join(CELLS_FOLDER).display()
+            )),
+            None => text.push_str(&format!(
+                "table: {}\n",
+                self.folder.join(SWEEP_CSV).display()
+            )),
+        }
         text
     }
 }
 
+/// A deterministic part of a sweep's cells, for a job array: shard `index` of
+/// `count` (1-based) runs the cells whose grid position is `index − 1` modulo
+/// `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 1.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `K/N`, with 1 ≤ K ≤ N.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if (1..=count).contains(&index) => Ok(Self { index, count }),
+            _ => Err(format!("'{text}': expected K/N with 1 ≤ K ≤ N, e.g. 2/8")),
+        }
+    }
+}
+
+impl Shard {
+    fn holds(self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
 /// Runs the sweep of `spec_path` on `jobs` threads into `out` (default
-/// `results/sweep-<name>`), skipping the cells already finished there.
+/// `results/sweep-<name>`, or `results/sweep-<name>-shard-K-of-N` for a shard),
+/// skipping the cells already finished there. A shard runs only its cells and
+/// writes no table: [`merge`] combines the shards' folders.
 pub fn run_sweep(
     spec_path: &Path,
     jobs: usize,
     out: Option<&Path>,
+    shard: Option<Shard>,
     quiet: bool,
 ) -> Result<SweepOutcome> {
     if jobs == 0 {
@@ -318,11 +379,16 @@ pub fn run_sweep(
         .num_threads(jobs)
         .build()
         .context("starting the sweep's threads")?;
-    pool.install(|| sweep_in_pool(spec_path, out, quiet))
+    pool.install(|| sweep_in_pool(spec_path, out, shard, quiet))
 }
 
 /// [`run_sweep`] inside its pool of threads.
-fn sweep_in_pool(spec_path: &Path, out: Option<&Path>, quiet: bool) -> Result<SweepOutcome> {
+fn sweep_in_pool(
+    spec_path: &Path,
+    out: Option<&Path>,
+    shard: Option<Shard>,
+    quiet: bool,
+) -> Result<SweepOutcome> {
     let text = std::fs::read_to_string(spec_path)
         .with_context(|| format!("cannot read {}", spec_path.display()))?;
     let spec: SweepSpec = onboard_agents::from_ron(&text, &spec_path.display().to_string())?;
@@ -330,7 +396,12 @@ fn sweep_in_pool(spec_path: &Path, out: Option<&Path>, quiet: bool) -> Result<Sw
     let plan = Plan::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
     crate::output::check_name(&plan.spec.name)?;
     let folder = out.map_or_else(
-        || Path::new("results").join(format!("sweep-{}", plan.spec.name)),
+        || {
+            let suffix = shard.map_or(String::new(), |s| {
+                format!("-shard-{}-of-{}", s.index, s.count)
+            });
+            Path::new("results").join(format!("sweep-{}{suffix}", plan.spec.name))
+        },
         Path::to_path_buf,
     );
     check_folder(&folder)?;
@@ -338,34 +409,36 @@ fn sweep_in_pool(spec_path: &Path, out: Option<&Path>, quiet: bool) -> Result<Sw
     write_atomically(&folder.join(SPEC_COPY), |partial| {
         std::fs::write(partial, &text)
     })?;
+    plan.layout.save(&folder)?;
 
-    let fingerprint =
-        |cell: &Cell| fnv1a(format!("{}|{}", plan.base_fingerprint, cell.key).as_bytes());
+    let layout = &plan.layout;
     let mut results: Vec<Option<CellResult>> = Vec::with_capacity(plan.cells.len());
     let mut stale = Vec::new();
     let mut todo = Vec::new();
+    let mine = |i: usize| shard.is_none_or(|s| s.holds(i));
     for (i, prepared) in plan.cells.iter().enumerate() {
-        match store.get(&prepared.cell, fingerprint(&prepared.cell)) {
+        match store.get(&prepared.cell, layout.fingerprint(&prepared.cell.key)) {
             Stored::Fresh(result) => results.push(Some(result)),
-            Stored::Stale => {
+            Stored::Stale if mine(i) => {
                 stale.push(prepared.cell.key.clone());
                 todo.push(i);
                 results.push(None);
             }
-            Stored::Missing => {
+            Stored::Missing if mine(i) => {
                 todo.push(i);
                 results.push(None);
             }
+            Stored::Stale | Stored::Missing => results.push(None),
         }
     }
-    let skipped = plan.cells.len() - todo.len();
+    let skipped = (0..plan.cells.len()).filter(|&i| mine(i)).count() - todo.len();
     let progress = crate::progress::bar(todo.len() as u64, "sweep ", "cell", quiet);
     progress.set_message(plan.spec.name.clone());
     let finished: Vec<(usize, CellResult)> = todo
         .par_iter()
         .map(|&i| {
             let prepared = &plan.cells[i];
-            let result = run_cell(&plan, prepared, fingerprint(&prepared.cell))?;
+            let result = run_cell(&plan, prepared, layout.fingerprint(&prepared.cell.key))?;
             store.put(&prepared.cell, &result)?;
             progress.inc(1);
             Ok((i, result))
@@ -375,32 +448,41 @@ fn sweep_in_pool(spec_path: &Path, out: Option<&Path>, quiet: bool) -> Result<Sw
     for (i, result) in finished {
         results[i] = Some(result);
     }
-    let results: Vec<CellResult> = results
-        .into_iter()
-        .map(|r| r.ok_or_else(|| anyhow!("a cell of the sweep has no result")))
-        .collect::<Result<_>>()?;
-    write_table(&folder.join(SWEEP_CSV), &plan, &results)?;
-    draw(&folder, &plan, &results)?;
+    let table = match shard {
+        Some(_) => None,
+        None => {
+            let results: Vec<CellResult> = results
+                .into_iter()
+                .map(|r| r.ok_or_else(|| anyhow!("a cell of the sweep has no result")))
+                .collect::<Result<_>>()?;
+            write_table(&folder.join(SWEEP_CSV), layout, &results)?;
+            draw(&folder, layout, &results)?;
+            Some(results)
+        }
+    };
     Ok(SweepOutcome {
         folder,
+        cells: plan.cells.len(),
         ran: todo.len(),
         skipped,
         stale,
-        results,
+        shard,
+        results: table,
     })
 }
 
 /// Refuses a non-empty `folder` that is not a sweep's: a sweep reuses its folder
 /// (that is how it resumes), so it must never mix its files with others.
-fn check_folder(folder: &Path) -> Result<()> {
+pub(crate) fn check_folder(folder: &Path) -> Result<()> {
     let Ok(mut entries) = std::fs::read_dir(folder) else {
         return Ok(());
     };
-    if entries.next().is_some() && !folder.join(SPEC_COPY).is_file() {
+    if entries.next().is_some() && !folder.join(outputs::LAYOUT_JSON).is_file() {
         bail!(
-            "{} is not empty and is not a sweep's folder (it has no {SPEC_COPY}): give an \
-             empty or new folder, or the folder of an earlier run of this sweep",
-            folder.display()
+            "{} is not empty and is not a sweep's folder (it has no {}): give an empty or \
+             new folder, or the folder of an earlier run of this sweep",
+            folder.display(),
+            outputs::LAYOUT_JSON
         );
     }
     Ok(())
@@ -440,99 +522,4 @@ fn run_cell(plan: &Plan, prepared: &Prepared, fingerprint: u64) -> Result<CellRe
             .map(|(&metric, values)| CellMetric::combine(metric, values))
             .collect(),
     })
-}
-
-/// `sweep.csv`: one row per cell, in grid order.
-fn write_table(path: &Path, plan: &Plan, results: &[CellResult]) -> Result<()> {
-    let mut header = plan.paths.clone();
-    header.push("replicates".into());
-    for metric in &plan.spec.metrics {
-        let name = metric.name();
-        header.extend([name.clone(), format!("{name}_low"), format!("{name}_high")]);
-    }
-    write_csv(path, |writer| {
-        writer.write_record(&header)?;
-        for result in results {
-            let mut row: Vec<String> = result.values.iter().map(|&v| cell(v)).collect();
-            row.push(result.replicates.to_string());
-            for m in &result.metrics {
-                row.extend([cell(m.mean), cell(m.low), cell(m.high)]);
-            }
-            writer.write_record(&row)?;
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
-/// One chart per metric against the first parameter: a line (with its interval
-/// band) per combination of the other parameters' values, and the best cell
-/// marked.
-fn draw(folder: &Path, plan: &Plan, results: &[CellResult]) -> Result<()> {
-    let x_path = &plan.paths[0];
-    plan.spec
-        .metrics
-        .par_iter()
-        .enumerate()
-        .try_for_each(|(m, metric)| {
-            let mut lines: Vec<(String, Vec<&CellResult>)> = Vec::new();
-            for result in results {
-                let rest = plan.paths[1..]
-                    .iter()
-                    .zip(&result.values[1..])
-                    .map(|(p, v)| format!("{p}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                match lines.iter_mut().find(|(name, _)| *name == rest) {
-                    Some((_, cells)) => cells.push(result),
-                    None => lines.push((rest, vec![result])),
-                }
-            }
-            let mut series: Vec<Series> = lines
-                .iter()
-                .map(|(name, cells)| {
-                    let name = if name.is_empty() {
-                        metric.name()
-                    } else {
-                        name.clone()
-                    };
-                    Series::new(
-                        name,
-                        cells
-                            .iter()
-                            .map(|c| (c.values[0], c.metrics[m].mean))
-                            .collect(),
-                    )
-                    .with_band(
-                        cells
-                            .iter()
-                            .map(|c| (c.values[0], c.metrics[m].low, c.metrics[m].high))
-                            .collect(),
-                    )
-                })
-                .collect();
-            if let Some(best) = results
-                .iter()
-                .max_by(|a, b| a.metrics[m].mean.total_cmp(&b.metrics[m].mean))
-            {
-                let at: Vec<String> = best.values.iter().map(|v| format!("{v}")).collect();
-                series.push(Series::new(
-                    format!("best: {}", at.join(", ")),
-                    vec![(best.values[0], best.metrics[m].mean)],
-                ));
-            }
-            line_chart(
-                &folder.join(format!("sweep-{}", metric.name())),
-                &format!("{}: {} per cell", plan.spec.name, metric.name()),
-                x_path,
-                &format!(
-                    "{} (mean of {} replicates, 95 % band)",
-                    metric.name(),
-                    plan.spec.replicates
-                ),
-                &series,
-            )
-            .with_context(|| format!("drawing the sweep's {} chart", metric.name()))?;
-            Ok(())
-        })
 }
