@@ -177,6 +177,18 @@ pub fn write_metrics_csv(path: &Path, metrics: &CohortMetrics) -> Result<(), Out
     })
 }
 
+/// Writes `value` as pretty JSON to `path`, atomically ([`write_atomically`]).
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| {
+        OutputError::Write(WriteError {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    })?;
+    write_atomically(path, |partial| std::fs::write(partial, &text))?;
+    Ok(())
+}
+
 /// Writes the CSV file `path` atomically ([`write_atomically`]): `rows` writes its
 /// records, the header first.
 pub fn write_csv(

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{onboard, onboard_with_progress, stderr};
+use common::{kill_when, onboard, onboard_with_progress, stderr};
 use std::path::Path;
 
 /// Asserts that `args` fail with exit code 2 and one message containing
@@ -156,11 +156,6 @@ fn a_training_run_killed_midway_resumes_to_the_results_of_an_uninterrupted_one()
     );
 
     // The same run, killed (SIGKILL) once its third evaluation point is committed.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
-        .args(train(&killed))
-        .arg("--quiet")
-        .spawn()
-        .expect("the binary starts");
     let committed = |folder: &Path| {
         std::fs::read_to_string(folder.join("run.json"))
             .ok()
@@ -168,15 +163,9 @@ fn a_training_run_killed_midway_resumes_to_the_results_of_an_uninterrupted_one()
             .and_then(|record| record["step"].as_u64())
             .is_some_and(|step| step >= 9)
     };
-    while !committed(&killed) {
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "ended before the kill"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+    let mut args = train(&killed);
+    args.push("--quiet".to_string());
+    kill_when(&args, || committed(&killed));
     let record = run_record(&killed);
     assert_eq!(record["status"], "running", "{record}");
     assert!(record["step"].as_u64().expect("a step") < 30, "{record}");

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{onboard, stderr};
+use common::{kill_when, onboard, stderr};
 use std::path::Path;
 
 /// A sweep of `policy` on `tiny` over the coupon's discount (`discounts`, RON list
@@ -136,11 +136,6 @@ fn a_sweep_killed_midway_reruns_to_the_table_of_an_uninterrupted_one() {
     let (whole, _) = sweep(&spec, &dir.path().join("whole"), &["--jobs", "2"]);
 
     let killed = dir.path().join("killed");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
-        .args(["sweep", &spec, "--jobs", "2", "--quiet", "--out"])
-        .arg(&killed)
-        .spawn()
-        .expect("the binary starts");
     let finished = |folder: &Path| {
         std::fs::read_dir(folder.join("cells")).map_or(0, |entries| {
             entries
@@ -152,15 +147,11 @@ fn a_sweep_killed_midway_reruns_to_the_table_of_an_uninterrupted_one() {
                 .count()
         })
     };
-    while finished(&killed) < 3 {
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "ended before the kill"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+    let out = killed.to_str().expect("utf-8");
+    kill_when(
+        &["sweep", &spec, "--jobs", "2", "--quiet", "--out", out],
+        || finished(&killed) >= 3,
+    );
     let kept = finished(&killed);
     assert!(
         kept < 24,

@@ -4,7 +4,7 @@
 use super::ExperimentResult;
 use super::analysis::Analysis;
 use crate::cohort_plots::write_cohort_plots;
-use crate::output::{cell, write_atomically, write_csv, write_metrics_csv};
+use crate::output::{cell, write_csv, write_json, write_metrics_csv};
 use crate::plots::{Series, line_chart};
 use crate::report;
 use crate::simulate::Simulation;
@@ -45,8 +45,7 @@ pub fn write_all(result: &ExperimentResult, model: &Model) -> Result<()> {
         analysis: &result.analysis,
     };
     let json = folder.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary)?;
-    write_atomically(&json, |partial| std::fs::write(partial, text))?;
+    write_json(&json, &summary)?;
     let arms: Vec<(&str, &Simulation)> = result
         .runs
         .iter()

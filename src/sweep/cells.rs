@@ -10,7 +10,8 @@
 
 use super::spec::Metric;
 use crate::ab::run::derive_seed;
-use crate::output::write_atomically;
+use crate::output::write_json;
+use crate::stats::Z95;
 use anyhow::{Context, Result};
 use onboard_envs::Estimate;
 use serde::{Deserialize, Serialize};
@@ -107,7 +108,6 @@ impl CellMetric {
     /// normal interval of that mean, each replicate's standard error read back from
     /// its own interval, so that one replicate gives its own interval.
     pub fn combine(metric: Metric, replicates: &[Estimate]) -> Self {
-        const Z95: f64 = 1.959_963_984_540_054;
         let n = replicates.len() as f64;
         let mean = replicates.iter().map(|e| e.mean).sum::<f64>() / n;
         let variance: f64 = replicates
@@ -184,9 +184,7 @@ impl CellStore {
 
     /// Keeps `result`, atomically.
     pub fn put(&self, cell: &Cell, result: &CellResult) -> Result<()> {
-        let text = serde_json::to_string_pretty(result)?;
-        let path = self.folder.join(cell.file_name());
-        write_atomically(&path, |partial| std::fs::write(partial, &text))?;
+        write_json(&self.folder.join(cell.file_name()), result)?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use super::cells::CellResult;
 use super::spec::Metric;
-use crate::output::{cell, write_atomically, write_csv};
+use crate::output::{cell, write_csv, write_json};
 use crate::plots::{Series, line_chart};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -40,10 +40,7 @@ impl Layout {
 
     /// Writes the layout into `folder`.
     pub fn save(&self, folder: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)?;
-        write_atomically(&folder.join(LAYOUT_JSON), |partial| {
-            std::fs::write(partial, &text)
-        })?;
+        write_json(&folder.join(LAYOUT_JSON), self)?;
         Ok(())
     }
 

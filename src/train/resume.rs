@@ -31,7 +31,7 @@
 //! evaluation point users are halfway through their windows.
 
 use super::{CurvePoint, ResumePoint, TrainOptions, TrainingPlan};
-use crate::output::write_atomically;
+use crate::output::{write_atomically, write_json};
 use anyhow::{Context, Result, bail};
 use onboard_agents::{AgentConfig, Learner, load_agent};
 use onboard_envs::Scenario;
@@ -107,12 +107,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
             path.display()
         )
     })
-}
-
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    write_atomically(path, |partial| std::fs::write(partial, &text))?;
-    Ok(())
 }
 
 /// The record of a training run in its folder, kept up to date as it goes.
@@ -320,6 +314,6 @@ impl RunLog {
             updated: now(),
             ..self.record.clone()
         };
-        write_json(&self.folder.join(RUN_JSON), &record)
+        Ok(write_json(&self.folder.join(RUN_JSON), &record)?)
     }
 }
