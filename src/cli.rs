@@ -143,7 +143,8 @@ enum Command {
     /// Example: onboard sweep experiments/sweep-coupon.ron --jobs 2
     #[command(args_conflicts_with_subcommands = true)]
     Sweep {
-        /// `merge`: combine the folders of a sweep's shards.
+        /// `merge`: combine the folders of a sweep's shards; `slurm`: run it as a
+        /// Slurm job array.
         #[command(subcommand)]
         action: Option<SweepAction>,
         /// The sweep spec (see experiments/sweep-coupon.ron).
@@ -190,6 +191,33 @@ pub enum SweepAction {
         #[arg(required = true)]
         folders: Vec<PathBuf>,
         /// Output folder (default: results/sweep-<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Writes a Slurm job array that runs the sweep in N shards, and a merge job
+    /// that runs once every shard has succeeded (--dependency=afterok); --submit
+    /// submits both and prints their job ids. The table lands in the sweep's folder.
+    ///
+    /// Example: onboard sweep slurm experiments/sweep-coupon.ron --array 4 --submit
+    Slurm {
+        /// The sweep spec.
+        spec: PathBuf,
+        /// Shards, one array task each.
+        #[arg(long, value_name = "N")]
+        array: usize,
+        /// Slurm partition (default: the cluster's default).
+        #[arg(long, value_name = "P")]
+        partition: Option<String>,
+        /// Time limit per task, as sbatch takes it (e.g. 30, 2:00:00).
+        #[arg(long, value_name = "T")]
+        time: Option<String>,
+        /// CPUs per task, also the cells each shard runs at once.
+        #[arg(long, value_name = "C", default_value_t = 1)]
+        cpus: usize,
+        /// Submit the array and the merge job with sbatch.
+        #[arg(long)]
+        submit: bool,
+        /// The sweep's folder (default: results/sweep-<name>).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -294,6 +322,30 @@ pub fn run(cli: Cli) -> Result<()> {
             ..
         } => {
             let outcome = crate::sweep::merge(&folders, out.as_deref())?;
+            print!("{}", outcome.summary());
+            Ok(())
+        }
+        Command::Sweep {
+            action:
+                Some(SweepAction::Slurm {
+                    spec,
+                    array,
+                    partition,
+                    time,
+                    cpus,
+                    submit,
+                    out,
+                }),
+            ..
+        } => {
+            let options = crate::sweep::SlurmOptions {
+                array,
+                partition,
+                time,
+                cpus,
+                submit,
+            };
+            let outcome = crate::sweep::write_slurm(&spec, out.as_deref(), &options)?;
             print!("{}", outcome.summary());
             Ok(())
         }

@@ -375,3 +375,72 @@ fn shards_merge_into_the_table_of_a_single_run() {
         );
     }
 }
+
+#[test]
+fn the_slurm_scripts_run_the_shards_and_the_merge_into_the_table_of_a_single_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = spec(dir.path(), "scripted", "0.1, 0.3", "300, 500", 1);
+    let (single, _) = sweep(&spec, &dir.path().join("single"), &[]);
+    let folder = dir.path().join("scripted");
+    let output = onboard(&[
+        "sweep",
+        "slurm",
+        &spec,
+        "--array",
+        "3",
+        "--partition",
+        "debug",
+        "--time",
+        "10:00",
+        "--out",
+        folder.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(summary.contains("4 cells in 3 shards"), "{summary}");
+    assert!(summary.contains("submit both with"), "{summary}");
+    let scripts = folder.join("slurm");
+    let array = std::fs::read_to_string(scripts.join("array.sbatch")).expect("array.sbatch");
+    for line in [
+        "#SBATCH --array=1-3",
+        "#SBATCH --partition=debug",
+        "#SBATCH --time=10:00",
+    ] {
+        assert!(array.contains(line), "{line} missing from:\n{array}");
+    }
+    // What Slurm would do, by hand: every array task, then the merge.
+    let run = |script: &str, task: Option<usize>| {
+        let mut command = std::process::Command::new("bash");
+        command.arg(scripts.join(script));
+        if let Some(task) = task {
+            command.env("SLURM_ARRAY_TASK_ID", task.to_string());
+        }
+        let output = command.output().expect("bash runs");
+        assert!(output.status.success(), "{script}: {}", stderr(&output));
+    };
+    for task in 1..=3 {
+        run("array.sbatch", Some(task));
+    }
+    run("merge.sbatch", None);
+    let merged = std::fs::read_to_string(folder.join("sweep.csv")).expect("merged sweep.csv");
+    assert_eq!(
+        merged, single,
+        "the scripts' table differs from a single run's"
+    );
+
+    let output = onboard(&[
+        "sweep",
+        "slurm",
+        &spec,
+        "--array",
+        "5",
+        "--out",
+        dir.path().join("too-many").to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("--array: 5 shards for 4 cells"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -26,9 +26,11 @@
 pub mod cells;
 mod merge;
 pub mod outputs;
+mod slurm;
 pub mod spec;
 
 pub use merge::merge;
+pub use slurm::{SlurmOptions, SlurmOutcome, write_slurm};
 
 use crate::output::write_atomically;
 use crate::policies::policy_from_spec;
@@ -214,6 +216,19 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The plan of the spec file at `spec_path`, with the file's text.
+    fn load(spec_path: &Path) -> Result<(Self, String)> {
+        let text = std::fs::read_to_string(spec_path)
+            .with_context(|| format!("cannot read {}", spec_path.display()))?;
+        let spec: SweepSpec = onboard_agents::from_ron(&text, &spec_path.display().to_string())?;
+        let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
+        let plan = Self::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
+        crate::output::check_name(&plan.spec.name)?;
+        Ok((plan, text))
+    }
+}
+
 fn load_scenario(scenario: &str, spec_dir: &Path) -> Result<Scenario> {
     let relative = spec_dir.join(scenario);
     let name = if relative.is_file() {
@@ -389,12 +404,7 @@ fn sweep_in_pool(
     shard: Option<Shard>,
     quiet: bool,
 ) -> Result<SweepOutcome> {
-    let text = std::fs::read_to_string(spec_path)
-        .with_context(|| format!("cannot read {}", spec_path.display()))?;
-    let spec: SweepSpec = onboard_agents::from_ron(&text, &spec_path.display().to_string())?;
-    let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
-    let plan = Plan::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
-    crate::output::check_name(&plan.spec.name)?;
+    let (plan, text) = Plan::load(spec_path)?;
     let folder = out.map_or_else(
         || {
             let suffix = shard.map_or(String::new(), |s| {
@@ -406,10 +416,7 @@ fn sweep_in_pool(
     );
     check_folder(&folder)?;
     let store = CellStore::open(&folder.join(CELLS_FOLDER))?;
-    write_atomically(&folder.join(SPEC_COPY), |partial| {
-        std::fs::write(partial, &text)
-    })?;
-    plan.layout.save(&folder)?;
+    keep_spec(&folder, &text, &plan.layout)?;
 
     let layout = &plan.layout;
     let mut results: Vec<Option<CellResult>> = Vec::with_capacity(plan.cells.len());
@@ -469,6 +476,14 @@ fn sweep_in_pool(
         shard,
         results: table,
     })
+}
+
+/// Keeps the spec's text and the sweep's layout in its folder `folder`.
+fn keep_spec(folder: &Path, text: &str, layout: &Layout) -> Result<()> {
+    write_atomically(&folder.join(SPEC_COPY), |partial| {
+        std::fs::write(partial, text)
+    })?;
+    layout.save(folder)
 }
 
 /// Refuses a non-empty `folder` that is not a sweep's: a sweep reuses its folder
