@@ -233,15 +233,19 @@ fn bad_paths_and_values_are_refused_before_any_cell_runs() {
         ),
         (
             "(path: \"experiment.seed\", values: List([1.0]))",
-            "experiment.seed: the base experiment `Run` has no number 'seed'",
+            "experiment.seed: `Run` has no such field (it has users)",
         ),
         (
             "(path: \"agent.learning_rate\", values: List([1.0]))",
-            "has no agent",
+            "the base experiment `Run` has no agent",
+        ),
+        (
+            "(path: \"experiment.policy\", values: List([1.0]))",
+            "experiment.policy: holds text, not a number",
         ),
         (
             "(path: \"levers[0].cost\", values: List([1.0]))",
-            "a path starts with `scenario.` or `experiment.`",
+            "a path starts with `scenario.`, `agent.` or `experiment.`",
         ),
         (
             "(path: \"scenario.horizon\", values: List([2.5]))",
@@ -440,6 +444,174 @@ fn the_slurm_scripts_run_the_shards_and_the_merge_into_the_table_of_a_single_run
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("--array: 5 shards for 4 cells"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The column `name` of `table`, as numbers.
+fn column(table: &str, name: &str) -> Vec<f64> {
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let at = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    lines
+        .map(|line| {
+            line.split(',')
+                .nth(at)
+                .expect("a cell")
+                .parse()
+                .expect("a number")
+        })
+        .collect()
+}
+
+/// Writes the sweep spec `Sweep(name: NAME, BODY` (the body ends with the closing
+/// parenthesis) to `dir/name.ron`.
+fn write_spec(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(format!("{name}.ron"));
+    std::fs::write(&path, format!("Sweep(name: \"{name}\", {body}")).expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn a_random_design_draws_distinct_cells_and_a_larger_count_keeps_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = |count: usize| {
+        format!(
+            "base: Run(scenario: \"tiny\", policy: \"none+coupon\", users: 300),
+             parameters: [
+               (path: \"scenario.levers[0].discount\", values: Linear(from: 0.1, to: 0.5, count: 5)),
+               (path: \"experiment.users\", values: List([200, 300, 400])),
+             ],
+             design: Random(count: {count}, seed: 9), seed: 2, metrics: [Profit])"
+        )
+    };
+    let out = dir.path().join("random");
+    let (three, _) = sweep(&write_spec(dir.path(), "random", &body(3)), &out, &[]);
+    let keys: Vec<String> = rows(&three).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys.len(), 3);
+    let distinct: std::collections::HashSet<&String> = keys.iter().collect();
+    assert_eq!(distinct.len(), 3, "the draw repeats a cell: {keys:?}");
+    let (six, summary) = sweep(&write_spec(dir.path(), "random", &body(6)), &out, &[]);
+    assert!(
+        summary.contains("6 cells: 3 run, 3 already finished"),
+        "{summary}"
+    );
+    assert_eq!(
+        rows(&six)[..3],
+        rows(&three)[..],
+        "a larger count keeps the cells, and the results, of a smaller one"
+    );
+    let output = onboard(&["sweep", &write_spec(dir.path(), "random", &body(16))]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("design: Random(count: 16) must lie in [1, 15]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_lift_is_the_paired_difference_with_the_control_on_the_same_users() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = |policy: &str| {
+        format!(
+            "base: Run(scenario: \"tiny\", policy: \"{policy}\", users: 400, control: \"nothing\"),
+             parameters: [(path: \"scenario.levers[0].discount\", values: List([0.1, 0.4]))],
+             replicates: 2, seed: 4, metrics: [Profit, Lift(Profit), Lift(Conversion)])"
+        )
+    };
+    let (coupon, _) = sweep(
+        &write_spec(dir.path(), "coupon", &body("none+coupon")),
+        &dir.path().join("coupon"),
+        &[],
+    );
+    let (nothing, _) = sweep(
+        &write_spec(dir.path(), "nothing", &body("nothing")),
+        &dir.path().join("nothing"),
+        &[],
+    );
+    // The control on the same users: a lift of "nothing" against "nothing" is 0,
+    // interval included, and the coupon's lift is its profit less the control's.
+    for name in [
+        "profit_lift",
+        "profit_lift_low",
+        "profit_lift_high",
+        "conversion_lift",
+    ] {
+        assert_eq!(column(&nothing, name), vec![0.0, 0.0], "{name}");
+    }
+    let lift = column(&coupon, "profit_lift");
+    for ((lift, a), b) in lift
+        .iter()
+        .zip(column(&coupon, "profit"))
+        .zip(column(&nothing, "profit"))
+    {
+        assert!((lift - (a - b)).abs() < 1e-9, "{lift} ≠ {a} − {b}");
+    }
+    let (low, high) = (
+        column(&coupon, "profit_lift_low"),
+        column(&coupon, "profit_lift_high"),
+    );
+    assert!(
+        low.iter()
+            .zip(&lift)
+            .zip(&high)
+            .all(|((l, m), h)| l < m && m < h)
+    );
+
+    let no_control = write_spec(
+        dir.path(),
+        "bare",
+        "base: Run(scenario: \"tiny\", policy: \"nothing\", users: 300),
+         parameters: [(path: \"experiment.users\", values: List([300]))],
+         seed: 1, metrics: [Lift(Profit)])",
+    );
+    let output = onboard(&["sweep", &no_control]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("Lift(Profit) is measured against a control"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_train_base_sweeps_the_agent_and_reports_its_test_users() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let agent = Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/configs/linucb.ron");
+    let body = |path: &str| {
+        format!(
+            "base: Train(scenario: \"tiny\", agent: {agent:?}, cohorts: 2, users: 200,
+                         eval_users: 300, control: \"nothing\"),
+             parameters: [(path: \"{path}\", values: List([0.5, 2.0]))],
+             seed: 6, metrics: [Profit, Lift(Profit)])"
+        )
+    };
+    let spec = write_spec(dir.path(), "alpha", &body("agent.alpha"));
+    let (one, _) = sweep(&spec, &dir.path().join("one"), &["--jobs", "1"]);
+    let (two, _) = sweep(&spec, &dir.path().join("two"), &["--jobs", "2"]);
+    assert_eq!(
+        one, two,
+        "training cells do not depend on the number of threads"
+    );
+    assert_eq!(
+        rows(&one).len(),
+        2,
+        "one row per value of agent.alpha:\n{one}"
+    );
+    assert!(one.starts_with("agent.alpha,replicates,profit,"), "{one}");
+    let output = onboard(&[
+        "sweep",
+        &write_spec(dir.path(), "beta", &body("agent.beta")),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("agent.beta: `LinUcb` has no such field (it has alpha, regularization)"),
         "{}",
         stderr(&output)
     );

@@ -89,6 +89,34 @@ pub fn grid(paths: &[String], values: &[Vec<f64>]) -> Vec<Cell> {
         .collect()
 }
 
+/// `count` cells drawn at random, without repeats, from the grid of `values`
+/// (draw `i` takes for parameter `j` the value at `derive_seed(seed, [i, j])`
+/// modulo its count; a repeat is drawn again). The same seed draws the same cells
+/// in the same order, so a larger `count` keeps the cells a smaller one drew.
+/// `count` must not exceed the grid's size.
+pub fn random(paths: &[String], values: &[Vec<f64>], count: usize, seed: u64) -> Vec<Cell> {
+    let mut seen = std::collections::HashSet::new();
+    let mut cells = Vec::with_capacity(count);
+    let mut draw = 0_u64;
+    while cells.len() < count {
+        let indices: Vec<usize> = values
+            .iter()
+            .enumerate()
+            .map(|(j, list)| (derive_seed(seed, &[draw, j as u64]) % list.len() as u64) as usize)
+            .collect();
+        draw += 1;
+        if seen.insert(indices.clone()) {
+            let chosen = indices
+                .iter()
+                .zip(values)
+                .map(|(&i, list)| list[i])
+                .collect();
+            cells.push(Cell::new(paths, chosen));
+        }
+    }
+    cells
+}
+
 /// One metric of a finished cell: the mean over its replicates and a 95 %
 /// interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

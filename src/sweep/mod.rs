@@ -26,6 +26,8 @@
 pub mod cells;
 mod merge;
 pub mod outputs;
+pub mod params;
+mod replicate;
 mod slurm;
 pub mod spec;
 
@@ -34,14 +36,16 @@ pub use slurm::{SlurmOptions, SlurmOutcome, write_slurm};
 
 use crate::output::write_atomically;
 use crate::policies::policy_from_spec;
-use crate::simulate::{Population, simulate};
+use crate::train::build_learner;
 use anyhow::{Context, Result, anyhow, bail};
-use cells::{Cell, CellMetric, CellResult, CellStore, Stored, fnv1a, grid};
+use cells::{Cell, CellMetric, CellResult, CellStore, Stored, fnv1a, grid, random};
+use onboard_agents::AgentConfig;
 use onboard_envs::{Model, Scenario};
 use outputs::{Layout, draw, write_table};
+use params::{Documents, Target};
 use rayon::prelude::*;
 use serde_json::Value;
-use spec::{Base, MAX_CELLS, MAX_REPLICATES, SweepSpec};
+use spec::{Base, Design, MAX_CELLS, MAX_REPLICATES, SweepSpec};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,103 +56,24 @@ pub const CELLS_FOLDER: &str = "cells";
 /// The copy of the spec a sweep keeps in its folder.
 pub const SPEC_COPY: &str = "sweep.ron";
 
-/// Where a parameter's value goes.
-#[derive(Debug, Clone, PartialEq)]
-enum Target {
-    /// A JSON pointer into the scenario.
-    Scenario(String),
-    /// The base experiment's users.
-    Users,
-}
-
-/// Turns `levers[1].cost` into the JSON pointer `/levers/1/cost`.
-fn pointer(path: &str, field_path: &str) -> Result<String> {
-    let mut pointer = String::new();
-    for segment in field_path.split('.') {
-        let (name, indices) = segment
-            .split_once('[')
-            .map_or((segment, ""), |(n, rest)| (n, rest));
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            bail!(
-                "{path}: '{segment}' is not a field name (expected e.g. scenario.levers[1].cost)"
-            );
-        }
-        pointer.push('/');
-        pointer.push_str(name);
-        if !indices.is_empty() {
-            for index in format!("[{indices}").split('[').skip(1) {
-                let index = index
-                    .strip_suffix(']')
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .ok_or_else(|| {
-                        anyhow!("{path}: '{segment}' has a malformed index (expected [0], [1], …)")
-                    })?;
-                pointer.push_str(&format!("/{index}"));
-            }
-        }
-    }
-    Ok(pointer)
-}
-
-/// The target of `path`, checked against the base scenario `scenario`: it exists
-/// and holds a number.
-fn target(path: &str, scenario: &Value) -> Result<Target> {
-    match path.split_once('.') {
-        Some(("scenario", rest)) => {
-            let pointer = pointer(path, rest)?;
-            match scenario.pointer(&pointer) {
-                Some(Value::Number(_)) => Ok(Target::Scenario(pointer)),
-                Some(other) => bail!(
-                    "{path}: holds {}, not a number; only numbers can be swept",
-                    kind(other)
-                ),
-                None => bail!("{path}: the scenario has no such field"),
-            }
-        }
-        Some(("experiment", "users")) => Ok(Target::Users),
-        Some(("experiment", rest)) => bail!(
-            "{path}: the base experiment `Run` has no number '{rest}' to sweep (it has `users`)"
-        ),
-        Some(("agent", _)) => bail!("{path}: the base experiment `Run` has no agent"),
-        _ => bail!(
-            "{path}: a path starts with `scenario.` or `experiment.` (e.g. scenario.levers[1].cost)"
-        ),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a record",
-    }
-}
-
-/// One cell, ready to run: its scenario and users.
+/// One cell, ready to run: its scenario, its base experiment and its agent, with
+/// the cell's values applied.
 struct Prepared {
     cell: Cell,
     model: Arc<Model>,
-    users: usize,
+    base: Base,
+    agent: Option<AgentConfig>,
 }
 
 /// The sweep of a spec, resolved and checked.
 struct Plan {
     spec: SweepSpec,
     layout: Layout,
-    policy: String,
     cells: Vec<Prepared>,
 }
 
 impl Plan {
     fn new(spec: SweepSpec, spec_dir: &Path) -> Result<Self> {
-        let Base::Run {
-            scenario,
-            policy,
-            users,
-        } = &spec.base;
         if spec.parameters.is_empty() {
             bail!("parameters: a sweep needs at least one parameter");
         }
@@ -159,43 +84,57 @@ impl Plan {
             );
         }
         if spec.metrics.is_empty() {
-            bail!("metrics: name at least one (Profit, Revenue, Reward, Conversion, Active(N))");
+            bail!(
+                "metrics: name at least one (Profit, Revenue, Reward, Conversion, Active(N), \
+                 Lift(Profit))"
+            );
         }
-        let base = load_scenario(scenario, spec_dir)?;
+        let scenario = load_scenario(spec.base.scenario(), spec_dir)?;
         for metric in &spec.metrics {
-            metric.check(base.horizon)?;
+            metric.check(scenario.horizon, spec.base.control().is_some())?;
         }
-        let base_value = serde_json::to_value(&base)?;
+        let agent = match &spec.base {
+            Base::Run { .. } => None,
+            Base::Train { agent, .. } => {
+                let path = spec_dir.join(agent);
+                let config = AgentConfig::from_file(&path)
+                    .with_context(|| format!("base.agent: '{agent}'"))?;
+                Some(serde_json::to_value(config)?)
+            }
+        };
+        let documents = Documents {
+            scenario: serde_json::to_value(&scenario)?,
+            agent,
+            experiment: serde_json::to_value(&spec.base)?,
+        };
         let paths: Vec<String> = spec.parameters.iter().map(|p| p.path.clone()).collect();
         let targets = paths
             .iter()
-            .map(|path| target(path, &base_value))
+            .map(|path| documents.target(path))
             .collect::<Result<Vec<_>>>()?;
         let values = spec
             .parameters
             .iter()
             .map(|p| p.values.expand(&p.path))
             .collect::<Result<Vec<_>>>()?;
-        let count: usize = values
-            .iter()
-            .map(Vec::len)
-            .try_fold(1_usize, |a, n| a.checked_mul(n))
-            .unwrap_or(usize::MAX);
-        if count > MAX_CELLS {
-            bail!("parameters: {count} cells; a sweep may have at most {MAX_CELLS}");
-        }
-        let cells = grid(&paths, &values)
+        let cells = design_cells(spec.design, &paths, &values)?
             .into_par_iter()
-            .map(|cell| prepare(cell, &targets, &base_value, *users))
+            .map(|cell| prepare(cell, &targets, &documents))
             .collect::<Result<Vec<_>>>()?;
         if let Some(first) = cells.first() {
-            policy_from_spec(policy, &first.model, spec.seed)
-                .with_context(|| format!("base.policy: '{policy}'"))?;
+            check_policies(first, spec.seed)?;
         }
         let base_fingerprint = fnv1a(
             format!(
-                "{}|{policy}|{users}|{}|{:?}",
-                base_value, spec.replicates, spec.metrics
+                "{}|{}|{}|{}|{:?}",
+                documents.scenario,
+                documents
+                    .agent
+                    .as_ref()
+                    .map_or(String::new(), Value::to_string),
+                documents.experiment,
+                spec.replicates,
+                spec.metrics
             )
             .as_bytes(),
         );
@@ -208,15 +147,12 @@ impl Plan {
             base_fingerprint,
         };
         Ok(Self {
-            policy: policy.clone(),
             layout,
             cells,
             spec,
         })
     }
-}
 
-impl Plan {
     /// The plan of the spec file at `spec_path`, with the file's text.
     fn load(spec_path: &Path) -> Result<(Self, String)> {
         let text = std::fs::read_to_string(spec_path)
@@ -229,6 +165,44 @@ impl Plan {
     }
 }
 
+/// The cells of `design` over `values`, checked against [`MAX_CELLS`].
+fn design_cells(design: Design, paths: &[String], values: &[Vec<f64>]) -> Result<Vec<Cell>> {
+    let grid_size = values
+        .iter()
+        .map(Vec::len)
+        .try_fold(1_usize, |a, n| a.checked_mul(n))
+        .unwrap_or(usize::MAX);
+    let most = MAX_CELLS.min(grid_size);
+    match design {
+        Design::Grid if grid_size > MAX_CELLS => {
+            bail!("parameters: {grid_size} cells; a sweep may have at most {MAX_CELLS}")
+        }
+        Design::Grid => Ok(grid(paths, values)),
+        Design::Random { count, .. } if count == 0 || count > most => bail!(
+            "design: Random(count: {count}) must lie in [1, {most}] (the grid has {grid_size} \
+             combinations; a sweep may have at most {MAX_CELLS} cells)"
+        ),
+        Design::Random { count, seed } => Ok(random(paths, values, count, seed)),
+    }
+}
+
+/// Builds the policies of the cell `first` once, so that a bad policy, control or
+/// agent is an error before any cell runs.
+fn check_policies(first: &Prepared, seed: u64) -> Result<()> {
+    if let Base::Run { policy, .. } = &first.base {
+        policy_from_spec(policy, &first.model, seed)
+            .with_context(|| format!("base.policy: '{policy}'"))?;
+    }
+    if let Some(control) = first.base.control() {
+        policy_from_spec(control, &first.model, seed)
+            .with_context(|| format!("base.control: '{control}'"))?;
+    }
+    if let Some(agent) = &first.agent {
+        build_learner(agent, &first.model, false, seed).context("base.agent")?;
+    }
+    Ok(())
+}
+
 fn load_scenario(scenario: &str, spec_dir: &Path) -> Result<Scenario> {
     let relative = spec_dir.join(scenario);
     let name = if relative.is_file() {
@@ -239,51 +213,31 @@ fn load_scenario(scenario: &str, spec_dir: &Path) -> Result<Scenario> {
     Scenario::load(&name).with_context(|| format!("base.scenario: '{scenario}'"))
 }
 
-/// `cell` applied to the base: its scenario, validated, and its users.
-fn prepare(cell: Cell, targets: &[Target], base: &Value, users: usize) -> Result<Prepared> {
-    let mut scenario = base.clone();
-    let mut users = users;
-    for (target, &value) in targets.iter().zip(&cell.values) {
-        match target {
-            Target::Scenario(pointer) => {
-                let slot = scenario
-                    .pointer_mut(pointer)
-                    .ok_or_else(|| anyhow!("no field {pointer}"))?;
-                *slot = if slot.is_u64() {
-                    whole(value).map(Value::from).ok_or_else(|| {
-                        anyhow!(
-                            "cell {}: {pointer} takes a whole number ≥ 0, got {value}",
-                            cell.key
-                        )
-                    })?
-                } else {
-                    Value::from(value)
-                };
-            }
-            Target::Users => {
-                users = whole(value)
-                    .and_then(|u| usize::try_from(u).ok())
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "cell {}: experiment.users takes a whole number, got {value}",
-                            cell.key
-                        )
-                    })?;
-            }
-        }
-    }
+/// `cell` applied to the documents: its scenario, experiment and agent, validated.
+fn prepare(cell: Cell, targets: &[Target], documents: &Documents) -> Result<Prepared> {
+    let key = &cell.key;
+    let documents = documents.with(targets, &cell.values, key)?;
     let scenario: Scenario =
-        serde_json::from_value(scenario).with_context(|| format!("cell {}", cell.key))?;
-    let model = Model::new(scenario).with_context(|| format!("cell {}", cell.key))?;
-    let model = Arc::new(model);
-    Population::Cohort { users }
-        .check(&model)
-        .with_context(|| format!("cell {}", cell.key))?;
-    Ok(Prepared { cell, model, users })
-}
-
-fn whole(value: f64) -> Option<u64> {
-    (value >= 0.0 && value.fract() == 0.0 && value <= u64::MAX as f64).then_some(value as u64)
+        serde_json::from_value(documents.scenario).with_context(|| format!("cell {key}"))?;
+    let model = Arc::new(Model::new(scenario).with_context(|| format!("cell {key}"))?);
+    let base: Base =
+        serde_json::from_value(documents.experiment).with_context(|| format!("cell {key}"))?;
+    let agent = documents
+        .agent
+        .map(|value| -> Result<AgentConfig> {
+            let config: AgentConfig = serde_json::from_value(value)?;
+            config.validate()?;
+            Ok(config)
+        })
+        .transpose()
+        .with_context(|| format!("cell {key}: the agent"))?;
+    replicate::check(&base, &model).with_context(|| format!("cell {key}"))?;
+    Ok(Prepared {
+        cell,
+        model,
+        base,
+        agent,
+    })
 }
 
 /// What [`run_sweep`] did.
@@ -509,20 +463,15 @@ fn run_cell(plan: &Plan, prepared: &Prepared, fingerprint: u64) -> Result<CellRe
     let mut estimates = vec![Vec::with_capacity(spec.replicates); spec.metrics.len()];
     for replicate in 0..spec.replicates {
         let seed = prepared.cell.seed(spec.seed, replicate);
-        let model = Arc::clone(&prepared.model);
-        let mut policy = policy_from_spec(&plan.policy, &model, seed)?;
-        let simulation = simulate(
-            model,
+        let run = replicate::run(
+            &prepared.base,
+            &prepared.model,
+            prepared.agent.as_ref(),
             seed,
-            Population::Cohort {
-                users: prepared.users,
-            },
-            policy.as_mut(),
-            true,
         )
         .with_context(|| format!("cell {}, replicate {replicate}", prepared.cell.key))?;
         for (metric, values) in spec.metrics.iter().zip(&mut estimates) {
-            values.push(metric.of(&simulation.metrics));
+            values.push(metric.of(&run.simulation, run.control.as_ref()));
         }
     }
     Ok(CellResult {

@@ -14,9 +14,25 @@
 //!     metrics: [Profit, Conversion, Active(7)],
 //! )
 //! ```
+//!
+//! A `Train` base trains an agent in every cell and reports its chosen snapshot on
+//! fresh test users; a `control` policy in the base adds the `Lift` metrics:
+//!
+//! ```ron
+//! Sweep(
+//!     name: "linucb-alpha",
+//!     base: Train(scenario: "default", agent: "../agents/configs/linucb.ron",
+//!                 cohorts: 4, users: 1000, eval_users: 4000, control: "nothing"),
+//!     parameters: [(path: "agent.alpha", values: Log(from: 0.1, to: 10.0, count: 5))],
+//!     seed: 1,
+//!     metrics: [Profit, Lift(Profit)],
+//! )
+//! ```
 
+use crate::simulate::{Simulation, UserRecord};
+use crate::stats::{PairedStats, compare_paired};
 use anyhow::{Result, bail};
-use onboard_envs::{AgeMetrics, CohortMetrics, Estimate, Quantity};
+use onboard_envs::{AgeMetrics, Estimate, Quantity};
 use serde::{Deserialize, Serialize};
 
 /// The most cells a sweep may have, and the most replicates per cell.
@@ -32,9 +48,13 @@ pub struct SweepSpec {
     pub name: String,
     /// The experiment every cell runs.
     pub base: Base,
-    /// The parameters swept; the cells are every combination of their values (the
-    /// first parameter varies slowest).
+    /// The parameters swept; the cells are combinations of their values, as the
+    /// design says.
     pub parameters: Vec<Parameter>,
+    /// Which combinations of the values are cells: all of them (the default), or a
+    /// random draw.
+    #[serde(default)]
+    pub design: Design,
     /// Runs per cell, each on its own users.
     #[serde(default = "one")]
     pub replicates: usize,
@@ -60,6 +80,66 @@ pub enum Base {
         policy: String,
         /// Users per run.
         users: usize,
+        /// A policy run on the same users in every replicate, for the `Lift`
+        /// metrics (common random numbers: the lift is paired, user by user).
+        #[serde(default)]
+        control: Option<String>,
+    },
+    /// `onboard train`, then the chosen snapshot on fresh test users: the metrics
+    /// are those of the test cohort (`eval_users` users), never seen in training or
+    /// in choosing the snapshot.
+    Train {
+        /// A built-in scenario name or a path to a RON file (relative to the spec).
+        scenario: String,
+        /// The agent's RON file (relative to the spec); its fields are swept as
+        /// `agent.<field>`.
+        agent: String,
+        /// Training cohorts.
+        cohorts: usize,
+        /// Users per training cohort.
+        users: usize,
+        /// Users in each of the validation and test cohorts.
+        eval_users: usize,
+        /// Training cohorts between evaluations (0: only at the end).
+        #[serde(default)]
+        eval_every: usize,
+        /// A policy run on the test users, for the `Lift` metrics.
+        #[serde(default)]
+        control: Option<String>,
+    },
+}
+
+impl Base {
+    /// The scenario's name or file.
+    pub fn scenario(&self) -> &str {
+        match self {
+            Base::Run { scenario, .. } | Base::Train { scenario, .. } => scenario,
+        }
+    }
+
+    /// The control policy, if any.
+    pub fn control(&self) -> Option<&str> {
+        match self {
+            Base::Run { control, .. } | Base::Train { control, .. } => control.as_deref(),
+        }
+    }
+}
+
+/// Which combinations of the parameters' values a sweep runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Design {
+    /// Every combination, the first parameter varying slowest.
+    #[default]
+    Grid,
+    /// `count` combinations drawn at random without repeats (random search), in
+    /// the order drawn; the same `seed` draws the same cells, and a larger `count`
+    /// keeps those a smaller one drew.
+    Random {
+        /// Cells to draw.
+        count: usize,
+        /// The draw's seed.
+        seed: u64,
     },
 }
 
@@ -159,6 +239,39 @@ pub enum Metric {
     Conversion,
     /// Share of users active on day N (0-based age).
     Active(u32),
+    /// The difference per user against the base's control on the same users
+    /// (policy − control), with its paired 95 % interval.
+    Lift(Lifted),
+}
+
+/// What a [`Metric::Lift`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lifted {
+    /// Profit per user.
+    Profit,
+    /// Revenue per user.
+    Revenue,
+    /// Share of users who bought.
+    Conversion,
+}
+
+impl Lifted {
+    fn name(self) -> &'static str {
+        match self {
+            Lifted::Profit => "profit",
+            Lifted::Revenue => "revenue",
+            Lifted::Conversion => "conversion",
+        }
+    }
+
+    /// The user's value.
+    fn of(self, user: &UserRecord) -> f64 {
+        match self {
+            Lifted::Profit => user.profit,
+            Lifted::Revenue => user.revenue,
+            Lifted::Conversion => f64::from(u8::from(user.purchases > 0)),
+        }
+    }
 }
 
 impl Metric {
@@ -170,25 +283,33 @@ impl Metric {
             Metric::Reward => "reward".into(),
             Metric::Conversion => "conversion".into(),
             Metric::Active(day) => format!("active_d{day}"),
+            Metric::Lift(of) => format!("{}_lift", of.name()),
         }
     }
 
-    /// Checks that the metric exists for a horizon of `horizon` days.
-    pub fn check(self, horizon: u32) -> Result<()> {
-        if let Metric::Active(day) = self
-            && day >= horizon
-        {
-            bail!(
+    /// Checks that the metric exists for a horizon of `horizon` days, and that a
+    /// lift has a control (`has_control`) to be measured against.
+    pub fn check(self, horizon: u32, has_control: bool) -> Result<()> {
+        match self {
+            Metric::Active(day) if day >= horizon => bail!(
                 "metrics: Active({day}) is beyond the horizon of {horizon} days (ages 0 to {})",
                 horizon - 1
-            );
+            ),
+            Metric::Lift(of) if !has_control => bail!(
+                "metrics: Lift({of:?}) is measured against a control: give the base one \
+                 (e.g. control: \"nothing\")"
+            ),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
-    /// The metric's estimate in `metrics`.
-    pub fn of(self, metrics: &CohortMetrics) -> Estimate {
-        let rows = metrics.by_age();
+    /// The metric's estimate in `simulation`, against `control` (the same users
+    /// under the control policy) for a lift.
+    pub fn of(self, simulation: &Simulation, control: Option<&Simulation>) -> Estimate {
+        if let Metric::Lift(of) = self {
+            return control.map_or(undefined(), |control| lift(of, simulation, control));
+        }
+        let rows = simulation.metrics.by_age();
         let last = |f: fn(&AgeMetrics) -> Estimate| rows.last().map_or(undefined(), f);
         match self {
             Metric::Profit => last(|r| r.to_date(Quantity::Profit)),
@@ -199,7 +320,26 @@ impl Metric {
                 .iter()
                 .find(|r| r.age == day)
                 .map_or(undefined(), |r| r.active),
+            Metric::Lift(_) => undefined(),
         }
+    }
+}
+
+/// The paired difference per user of `of` between `simulation` and `control`, run
+/// on the same users (the records pair by position: both are in id order).
+fn lift(of: Lifted, simulation: &Simulation, control: &Simulation) -> Estimate {
+    let pairs = control
+        .users
+        .iter()
+        .zip(&simulation.users)
+        .map(|(a, b)| (of.of(a), of.of(b)));
+    match compare_paired(&PairedStats::from_pairs(pairs)) {
+        Ok(comparison) => Estimate {
+            mean: comparison.difference.estimate,
+            low: comparison.difference.low,
+            high: comparison.difference.high,
+        },
+        Err(_) => undefined(),
     }
 }
 
