@@ -21,7 +21,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.9em}\
 td,th{padding:.3em .7em;border-bottom:1px solid #eee;text-align:right}\
 td:first-child,th:first-child{text-align:left}.ci{color:#777;font-size:.85em}\
 figure{margin:1.5em 0}figcaption{color:#555;font-size:.9em}svg{max-width:100%;height:auto}\
-.note{color:#555;font-size:.9em}";
+.note{color:#555;font-size:.9em}pre{background:#f6f6f6;padding:1em;overflow-x:auto}";
 
 /// HTML-escapes `text`.
 pub fn escape(text: &str) -> String {
@@ -129,6 +129,11 @@ impl Page {
         rows.extend(extra.iter().map(|(k, v)| vec![escape(k), escape(v)]));
         self.heading("Scenario");
         self.table(&["", ""], &rows);
+    }
+
+    /// `text` as a preformatted block (a file's text, escaped).
+    pub fn code(&mut self, text: &str) {
+        let _ = write!(self.html, "<pre>{}</pre>", escape(text));
     }
 
     /// Every plot among `plots` (file stem, caption) whose SVG exists in the folder,

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::path::Path;
 
 use onboard::plots::{
-    BAND_ALPHA, ChartFiles, HEIGHT, PALETTE, PlotError, Series, WIDTH, line_chart, stacked_area,
+    BAND_ALPHA, ChartFiles, HEIGHT, PALETTE, PlotError, Series, WIDTH, heatmap, line_chart,
+    stacked_area,
 };
 
 /// A decoded PNG as RGB rows.
@@ -383,4 +384,65 @@ fn embedded_font_registers() {
     onboard::plots::register_fonts().unwrap();
     onboard::plots::register_fonts().unwrap();
     assert!(onboard::plots::font::DEJAVU_SANS.len() > 100_000);
+}
+
+#[test]
+fn heatmap_colours_each_combination_on_the_scale_and_outlines_the_best() {
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = ([0.1, 0.2, 0.3], [300.0, 600.0]);
+    let z = vec![vec![1.0, 2.0, f64::NAN], vec![4.0, 5.0, 6.5]];
+    let files = heatmap(
+        &dir.path().join("heat"),
+        "Profit by discount and users",
+        "discount",
+        "users",
+        (&x, &y),
+        &z,
+        Some((2, 1)),
+    )
+    .expect("heatmap");
+    let svg = std::fs::read_to_string(&files.svg).unwrap();
+    for text in [
+        "Profit by discount and users",
+        "discount",
+        "users",
+        "6.5",
+        "0.3",
+        "600",
+    ] {
+        assert!(svg.contains(text), "{text} missing");
+    }
+    let png = Image::read(&files.png);
+    // The lowest value takes viridis' first colour, the missing one grey, and the
+    // best cell's outline is red.
+    let near = |p: [u8; 3], q: [u8; 3]| p.iter().zip(q).all(|(a, b)| a.abs_diff(b) <= 3);
+    let lowest = png.count(0..HEIGHT, 0..WIDTH, |p| near(p, [68, 1, 84]));
+    let missing = png.count(0..HEIGHT, 0..WIDTH, |p| p == [220, 220, 220]);
+    let outline = png.count(0..HEIGHT, 0..WIDTH, |p| p == [255, 0, 0]);
+    assert!(lowest > 5_000, "{lowest} pixels of the lowest value");
+    assert!(missing > 5_000, "{missing} pixels of the missing value");
+    assert!(outline > 500, "{outline} pixels of the best cell's outline");
+
+    let err = heatmap(
+        &dir.path().join("bad"),
+        "T",
+        "x",
+        "y",
+        (&x, &y),
+        &z[..1],
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlotError::Data { .. }), "{err}");
+    let err = heatmap(
+        &dir.path().join("bad"),
+        "T",
+        "x",
+        "y",
+        (&x, &y),
+        &z,
+        Some((3, 0)),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("outside the grid"), "{err}");
 }

@@ -69,6 +69,23 @@ fn a_sweep_has_one_row_per_cell_in_grid_order_and_the_same_table_on_any_number_o
         one, two,
         "the table does not depend on the number of threads"
     );
+    // Two parameters: a line chart and a heatmap per metric, and the report with
+    // every chart inline and the spec.
+    for metric in ["profit", "conversion", "active_d3"] {
+        for chart in [format!("sweep-{metric}"), format!("sweep-{metric}-heatmap")] {
+            assert!(
+                dir.path()
+                    .join("one")
+                    .join(format!("{chart}.png"))
+                    .is_file(),
+                "{chart}.png missing"
+            );
+        }
+    }
+    let report = std::fs::read_to_string(dir.path().join("one/report.html")).expect("report");
+    assert_eq!(report.matches("<svg").count(), 6, "six charts inline");
+    assert!(report.contains("Best cells") && report.contains("scenario.levers[0].discount"));
+    assert!(report.contains("none+coupon"), "the spec is in the report");
     let header = one.lines().next().expect("a header");
     assert_eq!(
         header,
@@ -336,6 +353,13 @@ fn shards_merge_into_the_table_of_a_single_run() {
         table, single,
         "the merged table differs from a single run's"
     );
+    for file in ["report.html", "sweep-profit-heatmap.svg"] {
+        assert_eq!(
+            std::fs::read(merged.join(file)).expect(file),
+            std::fs::read(dir.path().join("single").join(file)).expect(file),
+            "the merged {file} differs from a single run's"
+        );
+    }
 
     // A shard missing: its cells are named.
     let output = onboard(&[

@@ -10,9 +10,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{BAND_ALPHA, MAX_ABS, PALETTE, Series};
 
 /// Error of drawing on backend `DB`.
-type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
+pub(super) type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
 /// Result of drawing on backend `DB`.
-type DrawResult<DB> = Result<(), DrawError<DB>>;
+pub(super) type DrawResult<DB> = Result<(), DrawError<DB>>;
 /// A chart with f64 axes on backend `DB`.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -20,8 +20,8 @@ type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoor
 const TITLE_HEIGHT: u32 = 40;
 /// Font sizes (plotters sizes: about 1.24 × the em height in pixels).
 const TITLE_SIZE: f64 = 22.0;
-const AXIS_LABEL_SIZE: f64 = 17.0;
-const TICK_SIZE: f64 = 14.0;
+pub(super) const AXIS_LABEL_SIZE: f64 = 17.0;
+pub(super) const TICK_SIZE: f64 = 14.0;
 const LEGEND_SIZE: f64 = 15.0;
 /// Legend geometry: swatch width, gap to the text, row pitch, padding.
 const SWATCH: i32 = 24;
@@ -45,7 +45,7 @@ fn colour(i: usize) -> RGBColor {
 }
 
 /// Whether `v` is a coordinate we draw.
-fn usable(v: f64) -> bool {
+pub(super) fn usable(v: f64) -> bool {
     v.is_finite() && v.abs() <= MAX_ABS
 }
 
@@ -129,7 +129,7 @@ fn trim_zeros(text: &str) -> &str {
 }
 
 /// Text style in the chart font.
-fn text_style(size: f64) -> TextStyle<'static> {
+pub(super) fn text_style(size: f64) -> TextStyle<'static> {
     (FontFamily::SansSerif, size).into_font().color(&BLACK)
 }
 
@@ -157,7 +157,7 @@ fn fit_text<DB: DrawingBackend>(
 
 /// How a legend entry is marked.
 #[derive(Debug, Clone, Copy)]
-enum Swatch {
+pub(super) enum Swatch {
     /// A line, over a band patch if the series has a band.
     Line { band: bool },
     /// A filled square.
@@ -165,14 +165,14 @@ enum Swatch {
 }
 
 /// One legend row.
-struct LegendEntry {
-    name: String,
-    colour: RGBColor,
-    swatch: Swatch,
+pub(super) struct LegendEntry {
+    pub(super) name: String,
+    pub(super) colour: RGBColor,
+    pub(super) swatch: Swatch,
 }
 
 /// Fills `root` white, draws `title` and `legend`; returns the area left for the plot.
-fn frame<DB: DrawingBackend>(
+pub(super) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     legend: &[LegendEntry],

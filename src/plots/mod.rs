@@ -3,7 +3,7 @@
 //! Plain data in, files out: [`line_chart`] draws lines with shaded interval bands
 //! (retention and survival curves, cumulative conversion, profit per user, learning
 //! curves, regret), [`stacked_area`] draws shares that sum to one (action mix by user
-//! age). Every chart is [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the
+//! age), [`heatmap`] draws a value over the grid of two parameters. Every chart is [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the
 //! caller puts units in them) and a legend to the right of the plot.
 //!
 //! Data is taken as it comes: points with a NaN, infinite or absurdly large
@@ -13,6 +13,7 @@
 
 mod chart;
 pub mod font;
+mod heatmap;
 
 use crate::output::write_atomically;
 use std::ffi::OsString;
@@ -22,6 +23,7 @@ use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 
 use self::chart::{AreaFigure, Figure, LineFigure};
 pub use self::font::{FontError, register_fonts};
+use self::heatmap::HeatmapFigure;
 
 /// Width of every chart, in pixels.
 pub const WIDTH: u32 = 800;
@@ -181,6 +183,53 @@ pub fn stacked_area(
         });
     }
     let figure = AreaFigure::new(title, x_label, y_label, categories, x, shares);
+    render(path_stem, &figure)
+}
+
+/// Writes `<path_stem>.svg` and `<path_stem>.png`: `z[j][i]`, the value at
+/// `(x[i], y[j])`, as a grid of rectangles on the viridis scale (grey where the
+/// value is NaN), with the values written in when the grid is small, and the
+/// combination `best` (`(i, j)`) outlined. Returns [`PlotError::Data`] when the
+/// lengths disagree.
+pub fn heatmap(
+    path_stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    (x, y): (&[f64], &[f64]),
+    z: &[Vec<f64>],
+    best: Option<(usize, usize)>,
+) -> Result<ChartFiles, PlotError> {
+    let data_error = |message: String| PlotError::Data {
+        path: path_stem.to_path_buf(),
+        message,
+    };
+    if z.len() != y.len() {
+        return Err(data_error(format!(
+            "{} rows of values for {} y values",
+            z.len(),
+            y.len()
+        )));
+    }
+    if let Some(j) = z.iter().position(|row| row.len() != x.len()) {
+        return Err(data_error(format!(
+            "row {j} has {} values for {} x values",
+            z[j].len(),
+            x.len()
+        )));
+    }
+    if best.is_some_and(|(i, j)| i >= x.len() || j >= y.len()) {
+        return Err(data_error("the best cell lies outside the grid".into()));
+    }
+    let figure = HeatmapFigure {
+        title,
+        x_label,
+        y_label,
+        x,
+        y,
+        z,
+        best,
+    };
     render(path_stem, &figure)
 }
 

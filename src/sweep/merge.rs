@@ -3,9 +3,9 @@
 //! byte: the same cells, read back exactly, in the same grid order.
 
 use super::cells::{Cell, CellResult, CellStore, Stored};
-use super::outputs::{Layout, draw, write_table};
-use super::{CELLS_FOLDER, SWEEP_CSV, SweepOutcome, check_folder};
-use anyhow::{Result, bail};
+use super::outputs::{Layout, draw, write_report, write_table};
+use super::{CELLS_FOLDER, SPEC_COPY, SWEEP_CSV, SweepOutcome, check_folder, keep_spec};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// Merges the sweep folders `folders` (shards of one sweep, or any folders holding
@@ -68,9 +68,13 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>) -> Result<SweepOutcome> {
     check_folder(&folder)?;
     std::fs::create_dir_all(&folder)
         .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", folder.display()))?;
-    layout.save(&folder)?;
+    let spec_path = first.join(SPEC_COPY);
+    let spec = std::fs::read_to_string(&spec_path)
+        .with_context(|| format!("cannot read the sweep's spec {}", spec_path.display()))?;
+    keep_spec(&folder, &spec, &layout)?;
     write_table(&folder.join(SWEEP_CSV), &layout, &results)?;
     draw(&folder, &layout, &results)?;
+    write_report(&folder, &layout, &results, &spec)?;
     Ok(SweepOutcome {
         folder,
         cells: layout.keys.len(),

@@ -16,9 +16,10 @@
 //!    sweep loses only the cells that were running; cells finished with a spec that
 //!    has since changed in what they depend on are named as stale and run again;
 //! 4. writes `sweep.csv` (one row per cell, in grid order: the parameters, the
-//!    replicates, each metric's mean and 95 % interval) and a chart per metric
+//!    replicates, each metric's mean and 95 % interval), a chart per metric
 //!    against the first parameter (one line per combination of the others, the
-//!    best cell marked).
+//!    best cell marked), a heatmap per metric when two parameters are swept, and
+//!    `report.html` with the best cells, the table, the charts and the spec.
 //!
 //! Results do not depend on `N`: every cell's seeds derive from the spec's seed and
 //! the cell's key ([`cells::Cell::seed`]).
@@ -41,7 +42,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use cells::{Cell, CellMetric, CellResult, CellStore, Stored, fnv1a, grid, random};
 use onboard_agents::AgentConfig;
 use onboard_envs::{Model, Scenario};
-use outputs::{Layout, draw, write_table};
+use outputs::{Layout, draw, write_report, write_table};
 use params::{Documents, Target};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -418,6 +419,7 @@ fn sweep_in_pool(
                 .collect::<Result<_>>()?;
             write_table(&folder.join(SWEEP_CSV), layout, &results)?;
             draw(&folder, layout, &results)?;
+            write_report(&folder, layout, &results, &text)?;
             Some(results)
         }
     };

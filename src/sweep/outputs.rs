@@ -1,11 +1,13 @@
 //! What a sweep writes and how its cells are laid out: [`Layout`] (kept in the
 //! sweep's folder as `layout.json`, so that shards can be merged without the spec's
-//! scenario files), `sweep.csv` and a chart per metric.
+//! scenario files), `sweep.csv`, a chart per metric, a heatmap per metric when two
+//! parameters are swept, and `report.html`.
 
 use super::cells::CellResult;
 use super::spec::Metric;
 use crate::output::{cell, write_csv, write_json};
-use crate::plots::{Series, line_chart};
+use crate::plots::{Series, heatmap, line_chart};
+use crate::report::{Page, escape};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -81,9 +83,167 @@ pub fn write_table(path: &Path, layout: &Layout, results: &[CellResult]) -> Resu
     Ok(())
 }
 
+/// The index of the cell with the highest mean of metric `m` (the first on ties).
+fn best(results: &[CellResult], m: usize) -> Option<usize> {
+    results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.metrics[m].mean.is_nan())
+        .fold(None, |best: Option<(usize, f64)>, (i, r)| match best {
+            Some((_, top)) if r.metrics[m].mean <= top => best,
+            _ => Some((i, r.metrics[m].mean)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// The chart files of `metric`: its line chart and, for two parameters, its heatmap.
+fn chart_stems(layout: &Layout, metric: Metric) -> Vec<(String, String)> {
+    let name = metric.name();
+    let mut stems = vec![(
+        format!("sweep-{name}"),
+        format!(
+            "{name} against {}, 95 % band; the best cell marked",
+            layout.paths[0]
+        ),
+    )];
+    if layout.paths.len() == 2 {
+        stems.push((
+            format!("sweep-{name}-heatmap"),
+            format!(
+                "{name} by {} and {}; the best cell outlined",
+                layout.paths[0], layout.paths[1]
+            ),
+        ));
+    }
+    stems
+}
+
+/// The heatmap of metric `m` over the two swept parameters: one rectangle per
+/// pair of values (grey where a random design drew none).
+fn draw_heatmap(folder: &Path, layout: &Layout, results: &[CellResult], m: usize) -> Result<()> {
+    let distinct = |k: usize| {
+        let mut values: Vec<f64> = results.iter().map(|r| r.values[k]).collect();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        values
+    };
+    let (x, y) = (distinct(0), distinct(1));
+    let position = |values: &[f64], v: f64| values.iter().position(|&u| u == v);
+    let mut z = vec![vec![f64::NAN; x.len()]; y.len()];
+    let mut cells = vec![vec![None; x.len()]; y.len()];
+    for (index, result) in results.iter().enumerate() {
+        if let (Some(i), Some(j)) = (
+            position(&x, result.values[0]),
+            position(&y, result.values[1]),
+        ) {
+            z[j][i] = result.metrics[m].mean;
+            cells[j][i] = Some(index);
+        }
+    }
+    let best = best(results, m).and_then(|b| {
+        let result = &results[b];
+        Some((
+            position(&x, result.values[0])?,
+            position(&y, result.values[1])?,
+        ))
+    });
+    let name = layout.metrics[m].name();
+    heatmap(
+        &folder.join(format!("sweep-{name}-heatmap")),
+        &format!(
+            "{}: {name} (mean of {} replicates)",
+            layout.name, layout.replicates
+        ),
+        &layout.paths[0],
+        &layout.paths[1],
+        (&x, &y),
+        &z,
+        best,
+    )
+    .with_context(|| format!("drawing the sweep's {name} heatmap"))?;
+    Ok(())
+}
+
+/// `report.html`: the best cell of every metric, the table, the charts and the
+/// spec (`spec`, its text).
+pub fn write_report(
+    folder: &Path,
+    layout: &Layout,
+    results: &[CellResult],
+    spec: &str,
+) -> Result<()> {
+    let mut page = Page::new(folder, &format!("Sweep {}", layout.name));
+    page.paragraph(
+        &format!(
+            "{} cells over {}, {} replicates each; every value a mean per user with its \
+             95 % interval.",
+            results.len(),
+            layout.paths.join(", "),
+            layout.replicates
+        ),
+        false,
+    );
+    page.heading("Best cells");
+    let rows: Vec<Vec<String>> = layout
+        .metrics
+        .iter()
+        .enumerate()
+        .filter_map(|(m, metric)| {
+            let result = &results[best(results, m)?];
+            let at = layout
+                .paths
+                .iter()
+                .zip(&result.values)
+                .map(|(p, v)| format!("{p} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(vec![
+                escape(&metric.name()),
+                escape(&at),
+                interval(&result.metrics[m]),
+            ])
+        })
+        .collect();
+    page.table(&["metric", "highest at", "value"], &rows);
+    page.heading("Every cell");
+    let mut header: Vec<String> = layout.paths.clone();
+    header.extend(layout.metrics.iter().map(|m| m.name()));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|r| {
+            r.values
+                .iter()
+                .map(|v| format!("{v}"))
+                .chain(r.metrics.iter().map(interval))
+                .collect()
+        })
+        .collect();
+    page.table(&header, &rows);
+    page.heading("Charts");
+    let figures: Vec<(String, String)> = layout
+        .metrics
+        .iter()
+        .flat_map(|&metric| chart_stems(layout, metric))
+        .collect();
+    page.figures(&figures);
+    page.heading("Spec");
+    page.code(spec);
+    page.write()?;
+    Ok(())
+}
+
+/// `mean [low, high]` in four decimals, the interval muted.
+fn interval(metric: &super::cells::CellMetric) -> String {
+    format!(
+        "{:.4} <span class=\"ci\">[{:.4}, {:.4}]</span>",
+        metric.mean, metric.low, metric.high
+    )
+}
+
 /// One chart per metric against the first parameter: a line (with its interval
 /// band) per combination of the other parameters' values, and the best cell
-/// marked.
+/// marked; and a heatmap per metric when two parameters are swept.
 pub fn draw(folder: &Path, layout: &Layout, results: &[CellResult]) -> Result<()> {
     let x_path = &layout.paths[0];
     layout
@@ -127,10 +287,7 @@ pub fn draw(folder: &Path, layout: &Layout, results: &[CellResult]) -> Result<()
                     )
                 })
                 .collect();
-            if let Some(best) = results
-                .iter()
-                .max_by(|a, b| a.metrics[m].mean.total_cmp(&b.metrics[m].mean))
-            {
+            if let Some(best) = best(results, m).map(|b| &results[b]) {
                 let at: Vec<String> = best.values.iter().map(|v| format!("{v}")).collect();
                 series.push(Series::new(
                     format!("best: {}", at.join(", ")),
@@ -149,6 +306,9 @@ pub fn draw(folder: &Path, layout: &Layout, results: &[CellResult]) -> Result<()
                 &series,
             )
             .with_context(|| format!("drawing the sweep's {} chart", metric.name()))?;
+            if layout.paths.len() == 2 {
+                draw_heatmap(folder, layout, results, m)?;
+            }
             Ok(())
         })
 }
