@@ -5,7 +5,8 @@
 #   ./onboard.sh test [ARGS]      every test of the workspace, optimised (cargo test --release ARGS):
 #                                 the release build of the demo serves it, so only the tests compile
 #   ./onboard.sh bench [ARGS]     the criterion benchmarks (cargo bench ARGS)
-#   ./onboard.sh example          re-runs the demo and refreshes the README's plots in results/example/
+#   ./onboard.sh example          re-runs the demo and the example sweep and refreshes the README's
+#                                 plots in results/example/
 #   ./onboard.sh ARGS...          any onboard command, e.g. ./onboard.sh run coupon-trap --policy nothing
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,7 +28,9 @@ case "${1:-}" in
         for plot in survival active conversion profit learning; do
             cp "results/demo/$plot.svg" results/example/
         done
-        echo "results/example/ refreshed from results/demo/"
+        cargo run --release --quiet --bin onboard -- sweep experiments/sweep-coupon.ron --quiet --out results/sweep-coupon
+        cp results/sweep-coupon/sweep-profit_lift-heatmap.svg results/example/
+        echo "results/example/ refreshed from results/demo/ and results/sweep-coupon/"
         ;;
     *)
         exec cargo run --release --quiet --bin onboard -- "$@"

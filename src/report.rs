@@ -19,7 +19,7 @@ max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}\
 td,th{padding:.3em .7em;border-bottom:1px solid #eee;text-align:right}\
-td:first-child,th:first-child{text-align:left}.ci{color:#777;font-size:.85em}\
+td:first-child,th:first-child{text-align:left}.ci{color:#777;font-size:.85em;white-space:nowrap}\
 figure{margin:1.5em 0}figcaption{color:#555;font-size:.9em}svg{max-width:100%;height:auto}\
 .note{color:#555;font-size:.9em}pre{background:#f6f6f6;padding:1em;overflow-x:auto}";
 
