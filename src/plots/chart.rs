@@ -240,6 +240,23 @@ pub(super) fn frame<DB: DrawingBackend>(
     Ok(plot)
 }
 
+/// The plot of every chart on `area`: its margins and label areas, with f64 axes
+/// spanning `x_range` and `y_range`.
+pub(super) fn build<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_range: Range<f64>,
+    y_range: Range<f64>,
+) -> Result<Chart<'a, DB>, DrawError<DB>> {
+    ChartBuilder::on(area)
+        .margin_top(10)
+        .margin_right(15)
+        .margin_bottom(5)
+        .margin_left(5)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_range, y_range)
+}
+
 /// Builds the axes on `area`: ranges, grid, tick labels and axis labels.
 fn axes<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
@@ -252,14 +269,7 @@ fn axes<'a, DB: DrawingBackend>(
     let y_ticks = y_range.clone();
     let x_format = move |v: &f64| tick_label(*v, &x_ticks);
     let y_format = move |v: &f64| tick_label(*v, &y_ticks);
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(10)
-        .margin_right(15)
-        .margin_bottom(5)
-        .margin_left(5)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x_range, y_range)?;
+    let mut chart = build(area, x_range, y_range)?;
     chart
         .configure_mesh()
         .x_desc(x_label)

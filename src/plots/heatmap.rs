@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{
-    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, frame, text_style, usable,
+    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, build, frame, text_style,
+    usable,
 };
 
 /// Rows or columns beyond which the values are not written in the rectangles.
@@ -91,14 +92,7 @@ impl Figure for HeatmapFigure<'_> {
         };
         let x_format = move |v: &f64| label(&x_values, *v);
         let y_format = move |v: &f64| label(&y_values, *v);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(10)
-            .margin_right(15)
-            .margin_bottom(5)
-            .margin_left(5)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)?;
+        let mut chart = build(&plot, -0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)?;
         chart
             .configure_mesh()
             .disable_mesh()

@@ -1,7 +1,8 @@
 //! One replicate of a cell's base experiment: the simulation its metrics are read
 //! from and, when the base has a control, the control's on the same users.
 //!
-//! Adding a base experiment is one arm in [`check`] and one in [`run`].
+//! Adding a base experiment is one variant of [`Experiment`] and one arm in each
+//! of [`check`] and [`run`].
 
 use super::spec::Base;
 use crate::policies::policy_from_spec;
@@ -20,24 +21,43 @@ pub struct Replicate {
     pub control: Option<Simulation>,
 }
 
-/// Checks the sizes of `base` against `model`, before any cell runs.
-pub fn check(base: &Base, model: &Model) -> Result<()> {
-    match base {
-        Base::Run { users, .. } => {
-            Population::Cohort { users: *users }.check(model)?;
-        }
-        Base::Train {
-            cohorts,
-            users,
-            eval_users,
-            eval_every,
-            ..
-        } => {
-            TrainingPlan::episodic(*cohorts, *users, *eval_users, *eval_every)
-                .validate(model.scenario())?;
-            Population::Cohort { users: *eval_users }.check(model)?;
+/// What a base runs, its fields resolved.
+enum Experiment<'a> {
+    /// A policy on a cohort of `users` users.
+    Run { policy: &'a str, users: usize },
+    /// Training as the plan says, then the chosen snapshot on the test users.
+    Train(TrainingPlan),
+}
+
+impl<'a> Experiment<'a> {
+    fn of(base: &'a Base) -> Self {
+        match *base {
+            Base::Run {
+                ref policy, users, ..
+            } => Experiment::Run { policy, users },
+            Base::Train {
+                cohorts,
+                users,
+                eval_users,
+                eval_every,
+                ..
+            } => Experiment::Train(TrainingPlan::episodic(
+                cohorts, users, eval_users, eval_every,
+            )),
         }
     }
+}
+
+/// Checks the sizes of `base` against `model`, before any cell runs.
+pub fn check(base: &Base, model: &Model) -> Result<()> {
+    let users = match Experiment::of(base) {
+        Experiment::Run { users, .. } => users,
+        Experiment::Train(plan) => {
+            plan.validate(model.scenario())?;
+            plan.eval_users
+        }
+    };
+    Population::Cohort { users }.check(model)?;
     Ok(())
 }
 
@@ -49,49 +69,40 @@ pub fn run(
     agent: Option<&AgentConfig>,
     seed: u64,
 ) -> Result<Replicate> {
-    let (simulation, users, users_seed) = match base {
-        Base::Run { policy, users, .. } => {
-            let mut policy = policy_from_spec(policy, model, seed)?;
-            let population = Population::Cohort { users: *users };
-            let simulation = simulate(Arc::clone(model), seed, population, policy.as_mut(), true)?;
-            (simulation, *users, seed)
-        }
-        Base::Train {
-            cohorts,
-            users,
-            eval_users,
-            eval_every,
-            ..
-        } => {
+    let (simulation, users, users_seed) = match Experiment::of(base) {
+        Experiment::Run { policy, users } => (run_policy(policy, model, seed, users)?, users, seed),
+        Experiment::Train(plan) => {
             let Some(agent) = agent else {
                 bail!("a Train base without an agent");
             };
-            let plan = TrainingPlan::episodic(*cohorts, *users, *eval_users, *eval_every);
             let seeds = RunSeeds::new(seed);
             let mut learner = build_learner(agent, model, false, seed)?;
             let trained = train_learner(model, learner.as_mut(), &plan, &seeds, true)?;
             let Evaluation::Daily(simulation) = trained.test else {
                 bail!("a Train base decides every user-day, yet its test ran journeys");
             };
-            (simulation, *eval_users, seeds.test())
+            (simulation, plan.eval_users, seeds.test())
         }
     };
-    let control = match base.control() {
-        Some(control) => {
-            let mut policy = policy_from_spec(control, model, users_seed)?;
-            let population = Population::Cohort { users };
-            Some(simulate(
-                Arc::clone(model),
-                users_seed,
-                population,
-                policy.as_mut(),
-                true,
-            )?)
-        }
-        None => None,
-    };
+    let control = base
+        .control()
+        .map(|control| run_policy(control, model, users_seed, users))
+        .transpose()?;
     Ok(Replicate {
         simulation,
         control,
     })
+}
+
+/// The policy `spec` on the `users` users of `seed`.
+fn run_policy(spec: &str, model: &Arc<Model>, seed: u64, users: usize) -> Result<Simulation> {
+    let mut policy = policy_from_spec(spec, model, seed)?;
+    let population = Population::Cohort { users };
+    Ok(simulate(
+        Arc::clone(model),
+        seed,
+        population,
+        policy.as_mut(),
+        true,
+    )?)
 }
