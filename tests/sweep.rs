@@ -640,3 +640,62 @@ fn a_train_base_sweeps_the_agent_and_reports_its_test_users() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_ab_base_is_the_run_of_its_arm_against_the_files_control() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let experiment = |assignment: &str| {
+        format!(
+            "Experiment(name: \"pair\", scenario: \"tiny\", users: 400, control: \"none\",
+               assignment: {assignment},
+               arms: [(name: \"none\", policy: \"nothing\"), (name: \"coupon\", policy: \"none+coupon\")])"
+        )
+    };
+    std::fs::write(dir.path().join("pair.ron"), experiment("Paired")).expect("write");
+    std::fs::write(dir.path().join("split.ron"), experiment("Split")).expect("write");
+    let parameters = "parameters: [
+          (path: \"scenario.levers[0].discount\", values: List([0.1, 0.3])),
+          (path: \"experiment.users\", values: List([300, 500])),
+        ], replicates: 2, seed: 8, metrics: [Profit, Lift(Profit)])";
+    let ab = |file: &str, arm: &str| {
+        format!("base: Ab(experiment: \"{file}\", arm: \"{arm}\"), {parameters}")
+    };
+    let (from_ab, _) = sweep(
+        &write_spec(dir.path(), "from-ab", &ab("pair.ron", "coupon")),
+        &dir.path().join("from-ab"),
+        &[],
+    );
+    let run = format!(
+        "base: Run(scenario: \"tiny\", policy: \"none+coupon\", users: 400, control: \"nothing\"), \
+         {parameters}"
+    );
+    let (from_run, _) = sweep(
+        &write_spec(dir.path(), "from-run", &run),
+        &dir.path().join("from-run"),
+        &[],
+    );
+    assert_eq!(
+        from_ab, from_run,
+        "the Ab base runs as the Run of its arm against the control"
+    );
+    for (body, says) in [
+        (
+            ab("pair.ron", "push"),
+            "base.arm: 'push' is not an arm of 'pair.ron' (none, coupon)",
+        ),
+        (ab("pair.ron", "none"), "base.arm: 'none' is the control"),
+        (ab("split.ron", "coupon"), "assigns split users"),
+        (
+            ab("missing.ron", "coupon"),
+            "base.experiment: 'missing.ron'",
+        ),
+    ] {
+        let output = onboard(&["sweep", &write_spec(dir.path(), "bad-ab", &body)]);
+        assert_eq!(output.status.code(), Some(2), "{body}");
+        assert!(
+            stderr(&output).contains(says),
+            "{says}: {}",
+            stderr(&output)
+        );
+    }
+}

@@ -74,7 +74,8 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(spec: SweepSpec, spec_dir: &Path) -> Result<Self> {
+    fn new(mut spec: SweepSpec, spec_dir: &Path) -> Result<Self> {
+        spec.base = spec.base.resolve(spec_dir)?;
         if spec.parameters.is_empty() {
             bail!("parameters: a sweep needs at least one parameter");
         }
@@ -95,7 +96,7 @@ impl Plan {
             metric.check(scenario.horizon, spec.base.control().is_some())?;
         }
         let agent = match &spec.base {
-            Base::Run { .. } => None,
+            Base::Run { .. } | Base::Ab { .. } => None,
             Base::Train { agent, .. } => {
                 let path = spec_dir.join(agent);
                 let config = AgentConfig::from_file(&path)

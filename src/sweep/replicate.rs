@@ -30,8 +30,8 @@ enum Experiment<'a> {
 }
 
 impl<'a> Experiment<'a> {
-    fn of(base: &'a Base) -> Self {
-        match *base {
+    fn of(base: &'a Base) -> Result<Self> {
+        Ok(match *base {
             Base::Run {
                 ref policy, users, ..
             } => Experiment::Run { policy, users },
@@ -44,13 +44,14 @@ impl<'a> Experiment<'a> {
             } => Experiment::Train(TrainingPlan::episodic(
                 cohorts, users, eval_users, eval_every,
             )),
-        }
+            Base::Ab { .. } => bail!("an Ab base runs as the Run it resolves to"),
+        })
     }
 }
 
 /// Checks the sizes of `base` against `model`, before any cell runs.
 pub fn check(base: &Base, model: &Model) -> Result<()> {
-    let users = match Experiment::of(base) {
+    let users = match Experiment::of(base)? {
         Experiment::Run { users, .. } => users,
         Experiment::Train(plan) => {
             plan.validate(model.scenario())?;
@@ -69,7 +70,7 @@ pub fn run(
     agent: Option<&AgentConfig>,
     seed: u64,
 ) -> Result<Replicate> {
-    let (simulation, users, users_seed) = match Experiment::of(base) {
+    let (simulation, users, users_seed) = match Experiment::of(base)? {
         Experiment::Run { policy, users } => (run_policy(policy, model, seed, users)?, users, seed),
         Experiment::Train(plan) => {
             let Some(agent) = agent else {

@@ -29,11 +29,13 @@
 //! )
 //! ```
 
+use crate::ab::experiment::{Assignment, Experiment, resolve};
 use crate::simulate::{Simulation, UserRecord};
 use crate::stats::{PairedStats, compare_paired};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use onboard_envs::{AgeMetrics, Estimate, Quantity};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// The most cells a sweep may have, and the most replicates per cell.
 pub const MAX_CELLS: usize = 100_000;
@@ -107,20 +109,70 @@ pub enum Base {
         #[serde(default)]
         control: Option<String>,
     },
+    /// One arm of an `onboard ab` experiment file against the file's control arm,
+    /// on the file's scenario and users per arm: a `Run` of the arm's policy with
+    /// the control arm's policy as its control (paired users; the file's seed and
+    /// power curve play no part, and a `Split` file is refused).
+    Ab {
+        /// The experiment file (relative to the spec).
+        experiment: String,
+        /// The arm measured.
+        arm: String,
+    },
 }
 
 impl Base {
-    /// The scenario's name or file.
+    /// The base with every file resolved against `spec_dir`, the spec's folder: an
+    /// `Ab` base becomes the `Run` of its arm against its control arm, with paths
+    /// resolved against the experiment file's folder.
+    pub fn resolve(&self, spec_dir: &Path) -> Result<Base> {
+        let Base::Ab { experiment, arm } = self else {
+            return Ok(self.clone());
+        };
+        let path = spec_dir.join(experiment);
+        let file = Experiment::from_file(&path)
+            .with_context(|| format!("base.experiment: '{experiment}'"))?;
+        if file.assignment == Assignment::Split {
+            bail!(
+                "base.experiment: '{experiment}' assigns split users; a sweep measures an arm \
+                 against the control on paired users (write `assignment: Paired`)"
+            );
+        }
+        let names: Vec<&str> = file.arms.iter().map(|a| a.name.as_str()).collect();
+        let Some(measured) = file.arms.iter().find(|a| a.name == *arm) else {
+            bail!(
+                "base.arm: '{arm}' is not an arm of '{experiment}' ({})",
+                names.join(", ")
+            );
+        };
+        let control = &file.arms[file.control_index()];
+        if control.name == *arm {
+            bail!(
+                "base.arm: '{arm}' is the control of '{experiment}'; name an arm to measure against it"
+            );
+        }
+        let folder = path.parent().unwrap_or(Path::new("."));
+        Ok(Base::Run {
+            scenario: resolve(&file.scenario, folder),
+            policy: resolve(&measured.policy, folder),
+            users: file.users,
+            control: Some(resolve(&control.policy, folder)),
+        })
+    }
+
+    /// The scenario's name or file (an unresolved `Ab` base names none).
     pub fn scenario(&self) -> &str {
         match self {
             Base::Run { scenario, .. } | Base::Train { scenario, .. } => scenario,
+            Base::Ab { .. } => "",
         }
     }
 
-    /// The control policy, if any.
+    /// The control policy, if any (an unresolved `Ab` base names none).
     pub fn control(&self) -> Option<&str> {
         match self {
             Base::Run { control, .. } | Base::Train { control, .. } => control.as_deref(),
+            Base::Ab { .. } => None,
         }
     }
 }
