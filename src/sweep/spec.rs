@@ -28,6 +28,9 @@
 //!     metrics: [Profit, Lift(Profit)],
 //! )
 //! ```
+//!
+//! An `Ab(experiment: "default-abn.ron", arm: "recs")` base measures one arm of an
+//! A/B/n file against the file's control arm ([`Base::resolve`]).
 
 use crate::ab::experiment::{Assignment, Experiment, resolve};
 use crate::simulate::{Simulation, UserRecord};
