@@ -3,8 +3,9 @@
 //! Plain data in, files out: [`line_chart`] draws lines with shaded interval bands
 //! (retention and survival curves, cumulative conversion, profit per user, learning
 //! curves, regret), [`stacked_area`] draws shares that sum to one (action mix by user
-//! age), [`heatmap`] draws a value over the grid of two parameters. Every chart is [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the
-//! caller puts units in them) and a legend to the right of the plot.
+//! age), [`heatmap`] draws a value over the grid of two parameters. Every chart is
+//! [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the caller puts units in
+//! them) and a legend to the right of the plot.
 //!
 //! Data is taken as it comes: points with a NaN, infinite or absurdly large
 //! (|v| > [`MAX_ABS`]) coordinate are skipped, empty series are drawn as nothing (but

@@ -7,7 +7,8 @@ use super::cells::CellResult;
 use super::spec::Metric;
 use crate::output::{cell, write_csv, write_json};
 use crate::plots::{Series, heatmap, line_chart};
-use crate::report::{Page, escape};
+use crate::report::{self, Page, escape};
+use crate::stats::Interval;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -130,14 +131,12 @@ fn draw_heatmap(folder: &Path, layout: &Layout, results: &[CellResult], m: usize
     let (x, y) = (distinct(0), distinct(1));
     let position = |values: &[f64], v: f64| values.iter().position(|&u| u == v);
     let mut z = vec![vec![f64::NAN; x.len()]; y.len()];
-    let mut cells = vec![vec![None; x.len()]; y.len()];
-    for (index, result) in results.iter().enumerate() {
+    for result in results {
         if let (Some(i), Some(j)) = (
             position(&x, result.values[0]),
             position(&y, result.values[1]),
         ) {
             z[j][i] = result.metrics[m].mean;
-            cells[j][i] = Some(index);
         }
     }
     let best = best(results, m).and_then(|b| {
@@ -233,12 +232,15 @@ pub fn write_report(
     Ok(())
 }
 
-/// `mean [low, high]` in four decimals, the interval muted.
+/// `mean [low, high]` in four decimals, the interval muted, as every report shows
+/// an interval.
 fn interval(metric: &super::cells::CellMetric) -> String {
-    format!(
-        "{:.4} <span class=\"ci\">[{:.4}, {:.4}]</span>",
-        metric.mean, metric.low, metric.high
-    )
+    let interval = Interval {
+        estimate: metric.mean,
+        low: metric.low,
+        high: metric.high,
+    };
+    report::cell(&interval, 1.0, 4)
 }
 
 /// One chart per metric against the first parameter: a line (with its interval
