@@ -1,0 +1,1 @@
+//! Seeded bootstrap over units.

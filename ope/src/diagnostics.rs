@@ -1,0 +1,1 @@
+//! Diagnostics of a log against a target policy.

@@ -1,0 +1,1 @@
+//! Intervals without resampling.

@@ -1,0 +1,1 @@
+//! Reading and writing logs in the CSV schema.

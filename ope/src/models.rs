@@ -1,0 +1,1 @@
+//! Reward and value models fitted on a log.
