@@ -73,43 +73,12 @@ impl Columns {
             .unwrap_or(0)
     }
 
-    /// Checks that the columns fit together: equal lengths, unit starts from 0 to the
-    /// row count and increasing, at least one row, propensities in (0, 1], target
-    /// probabilities in [0, 1], every value finite. Readers validate rows with their
-    /// file and line before building columns; this is the estimators' own guard.
+    /// Checks that the columns fit together: [`Columns::check_shape`], then
+    /// propensities in (0, 1], target probabilities in [0, 1], every value finite.
+    /// Readers validate rows with their file and line before building columns; this is
+    /// the estimators' own guard.
     pub fn check(&self) -> Result<(), OpeError> {
-        let n = self.rows();
-        if n == 0 {
-            return Err(OpeError::Columns(
-                "the log has no rows: there is nothing to estimate from".into(),
-            ));
-        }
-        let mut lengths = vec![
-            ("propensity", self.propensity.len()),
-            ("target", self.target.len()),
-        ];
-        for (name, model) in [
-            ("reward model", &self.reward_model),
-            ("value model", &self.value_model),
-        ] {
-            if let Some(p) = model {
-                lengths.push((name, p.logged.len()));
-                lengths.push((name, p.target.len()));
-            }
-        }
-        if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != n) {
-            return Err(OpeError::Columns(format!(
-                "column '{name}' has {len} rows, the rewards {n}"
-            )));
-        }
-        if self.starts.first() != Some(&0)
-            || self.starts.last() != Some(&n)
-            || self.starts.windows(2).any(|w| w[0] >= w[1])
-        {
-            return Err(OpeError::Columns(
-                "unit starts must rise from 0 to the number of rows, each unit non-empty".into(),
-            ));
-        }
+        self.check_shape()?;
         if let Some(i) = self
             .propensity
             .iter()
@@ -147,6 +116,37 @@ impl Columns {
         Ok(())
     }
 
+    /// Checks the shape alone: at least one row, equal lengths, unit starts from 0 to
+    /// the row count and increasing. For passes that check the values themselves, a
+    /// chunk at a time, and call [`Columns::check`] for the error when one fails.
+    pub fn check_shape(&self) -> Result<(), OpeError> {
+        let n = self.rows();
+        if n == 0 {
+            return Err(OpeError::Columns(
+                "the log has no rows: there is nothing to estimate from".into(),
+            ));
+        }
+        let mut lengths = vec![
+            ("propensity", self.propensity.len()),
+            ("target", self.target.len()),
+        ];
+        for (name, model) in [
+            ("reward model", &self.reward_model),
+            ("value model", &self.value_model),
+        ] {
+            if let Some(p) = model {
+                lengths.push((name, p.logged.len()));
+                lengths.push((name, p.target.len()));
+            }
+        }
+        if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != n) {
+            return Err(OpeError::Columns(format!(
+                "column '{name}' has {len} rows, the rewards {n}"
+            )));
+        }
+        check_starts(&self.starts, n)
+    }
+
     /// The importance weight of each row, `target / propensity`.
     pub fn weights(&self) -> Vec<f64> {
         self.target
@@ -155,4 +155,17 @@ impl Columns {
             .map(|(t, p)| t / p)
             .collect()
     }
+}
+
+/// Checks unit starts for `rows` rows: rising from 0 to `rows`, each unit non-empty.
+pub fn check_starts(starts: &[usize], rows: usize) -> Result<(), OpeError> {
+    if starts.first() != Some(&0)
+        || starts.last() != Some(&rows)
+        || starts.windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err(OpeError::Columns(
+            "unit starts must rise from 0 to the number of rows, each unit non-empty".into(),
+        ));
+    }
+    Ok(())
 }

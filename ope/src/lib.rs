@@ -22,9 +22,23 @@ pub mod models;
 pub mod per_decision;
 pub mod trajectory;
 
+pub use bootstrap::{
+    BootstrapConfig, bootstrap_intervals, bootstrap_replicates, percentile_interval,
+};
 pub use columns::{Columns, Predictions};
+pub use diagnostics::{WeightDiagnostics, unsupported_mass, warnings, weight_diagnostics};
 pub use error::OpeError;
 pub use estimator::{Estimator, UnitStats};
-// per-decision, intervals, bootstrap, diagnostics re-exports:
-// trajectory, models re-exports:
-// log re-exports:
+pub use intervals::{DEFAULT_LEVEL, Interval, Linearised, Method, interval, linearise};
+pub use log::{ColumnMap, Log, LogBuilder, LogError, LogRow, LogWriter, ReadOptions, read_log};
+pub use models::{ModelConfig, ModelInput, reward_model, value_model};
+pub use per_decision::{
+    DirectMethod, DoublyRobust, DoublyRobustWithShrinkage, InverseProbabilityWeighting,
+    PerDecisionEstimator, SelfNormalizedDoublyRobust, SelfNormalizedInverseProbabilityWeighting,
+    SubGaussianInverseProbabilityWeighting, SwitchDoublyRobust, default_per_decision,
+    evaluate_per_decision, parse_per_decision,
+};
+pub use trajectory::{
+    Fqe, Pdis, SeqDr, TRAJECTORY_ESTIMATORS, TrajectoryIs, Wdr, Wpdis, default_trajectory,
+    parse_trajectory,
+};

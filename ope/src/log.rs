@@ -1,1 +1,0 @@
-//! Reading and writing logs in the CSV schema.

@@ -1,0 +1,640 @@
+//! Reads a log from CSV in one streaming pass, validating every row, and groups its
+//! rows by user in age order.
+
+use super::schema::{self, ColumnMap};
+use crate::columns::{Columns, Predictions};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Why a log could not be read. Every variant names the file; row errors name the
+/// line (1 is the header) and the column.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The file could not be opened or read.
+    #[error("{}: {io}", path.display())]
+    Io {
+        /// The log file.
+        path: PathBuf,
+        /// The I/O error.
+        io: std::io::Error,
+    },
+    /// The CSV itself is malformed (a row with another number of fields, bad
+    /// UTF-8 in the header).
+    #[error("{}: {message}", path.display())]
+    Csv {
+        /// The log file.
+        path: PathBuf,
+        /// The CSV reader's message, with its line.
+        message: String,
+    },
+    /// A column the log needs is not in the header.
+    #[error("{}: missing column '{column}' ({why})", path.display())]
+    MissingColumn {
+        /// The log file.
+        path: PathBuf,
+        /// The file's name of the column (after mapping).
+        column: String,
+        /// Why it is needed.
+        why: String,
+    },
+    /// A field's value is not what its column holds.
+    #[error("{}: line {line}, column '{column}': {message}", path.display())]
+    Value {
+        /// The log file.
+        path: PathBuf,
+        /// The line, 1 being the header.
+        line: u64,
+        /// The file's name of the column.
+        column: String,
+        /// What was found and what was expected.
+        message: String,
+    },
+    /// A user's rows do not form one episode: a duplicate or missing age, or a row
+    /// after the row that ended the episode.
+    #[error("{}: line {line}: {message}", path.display())]
+    Episode {
+        /// The log file.
+        path: PathBuf,
+        /// The offending row's line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The log has a header and no row.
+    #[error("{}: the log has no rows: there is nothing to estimate from", path.display())]
+    Empty {
+        /// The log file.
+        path: PathBuf,
+    },
+}
+
+/// What the reader expects of a log.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions<'a> {
+    /// The file's names for the schema's columns.
+    pub columns: ColumnMap,
+    /// The actions a logged action must be one of (a scenario's joint actions);
+    /// `None` accepts any name, numbered in order of first appearance.
+    pub actions: Option<&'a [String]>,
+    /// The features to read, by name without the `obs:` prefix, in this order (a
+    /// scenario's observation layout); `None` reads every `obs:` column, in file
+    /// order.
+    pub features: Option<&'a [String]>,
+}
+
+/// A log in memory, column by column, rows grouped by unit and in age order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Log {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `starts[u]`: the first row of unit `u` (see [`Columns::starts`]).
+    pub starts: Vec<usize>,
+    /// The user id of each unit; empty for a log of independent decisions.
+    pub users: Vec<u64>,
+    /// Each row's age; empty for a log of independent decisions.
+    pub ages: Vec<u32>,
+    /// Each row's line in the file.
+    pub lines: Vec<u64>,
+    /// The action names: `actions[i]` indexes them.
+    pub action_names: Vec<String>,
+    /// Each row's logged action.
+    pub actions: Vec<u32>,
+    /// Each row's propensity.
+    pub propensity: Vec<f64>,
+    /// Each row's reward.
+    pub reward: Vec<f64>,
+    /// The feature names, without the `obs:` prefix.
+    pub feature_names: Vec<String>,
+    /// `rows × feature_names.len()` features, row-major.
+    pub features: Vec<f32>,
+    /// The target's probability of each logged action, where the log carries it.
+    pub pi_e: Option<Vec<f64>>,
+    /// A reward model's predictions, where the log carries them.
+    pub reward_model: Option<Predictions>,
+}
+
+impl Log {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.reward.len()
+    }
+
+    /// Number of units (users, or rows for independent decisions).
+    pub fn units(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Whether the log has no user column: each row its own unit.
+    pub fn independent(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// The features of row `i`.
+    pub fn feature_row(&self, i: usize) -> &[f32] {
+        let d = self.feature_names.len();
+        &self.features[i * d..(i + 1) * d]
+    }
+
+    /// The estimators' columns for the target's probabilities `target` of the
+    /// logged actions, with the log's reward model if it carries one.
+    pub fn columns(&self, target: Vec<f64>) -> Columns {
+        Columns {
+            starts: self.starts.clone(),
+            propensity: self.propensity.clone(),
+            target,
+            reward: self.reward.clone(),
+            reward_model: self.reward_model.clone(),
+            value_model: None,
+        }
+    }
+}
+
+/// Where each schema column sits in the file's header.
+struct Header {
+    user: Option<usize>,
+    age: Option<usize>,
+    action: usize,
+    propensity: usize,
+    reward: usize,
+    end: Option<usize>,
+    pi_e: Option<usize>,
+    q_hat: Option<(usize, usize)>,
+    features: Vec<usize>,
+    feature_names: Vec<String>,
+    names: Vec<String>,
+}
+
+impl Header {
+    fn new(path: &Path, names: Vec<String>, options: &ReadOptions<'_>) -> Result<Self, LogError> {
+        if let Some(name) =
+            (1..names.len()).find_map(|i| names[..i].contains(&names[i]).then_some(&names[i]))
+        {
+            return Err(LogError::Csv {
+                path: path.into(),
+                message: format!("line 1: column '{name}' appears twice in the header"),
+            });
+        }
+        let map = &options.columns;
+        let find = |schema: &str| {
+            let file = map.file_name(schema);
+            names.iter().position(|n| n == file)
+        };
+        let missing = |schema: &str, why: &str| LogError::MissingColumn {
+            path: path.into(),
+            column: map.file_name(schema).to_string(),
+            why: why.to_string(),
+        };
+        let need = |schema: &str, why: &str| find(schema).ok_or_else(|| missing(schema, why));
+        let user = find(schema::USER);
+        let age = match user {
+            Some(_) => Some(need(
+                schema::AGE,
+                "a log with users needs each row's age, to order a user's decisions",
+            )?),
+            None => None,
+        };
+        let q_hat = match (find(schema::Q_HAT), find(schema::Q_HAT_TARGET)) {
+            (Some(q), Some(t)) => Some((q, t)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(missing(
+                    schema::Q_HAT_TARGET,
+                    "a reward model's predictions need both the logged action's and the target's",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(missing(
+                    schema::Q_HAT,
+                    "a reward model's predictions need both the logged action's and the target's",
+                ));
+            }
+        };
+        let (features, feature_names) = match options.features {
+            Some(expected) => {
+                let mut columns = Vec::with_capacity(expected.len());
+                for name in expected {
+                    let schema_name = format!("{}{name}", schema::FEATURE_PREFIX);
+                    columns.push(need(&schema_name, "the target policy reads this feature")?);
+                }
+                (columns, expected.to_vec())
+            }
+            None => names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    let schema_name = map.schema_name(n);
+                    schema_name
+                        .strip_prefix(schema::FEATURE_PREFIX)
+                        .map(|f| (i, f.to_string()))
+                })
+                .unzip(),
+        };
+        Ok(Self {
+            user,
+            age,
+            action: need(schema::ACTION, "the logged action")?,
+            propensity: need(
+                schema::PROPENSITY,
+                "the behaviour's probability of the logged action",
+            )?,
+            reward: need(schema::REWARD, "the reward of each decision")?,
+            end: find(schema::END),
+            pi_e: find(schema::PI_E),
+            q_hat,
+            features,
+            feature_names,
+            names,
+        })
+    }
+}
+
+/// Parses the fields of one row, naming its line and column on failure.
+struct Fields<'r> {
+    path: &'r Path,
+    names: &'r [String],
+    record: &'r csv::ByteRecord,
+    line: u64,
+}
+
+impl Fields<'_> {
+    fn error(&self, column: usize, message: String) -> LogError {
+        LogError::Value {
+            path: self.path.into(),
+            line: self.line,
+            column: self.names[column].clone(),
+            message,
+        }
+    }
+
+    fn text(&self, column: usize) -> Result<&str, LogError> {
+        let bytes = self.record.get(column).unwrap_or_default();
+        std::str::from_utf8(bytes)
+            .map(str::trim)
+            .map_err(|_| self.error(column, "not valid UTF-8".into()))
+    }
+
+    fn number(&self, column: usize) -> Result<f64, LogError> {
+        let text = self.text(column)?;
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            Ok(x) => Err(self.error(column, format!("{x} is not a finite number"))),
+            Err(_) if text.is_empty() => Err(self.error(column, "empty, expected a number".into())),
+            Err(_) => Err(self.error(column, format!("'{text}' is not a number"))),
+        }
+    }
+
+    fn probability(&self, column: usize, zero_allowed: bool) -> Result<f64, LogError> {
+        let p = self.number(column)?;
+        let ok = if zero_allowed {
+            (0.0..=1.0).contains(&p)
+        } else {
+            p > 0.0 && p <= 1.0
+        };
+        if ok {
+            Ok(p)
+        } else {
+            let range = if zero_allowed {
+                "[0, 1]"
+            } else {
+                "(0, 1] (the behaviour must give the logged action a chance)"
+            };
+            Err(self.error(column, format!("{p} is outside {range}")))
+        }
+    }
+
+    fn integer(&self, column: usize) -> Result<u64, LogError> {
+        let text = self.text(column)?;
+        text.parse::<u64>()
+            .map_err(|_| self.error(column, format!("'{text}' is not a whole number ≥ 0")))
+    }
+
+    fn flag(&self, column: usize) -> Result<bool, LogError> {
+        match self.text(column)? {
+            "1" | "true" => Ok(true),
+            "0" | "false" => Ok(false),
+            other => Err(self.error(column, format!("'{other}' is not 0 or 1"))),
+        }
+    }
+}
+
+/// Rows in file order, before grouping by unit.
+#[derive(Default)]
+struct Rows {
+    unit: Vec<u32>,
+    ages: Vec<u32>,
+    ends: Vec<bool>,
+    lines: Vec<u64>,
+    actions: Vec<u32>,
+    propensity: Vec<f64>,
+    reward: Vec<f64>,
+    features: Vec<f32>,
+    pi_e: Vec<f64>,
+    q_hat: Vec<f64>,
+    q_hat_target: Vec<f64>,
+}
+
+/// Reads the log at `path` as `options` say, validating every row: missing
+/// columns, non-numeric, NaN or infinite values, propensities outside (0, 1],
+/// target probabilities outside [0, 1], unknown actions, and, where there is a user
+/// column, duplicate or missing ages of a user and rows after the end of a user's
+/// episode. A user's rows may be anywhere in the file; they are grouped by user (in
+/// order of first appearance) and sorted by age.
+pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError> {
+    let file = std::fs::File::open(path).map_err(|io| LogError::Io {
+        path: path.into(),
+        io,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_reader(file);
+    let csv_error = |e: csv::Error| match e.kind() {
+        csv::ErrorKind::Io(_) => LogError::Io {
+            path: path.into(),
+            io: std::io::Error::other(e.to_string()),
+        },
+        _ => LogError::Csv {
+            path: path.into(),
+            message: e.to_string(),
+        },
+    };
+    let names: Vec<String> = reader
+        .byte_headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let header = Header::new(path, names, options)?;
+    let mut action_names: Vec<String> = options.actions.map(<[String]>::to_vec).unwrap_or_default();
+    let mut action_index: HashMap<String, u32> = action_names
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.clone(), i as u32))
+        .collect();
+    let mut unit_of_user: HashMap<u64, u32> = HashMap::new();
+    let mut users = Vec::new();
+    let mut rows = Rows::default();
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(csv_error)? {
+        let line = record.position().map_or(0, |p| p.line());
+        let fields = Fields {
+            path,
+            names: &header.names,
+            record: &record,
+            line,
+        };
+        if let Some(column) = header.user {
+            let user = fields.integer(column)?;
+            let next = users.len() as u32;
+            let unit = *unit_of_user.entry(user).or_insert(next);
+            if unit == next {
+                users.push(user);
+            }
+            rows.unit.push(unit);
+        }
+        if let Some(column) = header.age {
+            let age = fields.integer(column)?;
+            let age = u32::try_from(age)
+                .map_err(|_| fields.error(column, format!("age {age} is too large")))?;
+            rows.ages.push(age);
+        }
+        if let Some(column) = header.end {
+            rows.ends.push(fields.flag(column)?);
+        }
+        let action = fields.text(header.action)?;
+        let index = match action_index.get(action) {
+            Some(&i) => i,
+            None if options.actions.is_none() => {
+                let i = action_names.len() as u32;
+                action_names.push(action.to_string());
+                action_index.insert(action.to_string(), i);
+                i
+            }
+            None => {
+                let known = &action_names;
+                let shown: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
+                return Err(fields.error(
+                    header.action,
+                    format!(
+                        "unknown action '{action}' (expected one of {} actions: {}{})",
+                        known.len(),
+                        shown.join(", "),
+                        if known.len() > shown.len() {
+                            ", …"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+        };
+        rows.actions.push(index);
+        rows.propensity
+            .push(fields.probability(header.propensity, false)?);
+        rows.reward.push(fields.number(header.reward)?);
+        for &column in &header.features {
+            rows.features.push(fields.number(column)? as f32);
+        }
+        if let Some(column) = header.pi_e {
+            rows.pi_e.push(fields.probability(column, true)?);
+        }
+        if let Some((q, t)) = header.q_hat {
+            rows.q_hat.push(fields.number(q)?);
+            rows.q_hat_target.push(fields.number(t)?);
+        }
+        rows.lines.push(line);
+    }
+    if rows.reward.is_empty() {
+        return Err(LogError::Empty { path: path.into() });
+    }
+    group(
+        path,
+        header.user.is_some(),
+        header.feature_names,
+        rows,
+        users,
+        action_names,
+    )
+}
+
+/// Groups `rows` by unit in age order and checks each user's episode.
+fn group(
+    path: &Path,
+    has_users: bool,
+    feature_names: Vec<String>,
+    rows: Rows,
+    users: Vec<u64>,
+    action_names: Vec<String>,
+) -> Result<Log, LogError> {
+    let n = rows.reward.len();
+    let d = feature_names.len();
+    let (order, starts) = if has_users {
+        unit_order(&rows.unit, &rows.ages, users.len())
+    } else {
+        ((0..n).collect(), (0..=n).collect())
+    };
+    if has_users {
+        check_episodes(path, &rows, &order, &starts, &users)?;
+    }
+    let permute = |column: &[f64]| order.iter().map(|&i| column[i]).collect::<Vec<_>>();
+    let optional = |column: &[f64]| (!column.is_empty()).then(|| permute(column));
+    let mut features = Vec::with_capacity(n * d);
+    for &i in &order {
+        features.extend_from_slice(&rows.features[i * d..(i + 1) * d]);
+    }
+    Ok(Log {
+        path: path.into(),
+        users,
+        ages: order
+            .iter()
+            .filter_map(|&i| rows.ages.get(i).copied())
+            .collect(),
+        lines: order.iter().map(|&i| rows.lines[i]).collect(),
+        action_names,
+        actions: order.iter().map(|&i| rows.actions[i]).collect(),
+        propensity: permute(&rows.propensity),
+        reward: permute(&rows.reward),
+        feature_names,
+        features,
+        pi_e: optional(&rows.pi_e),
+        reward_model: optional(&rows.q_hat).map(|logged| Predictions {
+            logged,
+            target: permute(&rows.q_hat_target),
+        }),
+        starts,
+    })
+}
+
+/// The rows in unit order (units in order of first appearance; a unit's rows by
+/// age, ties in file order) and each unit's first position in it.
+fn unit_order(unit: &[u32], ages: &[u32], units: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut starts = vec![0usize; units + 1];
+    for &u in unit {
+        starts[u as usize + 1] += 1;
+    }
+    for u in 0..units {
+        starts[u + 1] += starts[u];
+    }
+    let mut next = starts.clone();
+    let mut order = vec![0usize; unit.len()];
+    for (row, &u) in unit.iter().enumerate() {
+        order[next[u as usize]] = row;
+        next[u as usize] += 1;
+    }
+    for u in 0..units {
+        let rows = &mut order[starts[u]..starts[u + 1]];
+        if rows.windows(2).any(|w| ages[w[0]] > ages[w[1]]) {
+            rows.sort_by_key(|&row| ages[row]);
+        }
+    }
+    (order, starts)
+}
+
+/// Checks that each user's ages run one by one without repeats, and that no row
+/// follows the row that ended the user's episode.
+fn check_episodes(
+    path: &Path,
+    rows: &Rows,
+    order: &[usize],
+    starts: &[usize],
+    users: &[u64],
+) -> Result<(), LogError> {
+    for (u, user) in users.iter().enumerate() {
+        let unit = &order[starts[u]..starts[u + 1]];
+        for pair in unit.windows(2) {
+            let (before, after) = (pair[0], pair[1]);
+            let (a, b) = (rows.ages[before], rows.ages[after]);
+            let (first, second) = (
+                rows.lines[before].min(rows.lines[after]),
+                rows.lines[before].max(rows.lines[after]),
+            );
+            let message = if a == b {
+                Some(format!(
+                    "user {user} has age {b} twice (first on line {first}): each (user, age) is one decision"
+                ))
+            } else if b != a + 1 {
+                Some(format!(
+                    "user {user} jumps from age {a} (line {}) to age {b}: ages {}..{} are missing, \
+                     and a user's decisions must cover every day of the episode",
+                    rows.lines[before],
+                    a + 1,
+                    b - 1
+                ))
+            } else if rows.ends.get(before) == Some(&true) {
+                Some(format!(
+                    "user {user}'s episode ended at age {a} (line {}), yet age {b} follows",
+                    rows.lines[before]
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                return Err(LogError::Episode {
+                    path: path.into(),
+                    line: second,
+                    message,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Builds a [`Log`] in memory from rows as [`super::LogWriter`] takes them (a
+/// simulation's decisions, day by day), grouped and checked as [`read_log`] does.
+pub struct LogBuilder {
+    label: PathBuf,
+    feature_names: Vec<String>,
+    action_names: Vec<String>,
+    unit_of_user: HashMap<u64, u32>,
+    users: Vec<u64>,
+    rows: Rows,
+}
+
+impl LogBuilder {
+    /// An empty log of rows with `feature_names` choosing among `action_names`;
+    /// `label` stands for the file in messages and in [`Log::path`].
+    pub fn new(label: &str, feature_names: &[String], action_names: &[String]) -> Self {
+        Self {
+            label: PathBuf::from(label),
+            feature_names: feature_names.to_vec(),
+            action_names: action_names.to_vec(),
+            unit_of_user: HashMap::new(),
+            users: Vec::new(),
+            rows: Rows::default(),
+        }
+    }
+
+    /// Adds one decision.
+    pub fn push(&mut self, row: &super::LogRow<'_>) {
+        let next = self.users.len() as u32;
+        let unit = *self.unit_of_user.entry(row.user).or_insert(next);
+        if unit == next {
+            self.users.push(row.user);
+        }
+        let rows = &mut self.rows;
+        rows.unit.push(unit);
+        rows.ages.push(row.age);
+        rows.ends.push(row.end);
+        rows.lines.push(rows.lines.len() as u64 + 2);
+        rows.actions.push(row.action as u32);
+        rows.propensity.push(row.probabilities[row.action]);
+        rows.reward.push(row.reward);
+        rows.features.extend_from_slice(row.features);
+    }
+
+    /// The log, grouped by user in age order; an error if it is empty or a user's
+    /// episode is broken.
+    pub fn finish(self) -> Result<Log, LogError> {
+        if self.rows.reward.is_empty() {
+            return Err(LogError::Empty { path: self.label });
+        }
+        group(
+            &self.label,
+            true,
+            self.feature_names,
+            self.rows,
+            self.users,
+            self.action_names,
+        )
+    }
+}

@@ -1,1 +1,0 @@
-//! Per-decision estimators.
