@@ -173,6 +173,119 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Writes a log of a behaviour policy's decisions on a simulated cohort: one
+    /// CSV row per user-day with the observation features, the action, its
+    /// propensity, the reward and whether the row ends the user's episode (the
+    /// schema: docs/log-schema.md). Warns when the behaviour is deterministic.
+    ///
+    /// Example: onboard log default --policy agents/configs/tour-recs-email.ron --epsilon 0.3 --users 5000 --out logs.csv
+    Log {
+        /// A built-in scenario name or a path to a RON file.
+        scenario: String,
+        /// The behaviour policy, as `run --policy` takes it.
+        #[arg(long, default_value = "random")]
+        policy: String,
+        /// Share of uniform exploration mixed into the policy, in [0, 1].
+        #[arg(long, default_value_t = 0.0)]
+        epsilon: f64,
+        /// Users in a cohort that signs up on day 0.
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        /// Seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write the behaviour's probability of every action (prob:<action>).
+        #[arg(long)]
+        every_probability: bool,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Estimates what a target policy would have earned from a log of another
+    /// policy's decisions: per-decision (DM, IPS, clipped IPS, SNIPS, DR, SNDR,
+    /// Switch-DR, DR-OS, sub-Gaussian IPS) and per-trajectory (trajectory IS, PDIS,
+    /// WPDIS, sequential DR, weighted DR, FQE) estimators with intervals and
+    /// diagnostics; writes ope.csv, forest plots and report.html.
+    ///
+    /// Example: onboard ope logs.csv --target recs --bootstrap 200
+    Ope {
+        /// The log (CSV; see docs/log-schema.md).
+        log: PathBuf,
+        /// The target policy, as `run --policy` takes it; without it, the log's
+        /// pi_e column (a policy outside onboard).
+        #[arg(long)]
+        target: Option<String>,
+        /// The scenario of the log's actions and features (for --target).
+        #[arg(long, default_value = "default")]
+        scenario: String,
+        /// Estimators, comma-separated (e.g. ips,clipped-ips:10,dr,pdis,fqe);
+        /// default: all that the log supports.
+        #[arg(long, value_delimiter = ',')]
+        estimators: Vec<String>,
+        /// The file's names for schema columns: SCHEMA=FILE,… (e.g. propensity=pscore).
+        #[arg(long, default_value = "")]
+        columns: String,
+        /// Bootstrap replicates over users (0: none).
+        #[arg(long, default_value_t = 200)]
+        bootstrap: usize,
+        /// Folds of the models' cross-fitting.
+        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().folds)]
+        folds: usize,
+        /// Ridge penalty of the linear reward and value models.
+        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().ridge)]
+        ridge: f64,
+        /// Interval level.
+        #[arg(long, default_value_t = 0.95)]
+        level: f64,
+        /// Seed of the bootstrap.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output folder (default: results/ope-<timestamp>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Checks every off-policy estimator against the simulator's truth: simulates
+    /// logs of the behaviour REPS times, estimates the target on each, and reports
+    /// bias, standard deviation, RMSE and interval coverage per estimator.
+    ///
+    /// Example: onboard ope-bench default --behaviour agents/configs/tour-recs-email.ron --epsilon 0.3 --target recs --reps 50 --users 2000
+    OpeBench {
+        /// A built-in scenario name or a path to a RON file.
+        scenario: String,
+        /// The behaviour policy, as `run --policy` takes it.
+        #[arg(long)]
+        behaviour: String,
+        /// Share of uniform exploration mixed into the behaviour.
+        #[arg(long, default_value_t = 0.3)]
+        epsilon: f64,
+        /// The target policy.
+        #[arg(long)]
+        target: String,
+        /// Simulated logs.
+        #[arg(long, default_value_t = 50)]
+        reps: usize,
+        /// Users per log.
+        #[arg(long, default_value_t = 2_000)]
+        users: usize,
+        /// Users in each truth cohort.
+        #[arg(long, default_value_t = 100_000)]
+        truth_users: usize,
+        /// Bootstrap replicates per log (0: none).
+        #[arg(long, default_value_t = 0)]
+        bootstrap: usize,
+        /// Estimators, comma-separated; default: all.
+        #[arg(long, value_delimiter = ',')]
+        estimators: Vec<String>,
+        /// Ridge penalty of the linear reward and value models.
+        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().ridge)]
+        ridge: f64,
+        /// Seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: results/ope-bench-<timestamp>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Lists the built-in scenarios.
     ///
     /// Example: onboard scenarios
@@ -371,6 +484,114 @@ pub fn run(cli: Cli) -> Result<()> {
                 "report written to {}",
                 result.folder.join("report.html").display()
             );
+            Ok(())
+        }
+        Command::Log {
+            scenario,
+            policy,
+            epsilon,
+            users,
+            seed,
+            every_probability,
+            out,
+        } => {
+            let plan = crate::ope::log_command::LogPlan {
+                policy,
+                epsilon,
+                users,
+                seed,
+                every_probability,
+                out,
+            };
+            let summary =
+                crate::ope::log_command::write_log(Scenario::load(&scenario)?, &plan, cli.quiet)?;
+            println!(
+                "{} decisions written to {}",
+                summary.rows,
+                summary.path.display()
+            );
+            if let Some(warning) = summary.warning() {
+                eprintln!("{warning}");
+            }
+            Ok(())
+        }
+        Command::Ope {
+            log,
+            target,
+            scenario,
+            estimators,
+            columns,
+            bootstrap,
+            folds,
+            ridge,
+            level,
+            seed,
+            out,
+        } => {
+            let plan = crate::ope::evaluate::EvaluationPlan {
+                estimators,
+                bootstrap,
+                seed,
+                level,
+                model: onboard_ope::ModelConfig { folds, ridge },
+            };
+            let command = crate::ope::OpeCommand {
+                log,
+                target,
+                scenario,
+                columns,
+                plan,
+                out,
+            };
+            let (evaluation, folder) = crate::ope::run_ope(&command)?;
+            print!("{}", crate::ope::outputs::render(&evaluation));
+            println!("report written to {}", folder.join("report.html").display());
+            Ok(())
+        }
+        Command::OpeBench {
+            scenario,
+            behaviour,
+            epsilon,
+            target,
+            reps,
+            users,
+            truth_users,
+            bootstrap,
+            estimators,
+            ridge,
+            seed,
+            out,
+        } => {
+            let evaluation = crate::ope::evaluate::EvaluationPlan {
+                estimators,
+                bootstrap,
+                seed: 0,
+                level: onboard_ope::DEFAULT_LEVEL,
+                model: onboard_ope::ModelConfig {
+                    ridge,
+                    ..onboard_ope::ModelConfig::default()
+                },
+            };
+            let plan = crate::ope::bench::BenchPlan {
+                behaviour,
+                epsilon,
+                target,
+                reps,
+                users,
+                truth_users,
+                seed,
+                evaluation,
+            };
+            let scenario = Scenario::load(&scenario)?;
+            let folder = run_folder(out.as_deref(), "ope-bench")?;
+            let title = format!(
+                "ope-bench on {}: {} under {}",
+                scenario.name, plan.target, plan.behaviour
+            );
+            let result = crate::ope::bench::run_bench(scenario, &plan, cli.quiet)?;
+            print!("{}", crate::ope::bench::render(&result));
+            let report = crate::ope::bench::write(&folder, &title, &result)?;
+            println!("report written to {}", report.display());
             Ok(())
         }
         Command::Scenarios => {

@@ -7,6 +7,7 @@
 //!   once-per-user decision mode over journey templates;
 //! - [`train`] trains an agent and evaluates it frozen on fresh users;
 //! - [`ab`] runs A/B/n experiments, with the statistics of [`stats`];
+//! - [`ope`] writes logs and evaluates policies on them off-policy;
 //! - [`sweep`] runs a base experiment over a grid of parameter values, resumable;
 //! - [`demo`] is the main job;
 //! - [`policies`] resolves the policies named on the command line;
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod cohort_plots;
 pub mod demo;
 pub mod journeys;
+pub mod ope;
 pub mod output;
 pub mod plots;
 pub mod policies;

@@ -51,7 +51,7 @@ pub(super) fn usable(v: f64) -> bool {
 
 /// An axis range over `values` (usable ones only), padded by `pad` of its span on both
 /// sides; a degenerate range is widened around its value, no values give `0..1`.
-fn axis_range(values: impl Iterator<Item = f64>, pad: f64) -> Range<f64> {
+pub(super) fn axis_range(values: impl Iterator<Item = f64>, pad: f64) -> Range<f64> {
     let (lo, hi) = values
         .filter(|v| usable(*v))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -88,7 +88,7 @@ fn staircase(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 
 /// Tick label for `v` on an axis over `range`: the decimals the tick spacing needs,
 /// without trailing zeros; scientific notation for very large or small magnitudes.
-fn tick_label(v: f64, range: &Range<f64>) -> String {
+pub(super) fn tick_label(v: f64, range: &Range<f64>) -> String {
     let span = range.end - range.start;
     let magnitude = range.start.abs().max(range.end.abs());
     let text = if !(1e-4..1e6).contains(&magnitude) {

@@ -3,7 +3,8 @@
 //! Plain data in, files out: [`line_chart`] draws lines with shaded interval bands
 //! (retention and survival curves, cumulative conversion, profit per user, learning
 //! curves, regret), [`stacked_area`] draws shares that sum to one (action mix by user
-//! age), [`heatmap`] draws a value over the grid of two parameters. Every chart is
+//! age), [`heatmap`] draws a value over the grid of two parameters, [`forest`] draws
+//! estimates with their intervals, one row each. Every chart is
 //! [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the caller puts units in
 //! them) and a legend to the right of the plot.
 //!
@@ -14,6 +15,7 @@
 
 mod chart;
 pub mod font;
+mod forest;
 mod heatmap;
 
 use crate::output::write_atomically;
@@ -24,6 +26,7 @@ use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 
 use self::chart::{AreaFigure, Figure, LineFigure};
 pub use self::font::{FontError, register_fonts};
+use self::forest::ForestFigure;
 use self::heatmap::HeatmapFigure;
 
 /// Width of every chart, in pixels.
@@ -230,6 +233,55 @@ pub fn heatmap(
         y,
         z,
         best,
+    };
+    render(path_stem, &figure)
+}
+
+/// One row of a [`forest`]: an estimate and its interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForestRow {
+    /// The row's label (left of the plot).
+    pub label: String,
+    /// The point estimate.
+    pub estimate: f64,
+    /// The interval's lower end.
+    pub low: f64,
+    /// The interval's upper end.
+    pub high: f64,
+    /// Index into the groups the rows are coloured by.
+    pub group: usize,
+}
+
+/// Writes `<path_stem>.svg` and `<path_stem>.png`: one row per entry of `rows`, top
+/// to bottom, its estimate a dot and its interval a bar in its group's colour, with
+/// `reference` (a name and a value, e.g. the truth) drawn as a vertical line.
+/// Unusable values (NaN, infinite) are left out; an interval reaching beyond the
+/// axes is cut at them.
+pub fn forest(
+    path_stem: &Path,
+    title: &str,
+    x_label: &str,
+    rows: &[ForestRow],
+    groups: &[String],
+    reference: Option<(&str, f64)>,
+) -> Result<ChartFiles, PlotError> {
+    if let Some(row) = rows.iter().find(|r| r.group >= groups.len().max(1)) {
+        return Err(PlotError::Data {
+            path: path_stem.to_path_buf(),
+            message: format!(
+                "row '{}' is in group {} of {}",
+                row.label,
+                row.group,
+                groups.len()
+            ),
+        });
+    }
+    let figure = ForestFigure {
+        title,
+        x_label,
+        rows,
+        groups,
+        reference,
     };
     render(path_stem, &figure)
 }

@@ -1,0 +1,445 @@
+//! `onboard ope-bench`: simulates logs of a behaviour policy again and again, runs
+//! every estimator on each, and compares them with the simulator's truth: bias,
+//! standard deviation, RMSE and interval coverage per estimator.
+//!
+//! Two truths, one per family of estimators:
+//! - per trajectory, the target's on-policy value: the mean return of a user's
+//!   window on a large cohort run under the target;
+//! - per decision, the target's mean immediate reward on the behaviour's states: on
+//!   a large cohort run under the behaviour, each user-day is also stepped, on a
+//!   copy of the user with the same random draws (common random numbers), under
+//!   each action the target might take, weighted by its probability.
+
+use super::evaluate::{Evaluation, EvaluationPlan, Family, Target, evaluate};
+use super::logging::{Behaviour, StepView, simulate_log};
+use crate::ab::run::derive_seed;
+use crate::plots::{ForestRow, forest};
+use crate::policies::policy_from_spec;
+use crate::report::{Page, escape};
+use anyhow::{Result, bail};
+use ndarray::Array2;
+use onboard_envs::{Model, Scenario, step_user};
+use onboard_ope::LogBuilder;
+use rayon::prelude::*;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What `onboard ope-bench` runs.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    /// The behaviour policy (as `run --policy` takes it).
+    pub behaviour: String,
+    /// Uniform exploration mixed into the behaviour.
+    pub epsilon: f64,
+    /// The target policy.
+    pub target: String,
+    /// Simulated logs.
+    pub reps: usize,
+    /// Users per log.
+    pub users: usize,
+    /// Users of each truth cohort.
+    pub truth_users: usize,
+    /// The seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// How each log is evaluated.
+    pub evaluation: EvaluationPlan,
+}
+
+/// A truth with its standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Truth {
+    /// The value.
+    pub value: f64,
+    /// Its standard error (the truth cohort is finite).
+    pub standard_error: f64,
+}
+
+/// One estimator's record over the replicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRow {
+    /// What it estimates.
+    pub family: Family,
+    /// The estimator.
+    pub name: String,
+    /// Mean estimate over the replicates.
+    pub mean: f64,
+    /// Mean minus truth.
+    pub bias: f64,
+    /// Standard deviation of the estimates.
+    pub sd: f64,
+    /// Root mean squared error against the truth.
+    pub rmse: f64,
+    /// Share of replicates whose t interval covers the truth.
+    pub t_coverage: f64,
+    /// Share whose bootstrap interval covers it, if bootstrapped.
+    pub bootstrap_coverage: Option<f64>,
+}
+
+/// The benchmark's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchResult {
+    /// Truth per decision.
+    pub per_decision: Truth,
+    /// Truth per trajectory.
+    pub per_trajectory: Truth,
+    /// Mean share of decisions on which the target acts otherwise than the log.
+    pub mismatch: f64,
+    /// The estimators' records.
+    pub rows: Vec<BenchRow>,
+    /// Replicates.
+    pub reps: usize,
+}
+
+impl BenchResult {
+    /// The truth of `family`.
+    pub fn truth(&self, family: Family) -> Truth {
+        match family {
+            Family::PerDecision => self.per_decision,
+            Family::PerTrajectory => self.per_trajectory,
+        }
+    }
+}
+
+/// Mean and standard error of `values`.
+fn mean_and_error(values: &[f64]) -> Truth {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    Truth {
+        value: mean,
+        standard_error: (var / n).sqrt(),
+    }
+}
+
+/// Parts of the seed of each cohort.
+const TRUTH_TARGET: u64 = 1;
+const TRUTH_BEHAVIOUR: u64 = 2;
+const REPLICATE: u64 = 3;
+
+/// Runs the benchmark on `scenario`.
+pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<BenchResult> {
+    super::log_command::check_epsilon(plan.epsilon)?;
+    if plan.reps < 2 {
+        bail!(
+            "--reps: the benchmark needs at least 2 replicates for a standard deviation, got {}",
+            plan.reps
+        );
+    }
+    let seed = plan.seed.unwrap_or(scenario.seed);
+    let model = Arc::new(Model::new(scenario)?);
+    let horizon = model.horizon() as usize;
+    let hidden = indicatif::ProgressBar::hidden();
+    // Per trajectory: the target run on its own cohort.
+    let mut target = policy_from_spec(&plan.target, &model, seed)?;
+    let mut on_policy = vec![0.0; plan.truth_users];
+    simulate_log(
+        Arc::clone(&model),
+        derive_seed(seed, &[TRUTH_TARGET]),
+        plan.truth_users,
+        &mut Behaviour {
+            policy: target.as_mut(),
+            epsilon: 0.0,
+        },
+        |_| {},
+        |row| {
+            on_policy[row.user as usize] += row.reward;
+            Ok(())
+        },
+        &hidden,
+    )?;
+    let per_trajectory = mean_and_error(&on_policy);
+    // Per decision: the behaviour's states, each stepped under the target's actions.
+    let mut behaviour = policy_from_spec(&plan.behaviour, &model, seed)?;
+    let mut counterfactual = vec![0.0; plan.truth_users];
+    let mut probabilities = Array2::zeros((0, 0));
+    simulate_log(
+        Arc::clone(&model),
+        derive_seed(seed, &[TRUTH_BEHAVIOUR]),
+        plan.truth_users,
+        &mut Behaviour {
+            policy: behaviour.as_mut(),
+            epsilon: plan.epsilon,
+        },
+        |view: &StepView<'_>| {
+            let shape = (view.observations.nrows(), target.n_actions());
+            if probabilities.dim() != shape {
+                probabilities = Array2::zeros(shape);
+            }
+            target.probabilities(view.observations, probabilities.view_mut());
+            for (user, row) in view.users.iter().zip(probabilities.rows()) {
+                let reward: f64 = row
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| **p > 0.0)
+                    .map(|(a, p)| p * step_user(view.model, &mut user.clone(), a).reward)
+                    .sum();
+                counterfactual[user.profile.id as usize] += reward / horizon as f64;
+            }
+        },
+        |_| Ok(()),
+        &hidden,
+    )?;
+    let per_decision = mean_and_error(&counterfactual);
+    let progress = crate::progress::bar(plan.reps as u64, "", "log", quiet);
+    progress.set_message("ope-bench");
+    let evaluations: Vec<Evaluation> = (0..plan.reps)
+        .into_par_iter()
+        .map(|rep| {
+            let log_seed = derive_seed(seed, &[REPLICATE, rep as u64]);
+            let evaluation = replicate(&model, plan, log_seed, rep);
+            progress.inc(1);
+            evaluation
+        })
+        .collect::<Result<_>>()?;
+    progress.finish_and_clear();
+    Ok(summarise(per_decision, per_trajectory, &evaluations))
+}
+
+/// Simulates one log with `log_seed` and evaluates the target on it.
+fn replicate(
+    model: &Arc<Model>,
+    plan: &BenchPlan,
+    log_seed: u64,
+    rep: usize,
+) -> Result<Evaluation> {
+    let mut behaviour = policy_from_spec(&plan.behaviour, model, log_seed)?;
+    let mut target = policy_from_spec(&plan.target, model, log_seed)?;
+    let mut builder = LogBuilder::new(
+        &format!("simulated log {rep}"),
+        model.layout().names(),
+        model.actions().names(),
+    );
+    simulate_log(
+        Arc::clone(model),
+        log_seed,
+        plan.users,
+        &mut Behaviour {
+            policy: behaviour.as_mut(),
+            epsilon: plan.epsilon,
+        },
+        |_| {},
+        |row| {
+            builder.push(row);
+            Ok(())
+        },
+        &indicatif::ProgressBar::hidden(),
+    )?;
+    let log = builder.finish()?;
+    let mut evaluation_plan = plan.evaluation.clone();
+    evaluation_plan.seed = derive_seed(log_seed, &[plan.evaluation.seed]);
+    evaluate(&log, Target::Policy(target.as_mut()), &evaluation_plan)
+}
+
+/// Bias, spread and coverage of every estimator over the replicates.
+fn summarise(
+    per_decision: Truth,
+    per_trajectory: Truth,
+    evaluations: &[Evaluation],
+) -> BenchResult {
+    let reps = evaluations.len();
+    let truth = |family| match family {
+        Family::PerDecision => per_decision.value,
+        Family::PerTrajectory => per_trajectory.value,
+    };
+    let covers = |interval: (f64, f64), truth: f64| interval.0 <= truth && truth <= interval.1;
+    let rows = evaluations[0]
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(k, first)| {
+            let truth = truth(first.family);
+            let estimates: Vec<f64> = evaluations.iter().map(|e| e.rows[k].value).collect();
+            let spread = mean_and_error(&estimates);
+            let sd = spread.standard_error * (reps as f64).sqrt();
+            let mse = estimates.iter().map(|v| (v - truth).powi(2)).sum::<f64>() / reps as f64;
+            let share = |hits: usize| hits as f64 / reps as f64;
+            BenchRow {
+                family: first.family,
+                name: first.name.clone(),
+                mean: spread.value,
+                bias: spread.value - truth,
+                sd,
+                rmse: mse.sqrt(),
+                t_coverage: share(
+                    evaluations
+                        .iter()
+                        .filter(|e| covers(e.rows[k].t, truth))
+                        .count(),
+                ),
+                bootstrap_coverage: first.bootstrap.map(|_| {
+                    share(
+                        evaluations
+                            .iter()
+                            .filter(|e| e.rows[k].bootstrap.is_some_and(|b| covers(b, truth)))
+                            .count(),
+                    )
+                }),
+            }
+        })
+        .collect();
+    BenchResult {
+        per_decision,
+        per_trajectory,
+        mismatch: evaluations.iter().map(|e| e.mismatch).sum::<f64>() / reps as f64,
+        rows,
+        reps,
+    }
+}
+
+/// The result as a text table.
+pub fn render(result: &BenchResult) -> String {
+    let mut out = format!(
+        "{} replicates; the target acts otherwise than the behaviour on {:.1} % of decisions\n",
+        result.reps,
+        100.0 * result.mismatch
+    );
+    for family in [Family::PerDecision, Family::PerTrajectory] {
+        let truth = result.truth(family);
+        let _ = writeln!(
+            out,
+            "{}: truth {:.4} ± {:.4} (standard error)",
+            super::outputs::quantity(family),
+            truth.value,
+            truth.standard_error
+        );
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            "estimator", "mean", "bias", "sd", "rmse", "t cover", "boot cover"
+        );
+        for r in result.rows.iter().filter(|r| r.family == family) {
+            let boot = r
+                .bootstrap_coverage
+                .map_or("–".to_string(), |c| format!("{:.0} %", 100.0 * c));
+            let _ = writeln!(
+                out,
+                "  {:<18} {:>10.4} {:>+10.4} {:>10.4} {:>10.4} {:>9.0} % {:>10}",
+                r.name,
+                r.mean,
+                r.bias,
+                r.sd,
+                r.rmse,
+                100.0 * r.t_coverage,
+                boot
+            );
+        }
+    }
+    out
+}
+
+/// Writes `ope-bench.csv`, a plot per family and `report.html` into `folder`.
+pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf> {
+    let header = [
+        "family",
+        "estimator",
+        "truth",
+        "mean",
+        "bias",
+        "sd",
+        "rmse",
+        "t_coverage",
+        "bootstrap_coverage",
+    ];
+    let rows: Vec<Vec<String>> = result
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.family.name().to_string(),
+                r.name.clone(),
+                result.truth(r.family).value.to_string(),
+                r.mean.to_string(),
+                r.bias.to_string(),
+                r.sd.to_string(),
+                r.rmse.to_string(),
+                r.t_coverage.to_string(),
+                r.bootstrap_coverage
+                    .map_or(String::new(), |c| c.to_string()),
+            ]
+        })
+        .collect();
+    crate::output::write_csv(&folder.join("ope-bench.csv"), |w| {
+        w.write_record(header)?;
+        rows.iter().try_for_each(|row| w.write_record(row))
+    })?;
+    let mut page = Page::new(folder, title);
+    page.paragraph(
+        &format!(
+            "{} simulated logs; the target acts otherwise than the behaviour on {:.1} % of decisions.",
+            result.reps,
+            100.0 * result.mismatch
+        ),
+        false,
+    );
+    for family in [Family::PerDecision, Family::PerTrajectory] {
+        let family_rows: Vec<&BenchRow> =
+            result.rows.iter().filter(|r| r.family == family).collect();
+        if family_rows.is_empty() {
+            continue;
+        }
+        let truth = result.truth(family);
+        let stem = format!("ope-bench-{}", family.name());
+        let bars: Vec<ForestRow> = family_rows
+            .iter()
+            .map(|r| ForestRow {
+                label: r.name.clone(),
+                estimate: r.mean,
+                low: r.mean - r.sd,
+                high: r.mean + r.sd,
+                group: 0,
+            })
+            .collect();
+        forest(
+            &folder.join(&stem),
+            &format!(
+                "{}: mean estimate ± 1 sd over {} logs",
+                super::outputs::quantity(family),
+                result.reps
+            ),
+            super::outputs::quantity(family),
+            &bars,
+            &[String::new()],
+            Some(("truth", truth.value)),
+        )?;
+        page.heading(&format!(
+            "{} (truth {:.4} ± {:.4})",
+            super::outputs::quantity(family),
+            truth.value,
+            truth.standard_error
+        ));
+        let table: Vec<Vec<String>> = family_rows
+            .iter()
+            .map(|r| {
+                vec![
+                    escape(&r.name),
+                    format!("{:.4}", r.mean),
+                    format!("{:+.4}", r.bias),
+                    format!("{:.4}", r.sd),
+                    format!("{:.4}", r.rmse),
+                    format!("{:.0} %", 100.0 * r.t_coverage),
+                    r.bootstrap_coverage
+                        .map_or("–".into(), |c| format!("{:.0} %", 100.0 * c)),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "estimator",
+                "mean",
+                "bias",
+                "sd",
+                "rmse",
+                "t coverage",
+                "bootstrap coverage",
+            ],
+            &table,
+        );
+        page.figures(&[(
+            stem,
+            "Mean estimate and ± 1 standard deviation over the logs; the black line is the truth."
+                .into(),
+        )]);
+    }
+    page.write()
+}

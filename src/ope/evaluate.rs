@@ -1,0 +1,326 @@
+//! Evaluates a target policy on a log: the target's probabilities on the logged
+//! observations, the reward and value models, every estimator with its intervals,
+//! and the diagnostics.
+
+use anyhow::{Context, Result, bail};
+use ndarray::{Array2, ArrayView2};
+use onboard_agents::Policy;
+use onboard_ope::{
+    BootstrapConfig, Estimator, Log, Method, ModelConfig, ModelInput, OpeError,
+    PerDecisionEstimator, UnitStats, bootstrap_intervals, default_per_decision, default_trajectory,
+    evaluate_per_decision, interval, parse_per_decision, parse_trajectory, reward_model,
+    unsupported_mass, value_model, warnings, weight_diagnostics,
+};
+
+/// Which quantity an estimator estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// The mean immediate reward per decision, on the log's states.
+    PerDecision,
+    /// The mean return of a user's whole window.
+    PerTrajectory,
+}
+
+impl Family {
+    /// The family's name in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::PerDecision => "per-decision",
+            Family::PerTrajectory => "per-trajectory",
+        }
+    }
+}
+
+/// The policy evaluated.
+pub enum Target<'a> {
+    /// An onboard policy, asked for its probabilities on the logged observations.
+    Policy(&'a mut dyn Policy),
+    /// The log's own `pi_e` column (and `q_hat` columns, where present).
+    Logged,
+}
+
+/// How the estimates are computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationPlan {
+    /// Estimator specs (`ips`, `clipped-ips:10`, `pdis`, …); empty: every default.
+    pub estimators: Vec<String>,
+    /// Bootstrap replicates over units; 0 for none.
+    pub bootstrap: usize,
+    /// The bootstrap's seed.
+    pub seed: u64,
+    /// Interval level.
+    pub level: f64,
+    /// The reward and value models.
+    pub model: ModelConfig,
+}
+
+/// One estimator's estimate and intervals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EstimateRow {
+    /// What it estimates.
+    pub family: Family,
+    /// The estimator's name.
+    pub name: String,
+    /// The estimate.
+    pub value: f64,
+    /// The Student-t interval of the linearised per-unit contributions.
+    pub t: (f64, f64),
+    /// The bootstrap percentile interval over units, if asked for.
+    pub bootstrap: Option<(f64, f64)>,
+    /// The empirical-Bernstein interval, for importance-weighted means.
+    pub bernstein: Option<(f64, f64)>,
+}
+
+/// What an evaluation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The estimates.
+    pub rows: Vec<EstimateRow>,
+    /// The interval level.
+    pub level: f64,
+    /// Rows of the log.
+    pub decisions: usize,
+    /// Units (users, or rows of a log of independent decisions).
+    pub units: usize,
+    /// Effective sample size of the per-decision weights.
+    pub ess: f64,
+    /// Largest and 99th-percentile weight.
+    pub weights: (f64, f64),
+    /// The target's mass on actions never logged in the same region (age), when the
+    /// target's full probabilities are known.
+    pub unsupported: Option<f64>,
+    /// Share of decisions on which the target would (in expectation) take another
+    /// action than the logged one: the mean of `1 − π_e(a_i|x_i)`.
+    pub mismatch: f64,
+    /// Estimators asked for that the log cannot serve, with why.
+    pub skipped: Vec<String>,
+    /// Plain-language warnings.
+    pub warnings: Vec<String>,
+}
+
+impl Evaluation {
+    /// The log and diagnostics facts, one line each.
+    pub fn facts(&self) -> Vec<String> {
+        self.facts_table()
+            .into_iter()
+            .map(|row| format!("{}: {}", row[0], row[1]))
+            .collect()
+    }
+
+    /// The log and diagnostics facts as (name, value) rows.
+    pub fn facts_table(&self) -> Vec<Vec<String>> {
+        let mut rows = vec![
+            vec!["decisions".into(), self.decisions.to_string()],
+            vec!["units".into(), self.units.to_string()],
+            vec![
+                "effective sample size".into(),
+                format!(
+                    "{:.1} ({:.1} % of decisions)",
+                    self.ess,
+                    100.0 * self.ess / self.decisions.max(1) as f64
+                ),
+            ],
+            vec![
+                "largest weight, 99th percentile".into(),
+                format!("{:.3}, {:.3}", self.weights.0, self.weights.1),
+            ],
+            vec![
+                "decisions where the target acts otherwise".into(),
+                format!("{:.1} %", 100.0 * self.mismatch),
+            ],
+        ];
+        if let Some(mass) = self.unsupported {
+            rows.push(vec![
+                "target mass on actions never logged at that age".into(),
+                format!("{:.2} %", 100.0 * mass),
+            ]);
+        }
+        rows
+    }
+}
+
+/// Rows per batch when asking a policy for its probabilities.
+const BATCH: usize = 8192;
+
+/// The target's probabilities of every action on every logged observation,
+/// `rows × n_actions`, row-major.
+pub fn target_probabilities(log: &Log, policy: &mut dyn Policy) -> Result<Vec<f64>> {
+    let (d, n_actions) = (log.feature_names.len(), policy.n_actions());
+    if n_actions != log.action_names.len() {
+        bail!(
+            "the target chooses among {n_actions} actions, the log's actions are {}",
+            log.action_names.len()
+        );
+    }
+    let mut out = vec![0.0; log.rows() * n_actions];
+    let mut batch = Array2::zeros((0, n_actions));
+    for (start, chunk) in (0..log.rows())
+        .step_by(BATCH)
+        .zip(out.chunks_mut(BATCH * n_actions))
+    {
+        let rows = chunk.len() / n_actions;
+        let features = &log.features[start * d..(start + rows) * d];
+        let observations = ArrayView2::from_shape((rows, d), features)?;
+        if batch.nrows() != rows {
+            batch = Array2::zeros((rows, n_actions));
+        }
+        policy.probabilities(observations, batch.view_mut());
+        chunk
+            .iter_mut()
+            .zip(batch.iter())
+            .for_each(|(o, p)| *o = *p);
+    }
+    Ok(out)
+}
+
+/// Evaluates `target` on `log` as `plan` says.
+pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<Evaluation> {
+    let n_actions = log.action_names.len();
+    let (mut columns, full) = match target {
+        Target::Policy(policy) => {
+            let full = target_probabilities(log, policy)?;
+            let logged = log
+                .actions
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| full[i * n_actions + a as usize])
+                .collect();
+            (log.columns(logged), Some(full))
+        }
+        Target::Logged => {
+            let pi_e = log.pi_e.clone().with_context(|| {
+                format!(
+                    "{}: no --target was given and the log has no pi_e column",
+                    log.path.display()
+                )
+            })?;
+            (log.columns(pi_e), None)
+        }
+    };
+    if let Some(full) = &full {
+        let input = ModelInput {
+            features: &log.features,
+            dim: log.feature_names.len(),
+            actions: &log.actions,
+            n_actions,
+            target_probs: full,
+            reward: &log.reward,
+            starts: &log.starts,
+        };
+        columns.reward_model = Some(reward_model(&input, &plan.model)?);
+        if !log.independent() {
+            columns.value_model = Some(value_model(&input, &plan.model)?);
+        }
+    }
+    let (per_decision, trajectory) = estimators(plan, log.independent())?;
+    let mut skipped = Vec::new();
+    let mut rows = Vec::new();
+    let decision_stats = evaluate_per_decision(&columns, &per_decision)?;
+    let mut chosen: Vec<(Family, &dyn Estimator, UnitStats)> = Vec::new();
+    for (estimator, stats) in per_decision.iter().zip(decision_stats) {
+        match stats {
+            Ok(stats) => chosen.push((Family::PerDecision, estimator.as_ref(), stats)),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    for estimator in &trajectory {
+        match estimator.unit_stats(&columns) {
+            Ok(stats) => chosen.push((Family::PerTrajectory, estimator.as_ref(), stats)),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    let bootstrap = if plan.bootstrap > 0 {
+        let estimators: Vec<&dyn Estimator> = chosen.iter().map(|(_, e, _)| *e).collect();
+        let stats: Vec<UnitStats> = chosen.iter().map(|(_, _, s)| s.clone()).collect();
+        let config = BootstrapConfig {
+            replicates: plan.bootstrap,
+            seed: plan.seed,
+            level: plan.level,
+        };
+        Some(bootstrap_intervals(&estimators, &stats, &config)?)
+    } else {
+        None
+    };
+    for (k, (family, estimator, stats)) in chosen.iter().enumerate() {
+        let t = interval(*estimator, stats, Method::StudentT, plan.level)?;
+        let bernstein = if estimator.is_importance_weighted() {
+            interval(*estimator, stats, Method::EmpiricalBernstein, plan.level)?.bounds
+        } else {
+            None
+        };
+        rows.push(EstimateRow {
+            family: *family,
+            name: estimator.name(),
+            value: t.estimate,
+            t: t.bounds.unwrap_or((t.estimate, t.estimate)),
+            bootstrap: bootstrap.as_ref().and_then(|b| b[k].bounds),
+            bernstein,
+        });
+    }
+    let diagnostics = weight_diagnostics(&columns)?;
+    let unsupported = match &full {
+        Some(full) => {
+            let region: Vec<u32> = if log.ages.is_empty() {
+                vec![0; log.rows()]
+            } else {
+                log.ages.clone()
+            };
+            Some(unsupported_mass(&region, &log.actions, full)?.max(0.0))
+        }
+        None => None,
+    };
+    let mut notes = warnings(&diagnostics, unsupported);
+    if log.units() < 100 {
+        notes.push(format!(
+            "only {} units: intervals rest on few independent units and may undercover",
+            log.units()
+        ));
+    }
+    notes.dedup();
+    Ok(Evaluation {
+        rows,
+        level: plan.level,
+        decisions: log.rows(),
+        units: log.units(),
+        ess: diagnostics.ess,
+        weights: (diagnostics.max_weight, diagnostics.p99_weight),
+        unsupported,
+        mismatch: columns.target.iter().map(|p| 1.0 - p).sum::<f64>()
+            / columns.rows().max(1) as f64,
+        skipped,
+        warnings: notes,
+    })
+}
+
+/// The estimators `plan` names (every default when it names none), split by family;
+/// per-trajectory ones only for a log of users.
+#[allow(clippy::type_complexity)]
+fn estimators(
+    plan: &EvaluationPlan,
+    independent: bool,
+) -> Result<(Vec<Box<dyn PerDecisionEstimator>>, Vec<Box<dyn Estimator>>), OpeError> {
+    if plan.estimators.is_empty() {
+        let trajectory = if independent {
+            Vec::new()
+        } else {
+            default_trajectory()
+        };
+        return Ok((default_per_decision(), trajectory));
+    }
+    let (mut per_decision, mut trajectory) = (Vec::new(), Vec::new());
+    for spec in &plan.estimators {
+        match parse_per_decision(spec) {
+            Ok(e) => per_decision.push(e),
+            Err(per_decision_error) => match parse_trajectory(spec) {
+                Ok(_) if independent => {
+                    return Err(OpeError::Parameter(format!(
+                        "estimator '{spec}' follows users' trajectories, and this log has no user column"
+                    )));
+                }
+                Ok(e) => trajectory.push(e),
+                Err(_) => return Err(per_decision_error),
+            },
+        }
+    }
+    Ok((per_decision, trajectory))
+}

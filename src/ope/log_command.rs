@@ -1,0 +1,126 @@
+//! `onboard log`: a behaviour policy's decisions on a simulated cohort, written as a
+//! CSV log in the schema of `docs/log-schema.md`.
+
+use super::logging::{Behaviour, simulate_log};
+use crate::policies::policy_from_spec;
+use anyhow::{Context, Result, bail};
+use onboard_envs::{Model, Scenario};
+use onboard_ope::LogWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What `onboard log` writes.
+#[derive(Debug, Clone)]
+pub struct LogPlan {
+    /// The behaviour policy, as `run --policy` takes it.
+    pub policy: String,
+    /// Share of uniform exploration mixed into the policy.
+    pub epsilon: f64,
+    /// Users in the cohort.
+    pub users: usize,
+    /// The seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Also write the behaviour's probability of every action.
+    pub every_probability: bool,
+    /// The CSV file to write.
+    pub out: PathBuf,
+}
+
+/// What a log run wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSummary {
+    /// The file.
+    pub path: PathBuf,
+    /// Rows (user-days).
+    pub rows: u64,
+    /// Share of rows whose logged action had probability 1.
+    pub deterministic: f64,
+}
+
+impl LogSummary {
+    /// A warning when the behaviour gave other actions no chance on most rows.
+    pub fn warning(&self) -> Option<String> {
+        (self.deterministic > 0.5).then(|| {
+            format!(
+                "warning: on {:.0} % of the rows the behaviour chose its action with probability 1: \
+                 the log holds no decision of another action there, so no other policy can be \
+                 evaluated on those rows (importance weights are 0 or undefined); log a stochastic \
+                 policy, or add exploration with --epsilon 0.1",
+                100.0 * self.deterministic
+            )
+        })
+    }
+}
+
+/// Checks `epsilon` is a share.
+pub fn check_epsilon(epsilon: f64) -> Result<()> {
+    if !(0.0..=1.0).contains(&epsilon) {
+        bail!("--epsilon: the share of uniform exploration must lie in [0, 1], got {epsilon}");
+    }
+    Ok(())
+}
+
+/// Simulates `plan.users` users of `scenario` under the behaviour and writes every
+/// decision to `plan.out`; the file appears whole or not at all (it is written
+/// under a temporary name and renamed at the end).
+pub fn write_log(scenario: Scenario, plan: &LogPlan, quiet: bool) -> Result<LogSummary> {
+    check_epsilon(plan.epsilon)?;
+    let seed = plan.seed.unwrap_or(scenario.seed);
+    let model = Arc::new(Model::new(scenario)?);
+    let mut policy = policy_from_spec(&plan.policy, &model, seed)?;
+    let partial = partial_path(&plan.out);
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create the log {}", plan.out.display()))?;
+    let mut writer = LogWriter::new(
+        std::io::BufWriter::new(file),
+        model.layout().names(),
+        model.actions().names(),
+        plan.every_probability,
+    )?;
+    let progress = crate::progress::bar(u64::from(model.horizon()), "", "day", quiet);
+    progress.set_message(policy.name().to_string());
+    let mut behaviour = Behaviour {
+        policy: policy.as_mut(),
+        epsilon: plan.epsilon,
+    };
+    let mut certain = 0u64;
+    let written = simulate_log(
+        Arc::clone(&model),
+        seed,
+        plan.users,
+        &mut behaviour,
+        |_| {},
+        |row| {
+            certain += u64::from(row.probabilities[row.action] >= 1.0);
+            writer.write(row).map_err(anyhow::Error::from)
+        },
+        &progress,
+    );
+    progress.finish_and_clear();
+    let finished = written.and_then(|rows| {
+        use std::io::Write;
+        writer.finish()?.flush()?;
+        Ok(rows)
+    });
+    let rows = match finished {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.context(format!("writing the log {}", plan.out.display())));
+        }
+    };
+    std::fs::rename(&partial, &plan.out)
+        .with_context(|| format!("cannot move the finished log to {}", plan.out.display()))?;
+    Ok(LogSummary {
+        path: plan.out.clone(),
+        rows,
+        deterministic: certain as f64 / rows.max(1) as f64,
+    })
+}
+
+/// `path` with `.partial` appended: where the log is written until it is whole.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}

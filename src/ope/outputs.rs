@@ -1,0 +1,185 @@
+//! What `onboard ope` shows and writes: the terminal table, `ope.csv`, a forest
+//! plot per family of estimators and `report.html`.
+
+use super::evaluate::{Evaluation, Family};
+use crate::output::write_csv;
+use crate::plots::{ForestRow, forest};
+use crate::report::{Page, escape};
+use anyhow::Result;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// `[low, high]`, or `–` where there is no interval.
+fn bracket(interval: Option<(f64, f64)>) -> String {
+    interval.map_or("–".to_string(), |(lo, hi)| format!("[{lo:.4}, {hi:.4}]"))
+}
+
+/// The quantity a family estimates, for headings and axes.
+pub fn quantity(family: Family) -> &'static str {
+    match family {
+        Family::PerDecision => "reward per decision",
+        Family::PerTrajectory => "return per user (the whole window)",
+    }
+}
+
+/// The estimates as a text table, family by family, then the diagnostics and the
+/// warnings.
+pub fn render(evaluation: &Evaluation) -> String {
+    let level = 100.0 * evaluation.level;
+    let mut out = String::new();
+    for family in [Family::PerDecision, Family::PerTrajectory] {
+        let rows: Vec<_> = evaluation
+            .rows
+            .iter()
+            .filter(|r| r.family == family)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{} ({level:.0} % intervals)", quantity(family));
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>10}  {:<24} {:<24} {:<24}",
+            "estimator", "estimate", "t interval", "bootstrap", "empirical Bernstein"
+        );
+        for r in rows {
+            let _ = writeln!(
+                out,
+                "  {:<18} {:>10.4}  {:<24} {:<24} {:<24}",
+                r.name,
+                r.value,
+                bracket(Some(r.t)),
+                bracket(r.bootstrap),
+                bracket(r.bernstein)
+            );
+        }
+    }
+    for line in evaluation.facts() {
+        let _ = writeln!(out, "{line}");
+    }
+    for skipped in &evaluation.skipped {
+        let _ = writeln!(out, "not computed: {skipped}");
+    }
+    for warning in &evaluation.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    out
+}
+
+/// Writes `ope.csv`, the forest plots and `report.html` into `folder`; returns the
+/// report's path.
+pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<PathBuf> {
+    let header = [
+        "family",
+        "estimator",
+        "estimate",
+        "t_low",
+        "t_high",
+        "bootstrap_low",
+        "bootstrap_high",
+        "bernstein_low",
+        "bernstein_high",
+    ];
+    let optional = |x: Option<(f64, f64)>| {
+        x.map_or([String::new(), String::new()], |(lo, hi)| {
+            [lo.to_string(), hi.to_string()]
+        })
+    };
+    let rows: Vec<Vec<String>> = evaluation
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.family.name().to_string(),
+                r.name.clone(),
+                r.value.to_string(),
+                r.t.0.to_string(),
+                r.t.1.to_string(),
+            ];
+            row.extend(optional(r.bootstrap));
+            row.extend(optional(r.bernstein));
+            row
+        })
+        .collect();
+    write_csv(&folder.join("ope.csv"), |w| {
+        w.write_record(header)?;
+        rows.iter().try_for_each(|row| w.write_record(row))
+    })?;
+    let mut page = Page::new(folder, title);
+    page.table(&["", ""], &evaluation.facts_table());
+    for family in [Family::PerDecision, Family::PerTrajectory] {
+        let family_rows: Vec<_> = evaluation
+            .rows
+            .iter()
+            .filter(|r| r.family == family)
+            .collect();
+        if family_rows.is_empty() {
+            continue;
+        }
+        let stem = format!("forest-{}", family.name());
+        let bars: Vec<ForestRow> = family_rows
+            .iter()
+            .map(|r| ForestRow {
+                label: r.name.clone(),
+                estimate: r.value,
+                low: r.bootstrap.unwrap_or(r.t).0,
+                high: r.bootstrap.unwrap_or(r.t).1,
+                group: 0,
+            })
+            .collect();
+        let interval = if family_rows.iter().all(|r| r.bootstrap.is_some()) {
+            "bootstrap"
+        } else {
+            "t"
+        };
+        forest(
+            &folder.join(&stem),
+            &format!(
+                "{}: estimates with {:.0} % {interval} intervals",
+                quantity(family),
+                100.0 * evaluation.level
+            ),
+            quantity(family),
+            &bars,
+            &[String::new()],
+            None,
+        )?;
+        page.heading(&format!("Estimates of the {}", quantity(family)));
+        let table: Vec<Vec<String>> = family_rows
+            .iter()
+            .map(|r| {
+                vec![
+                    escape(&r.name),
+                    format!("{:.4}", r.value),
+                    bracket(Some(r.t)),
+                    bracket(r.bootstrap),
+                    bracket(r.bernstein),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "estimator",
+                "estimate",
+                "t interval",
+                "bootstrap",
+                "empirical Bernstein",
+            ],
+            &table,
+        );
+        page.figures(&[(
+            stem,
+            format!("Each estimator's {} with its interval.", quantity(family)),
+        )]);
+    }
+    if !evaluation.warnings.is_empty() || !evaluation.skipped.is_empty() {
+        page.heading("Warnings");
+        for w in &evaluation.warnings {
+            page.paragraph(w, false);
+        }
+        for s in &evaluation.skipped {
+            page.paragraph(&format!("not computed: {s}"), true);
+        }
+    }
+    page.write()
+}

@@ -1,0 +1,108 @@
+//! A forest plot: one estimate and its interval per row (estimators of one
+//! quantity, say), a vertical reference line (the truth, where it is known), and a
+//! legend of the groups the rows are coloured by.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::chart::{
+    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, axis_range, build, frame,
+    text_style, tick_label, usable,
+};
+use super::{ForestRow, PALETTE};
+
+/// A [`super::forest`], ready to draw.
+pub(crate) struct ForestFigure<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) x_label: &'a str,
+    pub(crate) rows: &'a [ForestRow],
+    pub(crate) groups: &'a [String],
+    pub(crate) reference: Option<(&'a str, f64)>,
+}
+
+fn colour(group: usize) -> RGBColor {
+    let (r, g, b) = PALETTE[group % PALETTE.len()];
+    RGBColor(r, g, b)
+}
+
+impl Figure for ForestFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let mut legend: Vec<LegendEntry> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, name)| LegendEntry {
+                name: name.clone(),
+                colour: colour(g),
+                swatch: Swatch::Line { band: false },
+            })
+            .collect();
+        if let Some((name, _)) = self.reference {
+            legend.push(LegendEntry {
+                name: name.to_string(),
+                colour: BLACK,
+                swatch: Swatch::Line { band: false },
+            });
+        }
+        let plot = frame(root, self.title, &legend)?;
+        let values = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.estimate, r.low, r.high])
+            .chain(self.reference.map(|(_, v)| v));
+        let x_range = axis_range(values, 0.05);
+        let n = self.rows.len();
+        let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
+        let y_format = move |v: &f64| {
+            let i = v.round();
+            let near = (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len();
+            if near {
+                labels[labels.len() - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let x_ticks = x_range.clone();
+        let x_format = move |v: &f64| tick_label(*v, &x_ticks);
+        let mut chart = build(&plot, x_range.clone(), -0.5..n.max(1) as f64 - 0.5)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(self.x_label)
+            .x_labels(8)
+            .y_labels(n.max(1))
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
+            .label_style(text_style(TICK_SIZE))
+            .axis_desc_style(text_style(AXIS_LABEL_SIZE))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.12))
+            .axis_style(BLACK.mix(0.6))
+            .draw()?;
+        if let Some((_, v)) = self.reference.filter(|(_, v)| usable(*v)) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(v, -0.5), (v, n as f64 - 0.5)],
+                BLACK.stroke_width(2),
+            )))?;
+        }
+        let clamp = |v: f64| v.clamp(x_range.start, x_range.end);
+        for (k, row) in self.rows.iter().enumerate() {
+            let y = (n - 1 - k) as f64;
+            let ink = colour(row.group);
+            if usable(row.low) && usable(row.high) {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(clamp(row.low), y), (clamp(row.high), y)],
+                    ink.stroke_width(3),
+                )))?;
+            }
+            if usable(row.estimate) {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (row.estimate, y),
+                    5,
+                    ink.filled(),
+                )))?;
+            }
+        }
+        Ok(())
+    }
+}
