@@ -6,10 +6,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::chart::{
-    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, axis_range, build, frame,
+    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, axis_range, frame,
     text_style, tick_label, usable,
 };
 use super::{ForestRow, PALETTE};
+
+/// Pixels per character of a row label at the tick size: the label area is as
+/// wide as the longest label.
+const LABEL_CHAR_WIDTH: u32 = 8;
 
 /// A [`super::forest`], ready to draw.
 pub(crate) struct ForestFigure<'a> {
@@ -64,7 +68,21 @@ impl Figure for ForestFigure<'_> {
         };
         let x_ticks = x_range.clone();
         let x_format = move |v: &f64| tick_label(*v, &x_ticks);
-        let mut chart = build(&plot, x_range.clone(), -0.5..n.max(1) as f64 - 0.5)?;
+        let widest = self
+            .rows
+            .iter()
+            .map(|r| r.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        let label_area = (widest as u32 * LABEL_CHAR_WIDTH + 20).max(80);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(10)
+            .margin_right(15)
+            .margin_bottom(5)
+            .margin_left(5)
+            .x_label_area_size(50)
+            .y_label_area_size(label_area)
+            .build_cartesian_2d(x_range.clone(), -0.5..n.max(1) as f64 - 0.5)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
