@@ -43,7 +43,7 @@ fn a_log_of_a_behaviour_evaluates_a_target_with_every_estimator() {
     assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
     let rows = csv_rows(&log);
     assert_eq!(rows.len(), 300 * 31);
-    assert!(!dir.path().join("logs.csv.partial").exists());
+    assert!(!dir.path().join(".partial-logs.csv").exists());
 
     let out = dir.path().join("ope");
     let output = onboard(&[

@@ -387,7 +387,6 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
                 estimate: r.mean,
                 low: r.mean - r.sd,
                 high: r.mean + r.sd,
-                group: 0,
             })
             .collect();
         forest(
@@ -399,7 +398,6 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
             ),
             super::outputs::quantity(family),
             &bars,
-            &[String::new()],
             Some(("truth", truth.value)),
         )?;
         page.heading(&format!(

@@ -214,34 +214,41 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
     }
     let (per_decision, trajectory) = estimators(plan, log.independent())?;
     let mut skipped = Vec::new();
-    let mut rows = Vec::new();
+    let (mut families, mut chosen, mut stats): (Vec<Family>, Vec<&dyn Estimator>, Vec<UnitStats>) =
+        Default::default();
     let decision_stats = evaluate_per_decision(&columns, &per_decision)?;
-    let mut chosen: Vec<(Family, &dyn Estimator, UnitStats)> = Vec::new();
-    for (estimator, stats) in per_decision.iter().zip(decision_stats) {
-        match stats {
-            Ok(stats) => chosen.push((Family::PerDecision, estimator.as_ref(), stats)),
-            Err(e) => skipped.push(e.to_string()),
-        }
-    }
-    for estimator in &trajectory {
-        match estimator.unit_stats(&columns) {
-            Ok(stats) => chosen.push((Family::PerTrajectory, estimator.as_ref(), stats)),
+    let per_decision_results = per_decision
+        .iter()
+        .map(|e| e.as_ref() as &dyn Estimator)
+        .zip(decision_stats);
+    let trajectory_results = trajectory
+        .iter()
+        .map(|e| (e.as_ref(), e.unit_stats(&columns)));
+    let families_of = std::iter::repeat(Family::PerDecision)
+        .zip(per_decision_results)
+        .chain(std::iter::repeat(Family::PerTrajectory).zip(trajectory_results));
+    for (family, (estimator, result)) in families_of {
+        match result {
+            Ok(s) => {
+                families.push(family);
+                chosen.push(estimator);
+                stats.push(s);
+            }
             Err(e) => skipped.push(e.to_string()),
         }
     }
     let bootstrap = if plan.bootstrap > 0 {
-        let estimators: Vec<&dyn Estimator> = chosen.iter().map(|(_, e, _)| *e).collect();
-        let stats: Vec<UnitStats> = chosen.iter().map(|(_, _, s)| s.clone()).collect();
         let config = BootstrapConfig {
             replicates: plan.bootstrap,
             seed: plan.seed,
             level: plan.level,
         };
-        Some(bootstrap_intervals(&estimators, &stats, &config)?)
+        Some(bootstrap_intervals(&chosen, &stats, &config)?)
     } else {
         None
     };
-    for (k, (family, estimator, stats)) in chosen.iter().enumerate() {
+    let mut rows = Vec::with_capacity(chosen.len());
+    for (k, ((family, estimator), stats)) in families.iter().zip(&chosen).zip(&stats).enumerate() {
         let t = interval(*estimator, stats, Method::StudentT, plan.level)?;
         let bernstein = if estimator.is_importance_weighted() {
             interval(*estimator, stats, Method::EmpiricalBernstein, plan.level)?.bounds
@@ -260,23 +267,18 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
     let diagnostics = weight_diagnostics(&columns)?;
     let unsupported = match &full {
         Some(full) => {
-            let region: Vec<u32> = if log.ages.is_empty() {
-                vec![0; log.rows()]
+            let one_region;
+            let region: &[u32] = if log.ages.is_empty() {
+                one_region = vec![0; log.rows()];
+                &one_region
             } else {
-                log.ages.clone()
+                &log.ages
             };
-            Some(unsupported_mass(&region, &log.actions, full)?.max(0.0))
+            Some(unsupported_mass(region, &log.actions, full)?.max(0.0))
         }
         None => None,
     };
-    let mut notes = warnings(&diagnostics, unsupported);
-    if log.units() < 100 {
-        notes.push(format!(
-            "only {} units: intervals rest on few independent units and may undercover",
-            log.units()
-        ));
-    }
-    notes.dedup();
+    let notes = warnings(&diagnostics, unsupported);
     Ok(Evaluation {
         rows,
         level: plan.level,

@@ -2,11 +2,13 @@
 //! CSV log in the schema of `docs/log-schema.md`.
 
 use super::logging::{Behaviour, simulate_log};
+use crate::output::write_atomically;
 use crate::policies::policy_from_spec;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use onboard_envs::{Model, Scenario};
 use onboard_ope::LogWriter;
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What `onboard log` writes.
@@ -61,66 +63,51 @@ pub fn check_epsilon(epsilon: f64) -> Result<()> {
 }
 
 /// Simulates `plan.users` users of `scenario` under the behaviour and writes every
-/// decision to `plan.out`; the file appears whole or not at all (it is written
-/// under a temporary name and renamed at the end).
+/// decision to `plan.out`; the file appears whole or not at all
+/// ([`write_atomically`]).
 pub fn write_log(scenario: Scenario, plan: &LogPlan, quiet: bool) -> Result<LogSummary> {
     check_epsilon(plan.epsilon)?;
     let seed = plan.seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
     let mut policy = policy_from_spec(&plan.policy, &model, seed)?;
-    let partial = partial_path(&plan.out);
-    let file = std::fs::File::create(&partial)
-        .with_context(|| format!("cannot create the log {}", plan.out.display()))?;
-    let mut writer = LogWriter::new(
-        std::io::BufWriter::new(file),
-        model.layout().names(),
-        model.actions().names(),
-        plan.every_probability,
-    )?;
     let progress = crate::progress::bar(u64::from(model.horizon()), "", "day", quiet);
     progress.set_message(policy.name().to_string());
     let mut behaviour = Behaviour {
         policy: policy.as_mut(),
         epsilon: plan.epsilon,
     };
-    let mut certain = 0u64;
-    let written = simulate_log(
-        Arc::clone(&model),
-        seed,
-        plan.users,
-        &mut behaviour,
-        |_| {},
-        |row| {
-            certain += u64::from(row.probabilities[row.action] >= 1.0);
-            writer.write(row).map_err(anyhow::Error::from)
-        },
-        &progress,
-    );
-    progress.finish_and_clear();
-    let finished = written.and_then(|rows| {
-        use std::io::Write;
-        writer.finish()?.flush()?;
-        Ok(rows)
+    let (mut rows, mut certain) = (0u64, 0u64);
+    let written = write_atomically(&plan.out, |partial| -> Result<(), String> {
+        let mut write = || -> Result<()> {
+            let file = std::fs::File::create(partial)?;
+            let mut writer = LogWriter::new(
+                std::io::BufWriter::new(file),
+                model.layout().names(),
+                model.actions().names(),
+                plan.every_probability,
+            )?;
+            rows = simulate_log(
+                Arc::clone(&model),
+                seed,
+                plan.users,
+                &mut behaviour,
+                |_| {},
+                |row| {
+                    certain += u64::from(row.probabilities[row.action] >= 1.0);
+                    writer.write(row).map_err(anyhow::Error::from)
+                },
+                &progress,
+            )?;
+            writer.finish()?.flush()?;
+            Ok(())
+        };
+        write().map_err(|e| format!("{e:#}"))
     });
-    let rows = match finished {
-        Ok(rows) => rows,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e.context(format!("writing the log {}", plan.out.display())));
-        }
-    };
-    std::fs::rename(&partial, &plan.out)
-        .with_context(|| format!("cannot move the finished log to {}", plan.out.display()))?;
+    progress.finish_and_clear();
+    written?;
     Ok(LogSummary {
         path: plan.out.clone(),
         rows,
         deterministic: certain as f64 / rows.max(1) as f64,
     })
-}
-
-/// `path` with `.partial` appended: where the log is written until it is whole.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
 }

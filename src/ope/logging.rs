@@ -86,21 +86,26 @@ pub fn simulate_log(
     let mut actions = Vec::new();
     let mut rows = 0u64;
     while !cohort.is_finished() {
-        let before: Vec<User> = cohort.users().to_vec();
         let observations = cohort.observations();
         behaviour.probabilities(observations, &mut probabilities);
         draw(&probabilities, &mut rng, &mut actions);
         before_step(&StepView {
             model: &model,
-            users: &before,
+            users: cohort.users(),
             observations,
         });
         let transitions = cohort.step(&actions)?;
-        for (i, (outcome, user)) in transitions.outcomes.iter().zip(&before).enumerate() {
+        // `transitions.users` are the same users, row by row, a day older.
+        for (i, (outcome, user)) in transitions
+            .outcomes
+            .iter()
+            .zip(transitions.users)
+            .enumerate()
+        {
             sink(&LogRow {
                 user: user.profile.id,
                 signup_day: user.profile.signup_day,
-                age: user.state.age,
+                age: user.state.age - 1,
                 features: transitions
                     .observations
                     .row(i)

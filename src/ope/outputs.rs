@@ -124,7 +124,6 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
                 estimate: r.value,
                 low: r.bootstrap.unwrap_or(r.t).0,
                 high: r.bootstrap.unwrap_or(r.t).1,
-                group: 0,
             })
             .collect();
         let interval = if family_rows.iter().all(|r| r.bootstrap.is_some()) {
@@ -141,7 +140,6 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
             ),
             quantity(family),
             &bars,
-            &[String::new()],
             None,
         )?;
         page.heading(&format!("Estimates of the {}", quantity(family)));

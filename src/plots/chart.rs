@@ -247,13 +247,27 @@ pub(super) fn build<'a, DB: DrawingBackend>(
     x_range: Range<f64>,
     y_range: Range<f64>,
 ) -> Result<Chart<'a, DB>, DrawError<DB>> {
+    build_with_labels(area, x_range, y_range, Y_LABEL_AREA)
+}
+
+/// Width of the y tick labels' area of a chart, in pixels.
+pub(super) const Y_LABEL_AREA: u32 = 80;
+
+/// [`build`] with a y label area `y_label_area` pixels wide (labels that are names,
+/// not numbers, may need more).
+pub(super) fn build_with_labels<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_range: Range<f64>,
+    y_range: Range<f64>,
+    y_label_area: u32,
+) -> Result<Chart<'a, DB>, DrawError<DB>> {
     ChartBuilder::on(area)
         .margin_top(10)
         .margin_right(15)
         .margin_bottom(5)
         .margin_left(5)
         .x_label_area_size(50)
-        .y_label_area_size(80)
+        .y_label_area_size(y_label_area)
         .build_cartesian_2d(x_range, y_range)
 }
 

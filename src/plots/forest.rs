@@ -1,13 +1,12 @@
 //! A forest plot: one estimate and its interval per row (estimators of one
-//! quantity, say), a vertical reference line (the truth, where it is known), and a
-//! legend of the groups the rows are coloured by.
+//! quantity, say) and a vertical reference line (the truth, where it is known).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::chart::{
-    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, axis_range, frame,
-    text_style, tick_label, usable,
+    AXIS_LABEL_SIZE, DrawResult, Figure, LegendEntry, Swatch, TICK_SIZE, Y_LABEL_AREA, axis_range,
+    build_with_labels, frame, text_style, tick_label, usable,
 };
 use super::{ForestRow, PALETTE};
 
@@ -20,27 +19,12 @@ pub(crate) struct ForestFigure<'a> {
     pub(crate) title: &'a str,
     pub(crate) x_label: &'a str,
     pub(crate) rows: &'a [ForestRow],
-    pub(crate) groups: &'a [String],
     pub(crate) reference: Option<(&'a str, f64)>,
-}
-
-fn colour(group: usize) -> RGBColor {
-    let (r, g, b) = PALETTE[group % PALETTE.len()];
-    RGBColor(r, g, b)
 }
 
 impl Figure for ForestFigure<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let mut legend: Vec<LegendEntry> = self
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(g, name)| LegendEntry {
-                name: name.clone(),
-                colour: colour(g),
-                swatch: Swatch::Line { band: false },
-            })
-            .collect();
+        let mut legend = Vec::new();
         if let Some((name, _)) = self.reference {
             legend.push(LegendEntry {
                 name: name.to_string(),
@@ -74,15 +58,9 @@ impl Figure for ForestFigure<'_> {
             .map(|r| r.label.chars().count())
             .max()
             .unwrap_or(0);
-        let label_area = (widest as u32 * LABEL_CHAR_WIDTH + 20).max(80);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(10)
-            .margin_right(15)
-            .margin_bottom(5)
-            .margin_left(5)
-            .x_label_area_size(50)
-            .y_label_area_size(label_area)
-            .build_cartesian_2d(x_range.clone(), -0.5..n.max(1) as f64 - 0.5)?;
+        let label_area = (widest as u32 * LABEL_CHAR_WIDTH + 20).max(Y_LABEL_AREA);
+        let y_range = -0.5..n.max(1) as f64 - 0.5;
+        let mut chart = build_with_labels(&plot, x_range.clone(), y_range, label_area)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -106,7 +84,8 @@ impl Figure for ForestFigure<'_> {
         let clamp = |v: f64| v.clamp(x_range.start, x_range.end);
         for (k, row) in self.rows.iter().enumerate() {
             let y = (n - 1 - k) as f64;
-            let ink = colour(row.group);
+            let (r, g, b) = PALETTE[0];
+            let ink = RGBColor(r, g, b);
             if usable(row.low) && usable(row.high) {
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(clamp(row.low), y), (clamp(row.high), y)],

@@ -248,12 +248,10 @@ pub struct ForestRow {
     pub low: f64,
     /// The interval's upper end.
     pub high: f64,
-    /// Index into the groups the rows are coloured by.
-    pub group: usize,
 }
 
 /// Writes `<path_stem>.svg` and `<path_stem>.png`: one row per entry of `rows`, top
-/// to bottom, its estimate a dot and its interval a bar in its group's colour, with
+/// to bottom, its estimate a dot and its interval a bar, with
 /// `reference` (a name and a value, e.g. the truth) drawn as a vertical line.
 /// Unusable values (NaN, infinite) are left out; an interval reaching beyond the
 /// axes is cut at them.
@@ -262,25 +260,12 @@ pub fn forest(
     title: &str,
     x_label: &str,
     rows: &[ForestRow],
-    groups: &[String],
     reference: Option<(&str, f64)>,
 ) -> Result<ChartFiles, PlotError> {
-    if let Some(row) = rows.iter().find(|r| r.group >= groups.len().max(1)) {
-        return Err(PlotError::Data {
-            path: path_stem.to_path_buf(),
-            message: format!(
-                "row '{}' is in group {} of {}",
-                row.label,
-                row.group,
-                groups.len()
-            ),
-        });
-    }
     let figure = ForestFigure {
         title,
         x_label,
         rows,
-        groups,
         reference,
     };
     render(path_stem, &figure)
