@@ -274,6 +274,10 @@ impl Fields<'_> {
     }
 
     fn number(&self, column: usize) -> Result<f64, LogError> {
+        let bytes = self.record.get(column).unwrap_or_default();
+        if let Some(x) = plain_decimal(bytes) {
+            return Ok(x);
+        }
         let text = self.text(column)?;
         match text.parse::<f64>() {
             Ok(x) if x.is_finite() => Ok(x),
@@ -315,6 +319,41 @@ impl Fields<'_> {
             other => Err(self.error(column, format!("'{other}' is not 0 or 1"))),
         }
     }
+}
+
+/// The value of a plain decimal field (`-`, digits, `.`, digits) of at most 15
+/// significant digits, most of a log's fields, without the general float parser;
+/// `None` for anything else. Exact: the digits form an integer `m < 2⁵³` and the
+/// scale a power of ten `10ᵏ` (`k ≤ 15`), both exact in f64, so the one division
+/// `m / 10ᵏ` is correctly rounded, as `str::parse` is.
+fn plain_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let (mut mantissa, mut count, mut scale, mut point) = (0u64, 0usize, 0usize, false);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                scale += usize::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+        if count > 15 {
+            return None;
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS[scale];
+    Some(if negative { -value } else { value })
 }
 
 /// Rows in file order, before grouping by unit.
@@ -364,30 +403,106 @@ pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError>
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let header = Header::new(path, names, options)?;
-    let mut action_names: Vec<String> = options.actions.map(<[String]>::to_vec).unwrap_or_default();
-    let mut action_index: HashMap<String, u32> = action_names
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.clone(), i as u32))
-        .collect();
-    let mut unit_of_user: HashMap<u64, u32> = HashMap::new();
-    let mut users = Vec::new();
-    let mut rows = Rows::default();
-    let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record).map_err(csv_error)? {
+    let mut parser = Parser::new(path, header, options);
+    std::thread::scope(|scope| {
+        let (full, batches) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
+        let (empty, returned) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+        scope.spawn(move || split_records(reader, &full, &returned));
+        for batch in batches {
+            let batch = batch.map_err(csv_error)?;
+            for record in &batch {
+                parser.record(record)?;
+            }
+            // The reader may have ended already; then nobody reuses the batch.
+            let _ = empty.send(batch);
+        }
+        Ok::<(), LogError>(())
+    })?;
+    parser.finish()
+}
+
+/// Records per batch handed from the reading thread to the parsing one.
+const BATCH_RECORDS: usize = 4096;
+/// Batches the reading thread may be ahead of the parsing one (bounds the memory).
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Splits the file into records, in batches sent to `full`; reuses the batches that
+/// come back on `returned`. Stops at the end, at the first error (sent on), or when
+/// the parser has stopped listening.
+fn split_records<R: std::io::Read>(
+    mut reader: csv::Reader<R>,
+    full: &std::sync::mpsc::SyncSender<Result<Vec<csv::ByteRecord>, csv::Error>>,
+    returned: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+) {
+    loop {
+        let mut batch = returned.try_recv().unwrap_or_default();
+        batch.resize_with(BATCH_RECORDS, csv::ByteRecord::new);
+        let mut filled = 0;
+        while filled < BATCH_RECORDS {
+            match reader.read_byte_record(&mut batch[filled]) {
+                Ok(true) => filled += 1,
+                Ok(false) => break,
+                Err(e) => {
+                    let _ = full.send(Err(e));
+                    return;
+                }
+            }
+        }
+        batch.truncate(filled);
+        if filled == 0 || full.send(Ok(batch)).is_err() || filled < BATCH_RECORDS {
+            return;
+        }
+    }
+}
+
+/// The state of a read: the header, the actions and users seen, and the rows.
+struct Parser<'a> {
+    path: &'a Path,
+    header: Header,
+    open_actions: bool,
+    action_names: Vec<String>,
+    action_index: HashMap<String, u32>,
+    unit_of_user: HashMap<u64, u32>,
+    users: Vec<u64>,
+    rows: Rows,
+}
+
+impl<'a> Parser<'a> {
+    fn new(path: &'a Path, header: Header, options: &ReadOptions<'_>) -> Self {
+        let action_names: Vec<String> = options.actions.map(<[String]>::to_vec).unwrap_or_default();
+        let action_index = action_names
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i as u32))
+            .collect();
+        Self {
+            path,
+            header,
+            open_actions: options.actions.is_none(),
+            action_names,
+            action_index,
+            unit_of_user: HashMap::new(),
+            users: Vec::new(),
+            rows: Rows::default(),
+        }
+    }
+
+    /// Parses and checks one record, appending it to the rows.
+    fn record(&mut self, record: &csv::ByteRecord) -> Result<(), LogError> {
+        let (header, rows) = (&self.header, &mut self.rows);
         let line = record.position().map_or(0, |p| p.line());
         let fields = Fields {
-            path,
+            path: self.path,
             names: &header.names,
-            record: &record,
+            record,
             line,
         };
         if let Some(column) = header.user {
             let user = fields.integer(column)?;
-            let next = users.len() as u32;
-            let unit = *unit_of_user.entry(user).or_insert(next);
+            let next = self.users.len() as u32;
+            let unit = *self.unit_of_user.entry(user).or_insert(next);
             if unit == next {
-                users.push(user);
+                self.users.push(user);
             }
             rows.unit.push(unit);
         }
@@ -401,16 +516,16 @@ pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError>
             rows.ends.push(fields.flag(column)?);
         }
         let action = fields.text(header.action)?;
-        let index = match action_index.get(action) {
+        let index = match self.action_index.get(action) {
             Some(&i) => i,
-            None if options.actions.is_none() => {
-                let i = action_names.len() as u32;
-                action_names.push(action.to_string());
-                action_index.insert(action.to_string(), i);
+            None if self.open_actions => {
+                let i = self.action_names.len() as u32;
+                self.action_names.push(action.to_string());
+                self.action_index.insert(action.to_string(), i);
                 i
             }
             None => {
-                let known = &action_names;
+                let known = &self.action_names;
                 let shown: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
                 return Err(fields.error(
                     header.action,
@@ -442,18 +557,25 @@ pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError>
             rows.q_hat_target.push(fields.number(t)?);
         }
         rows.lines.push(line);
+        Ok(())
     }
-    if rows.reward.is_empty() {
-        return Err(LogError::Empty { path: path.into() });
+
+    /// The log, grouped by user in age order; an error if it has no row.
+    fn finish(self) -> Result<Log, LogError> {
+        if self.rows.reward.is_empty() {
+            return Err(LogError::Empty {
+                path: self.path.into(),
+            });
+        }
+        group(
+            self.path,
+            self.header.user.is_some(),
+            self.header.feature_names,
+            self.rows,
+            self.users,
+            self.action_names,
+        )
     }
-    group(
-        path,
-        header.user.is_some(),
-        header.feature_names,
-        rows,
-        users,
-        action_names,
-    )
 }
 
 /// Groups `rows` by unit in age order and checks each user's episode.
@@ -636,5 +758,45 @@ impl LogBuilder {
             self.users,
             self.action_names,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_decimal;
+    use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn plain_decimals_parse_exactly_as_the_standard_parser() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..200_000 {
+            let x: f64 = rng.random::<f64>() * 10f64.powi(rng.random_range(-6..9));
+            let text = match rng.random_range(0..4) {
+                0 => format!("{}", x as f32),
+                1 => format!("{x:.3}"),
+                2 => format!("-{}", x.round()),
+                _ => format!("{x}"),
+            };
+            let expected: f64 = text.parse().expect("a number");
+            if let Some(fast) = plain_decimal(text.as_bytes()) {
+                assert_eq!(fast.to_bits(), expected.to_bits(), "{text}");
+            }
+        }
+        for text in [
+            "",
+            "-",
+            ".",
+            "1e5",
+            "1.2.3",
+            "nan",
+            "inf",
+            " 1",
+            "0x1",
+            "1234567890123456",
+        ] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(plain_decimal(b"5."), Some(5.0));
+        assert_eq!(plain_decimal(b".5"), Some(0.5));
     }
 }
