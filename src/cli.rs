@@ -583,6 +583,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 evaluation,
             };
             let scenario = Scenario::load(&scenario)?;
+            plan.check()?;
             let folder = run_folder(out.as_deref(), "ope-bench")?;
             let title = format!(
                 "ope-bench on {}: {} under {}",

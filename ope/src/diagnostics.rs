@@ -52,6 +52,28 @@ impl WeightDiagnostics {
     }
 }
 
+/// The effective number of units behind the trajectory-wise weights: with `ρ_u` the
+/// product of unit `u`'s weights over its rows, `(Σ_u ρ_u)² / Σ_u ρ_u²`; 0 when every
+/// product is 0 (no unit's whole trajectory is one the target could take). Over a
+/// long horizon it collapses long before the per-decision effective sample size
+/// does, and with it trajectory-wise importance sampling.
+pub fn trajectory_ess(columns: &Columns) -> Result<f64, OpeError> {
+    columns.check_shape()?;
+    let (sum, squares) = (0..columns.units())
+        .map(|u| {
+            columns
+                .unit(u)
+                .map(|i| columns.target[i] / columns.propensity[i])
+                .product::<f64>()
+        })
+        .fold((0.0, 0.0), |(s, q), rho| (s + rho, q + rho * rho));
+    Ok(if squares > 0.0 && squares.is_finite() {
+        sum * sum / squares
+    } else {
+        0.0
+    })
+}
+
 /// The weight diagnostics of `columns`.
 pub fn weight_diagnostics(columns: &Columns) -> Result<WeightDiagnostics, OpeError> {
     columns.check()?;

@@ -26,7 +26,9 @@ pub use bootstrap::{
     BootstrapConfig, bootstrap_intervals, bootstrap_replicates, percentile_interval,
 };
 pub use columns::{Columns, Predictions};
-pub use diagnostics::{WeightDiagnostics, unsupported_mass, warnings, weight_diagnostics};
+pub use diagnostics::{
+    WeightDiagnostics, trajectory_ess, unsupported_mass, warnings, weight_diagnostics,
+};
 pub use error::OpeError;
 pub use estimator::{Estimator, UnitStats};
 pub use intervals::{DEFAULT_LEVEL, Interval, Linearised, Method, interval, linearise};

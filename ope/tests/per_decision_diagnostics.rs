@@ -1,6 +1,8 @@
 //! Weight diagnostics, unsupported mass and warnings against hand computations.
 
-use onboard_ope::{Columns, OpeError, unsupported_mass, warnings, weight_diagnostics};
+use onboard_ope::{
+    Columns, OpeError, trajectory_ess, unsupported_mass, warnings, weight_diagnostics,
+};
 
 #[test]
 fn weight_diagnostics_match_the_hand_computation() {
@@ -74,4 +76,19 @@ fn warnings_name_each_failed_assumption() {
     let all = warnings(&d, None);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert!(all[0].contains("effective sample size is 0 of 200 rows"));
+}
+
+#[test]
+fn the_trajectory_effective_sample_size_matches_the_hand_computation() {
+    // Weights 1, 3 | 0.5, 3 | 0: products ρ = 3, 1.5, 0; (Σρ)² / Σρ² = 4.5² / 11.25 = 1.8.
+    let mut columns = Columns::independent(
+        vec![0.5, 0.25, 0.8, 0.2, 0.5],
+        vec![0.5, 0.75, 0.4, 0.6, 0.0],
+        vec![1.0; 5],
+    );
+    columns.starts = vec![0, 2, 4, 5];
+    assert!((trajectory_ess(&columns).expect("valid") - 1.8).abs() < 1e-12);
+    // Every product 0: no user's trajectory is one the target could take.
+    columns.target = vec![0.0; 5];
+    assert_eq!(trajectory_ess(&columns).expect("valid"), 0.0);
 }

@@ -46,6 +46,31 @@ pub struct BenchPlan {
     pub evaluation: EvaluationPlan,
 }
 
+impl BenchPlan {
+    /// Checks the plan before any work: the exploration share, the evaluation, at
+    /// least one truth user, and 2 to [`MAX_REPS`] replicates.
+    pub fn check(&self) -> Result<()> {
+        super::log_command::check_epsilon(self.epsilon)?;
+        self.evaluation.check()?;
+        if self.truth_users == 0 {
+            bail!("--truth-users: the truth needs at least 1 user, got 0");
+        }
+        if self.reps > MAX_REPS {
+            bail!(
+                "--reps: at most {MAX_REPS} simulated logs (coverage is then known to ±0.5 points), got {}",
+                self.reps
+            );
+        }
+        if self.reps < 2 {
+            bail!(
+                "--reps: the benchmark needs at least 2 replicates for a standard deviation, got {}",
+                self.reps
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A truth with its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Truth {
@@ -112,6 +137,9 @@ fn mean_and_error(values: &[f64]) -> Truth {
     }
 }
 
+/// Most simulated logs a benchmark may run.
+pub const MAX_REPS: usize = 10_000;
+
 /// Parts of the seed of each cohort.
 const TRUTH_TARGET: u64 = 1;
 const TRUTH_BEHAVIOUR: u64 = 2;
@@ -119,13 +147,7 @@ const REPLICATE: u64 = 3;
 
 /// Runs the benchmark on `scenario`.
 pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<BenchResult> {
-    super::log_command::check_epsilon(plan.epsilon)?;
-    if plan.reps < 2 {
-        bail!(
-            "--reps: the benchmark needs at least 2 replicates for a standard deviation, got {}",
-            plan.reps
-        );
-    }
+    plan.check()?;
     let seed = plan.seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
     let horizon = model.horizon() as usize;

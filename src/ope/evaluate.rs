@@ -54,6 +54,34 @@ pub struct EvaluationPlan {
     pub model: ModelConfig,
 }
 
+/// Most bootstrap replicates an evaluation may ask for: beyond it the percentile
+/// interval's ends no longer move (their Monte-Carlo error is already under a
+/// hundredth of the interval's width), and the replicates' estimates would not fit
+/// in memory for long.
+pub const MAX_BOOTSTRAP: usize = 100_000;
+
+impl EvaluationPlan {
+    /// Checks the plan before any work: the level in (0, 1), at most
+    /// [`MAX_BOOTSTRAP`] replicates, the model's options, and every estimator spec.
+    pub fn check(&self) -> Result<()> {
+        if !(self.level > 0.0 && self.level < 1.0) {
+            bail!(
+                "--level: the interval level must lie in (0, 1), got {}",
+                self.level
+            );
+        }
+        if self.bootstrap > MAX_BOOTSTRAP {
+            bail!(
+                "--bootstrap: at most {MAX_BOOTSTRAP} replicates, got {}",
+                self.bootstrap
+            );
+        }
+        self.model.check()?;
+        estimators(self, false)?;
+        Ok(())
+    }
+}
+
 /// One estimator's estimate and intervals.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstimateRow {
@@ -84,6 +112,9 @@ pub struct Evaluation {
     pub units: usize,
     /// Effective sample size of the per-decision weights.
     pub ess: f64,
+    /// Effective number of users behind the products of a user's weights, for a
+    /// log of users.
+    pub trajectory_ess: Option<f64>,
     /// Largest and 99th-percentile weight.
     pub weights: (f64, f64),
     /// The target's mass on actions never logged in the same region (age), when the
@@ -121,6 +152,15 @@ impl Evaluation {
                 ),
             ],
             vec![
+                "effective users of the trajectory weights".into(),
+                self.trajectory_ess.map_or("–".into(), |e| {
+                    format!(
+                        "{e:.1} ({:.1} % of users)",
+                        100.0 * e / self.units.max(1) as f64
+                    )
+                }),
+            ],
+            vec![
                 "largest weight, 99th percentile".into(),
                 format!("{:.3}, {:.3}", self.weights.0, self.weights.1),
             ],
@@ -138,6 +178,10 @@ impl Evaluation {
         rows
     }
 }
+
+/// Share of users under which the trajectory weights' effective sample size is
+/// warned about (as the crate's per-decision threshold).
+const TRAJECTORY_ESS_WARNING: f64 = onboard_ope::diagnostics::ESS_FRACTION_WARNING;
 
 /// Rows per batch when asking a policy for its probabilities.
 const BATCH: usize = 8192;
@@ -278,13 +322,27 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
         }
         None => None,
     };
-    let notes = warnings(&diagnostics, unsupported);
+    let mut notes = warnings(&diagnostics, unsupported);
+    let trajectory_ess = if log.independent() {
+        None
+    } else {
+        Some(onboard_ope::trajectory_ess(&columns)?)
+    };
+    if let Some(ess) = trajectory_ess.filter(|e| *e < TRAJECTORY_ESS_WARNING * log.units() as f64) {
+        notes.push(format!(
+            "the products of a user's weights over the window have an effective sample size of \
+             {ess:.1} of {} users: trajectory-is, pdis and wpdis rest on almost no user, whatever \
+             their intervals say; prefer seq-dr, wdr or fqe, or a behaviour closer to the target",
+            log.units()
+        ));
+    }
     Ok(Evaluation {
         rows,
         level: plan.level,
         decisions: log.rows(),
         units: log.units(),
         ess: diagnostics.ess,
+        trajectory_ess,
         weights: (diagnostics.max_weight, diagnostics.p99_weight),
         unsupported,
         mismatch: columns.target.iter().map(|p| 1.0 - p).sum::<f64>()
@@ -320,7 +378,11 @@ fn estimators(
                     )));
                 }
                 Ok(e) => trajectory.push(e),
-                Err(_) => return Err(per_decision_error),
+                Err(trajectory_error) => {
+                    return Err(OpeError::Parameter(format!(
+                        "{per_decision_error}; nor is it a per-trajectory one: {trajectory_error}"
+                    )));
+                }
             },
         }
     }

@@ -40,6 +40,7 @@ pub struct OpeCommand {
 /// `report.html`; returns the evaluation and the output folder.
 pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
     let columns = ColumnMap::parse(&command.columns).map_err(anyhow::Error::msg)?;
+    command.plan.check()?;
     let folder = crate::output::run_folder(command.out.as_deref(), "ope")?;
     let evaluation = match &command.target {
         Some(spec) => {
@@ -51,7 +52,12 @@ pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
                 actions: Some(model.actions().names()),
                 features: Some(model.layout().names()),
             };
-            let log = read_log(&command.log, &options)?;
+            let log = read_log(&command.log, &options).with_context(|| {
+                format!(
+                    "reading a log of scenario '{}' (give the log's scenario with --scenario)",
+                    model.scenario().name
+                )
+            })?;
             let mut policy = policy_from_spec(spec, &model, seed)?;
             evaluate(&log, Target::Policy(policy.as_mut()), &command.plan)
         }

@@ -22,6 +22,11 @@ pub fn quantity(family: Family) -> &'static str {
     }
 }
 
+/// What the intervals of the model-based estimators do not hold.
+pub const MODEL_NOTE: &str = "the intervals of dm and fqe hold the spread over users only, not the \
+     error of their fitted model (the bootstrap does not refit it): `onboard ope-bench` shows \
+     how far a model-based estimate can be from the truth";
+
 /// The estimates as a text table, family by family, then the diagnostics and the
 /// warnings.
 pub fn render(evaluation: &Evaluation) -> String {
@@ -57,6 +62,7 @@ pub fn render(evaluation: &Evaluation) -> String {
     for line in evaluation.facts() {
         let _ = writeln!(out, "{line}");
     }
+    let _ = writeln!(out, "note: {MODEL_NOTE}");
     for skipped in &evaluation.skipped {
         let _ = writeln!(out, "not computed: {skipped}");
     }
@@ -170,6 +176,7 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
             format!("Each estimator's {} with its interval.", quantity(family)),
         )]);
     }
+    page.paragraph(&format!("Note: {MODEL_NOTE}."), true);
     if !evaluation.warnings.is_empty() || !evaluation.skipped.is_empty() {
         page.heading("Warnings");
         for w in &evaluation.warnings {
