@@ -186,9 +186,10 @@ pub fn warnings(weights: &WeightDiagnostics, unsupported: Option<f64>) -> Vec<St
     }
     if weights.units < MIN_UNITS {
         out.push(format!(
-            "only {} units (fewer than {MIN_UNITS}): intervals from so few independent \
+            "only {} unit{} (fewer than {MIN_UNITS}): intervals from so few independent \
              units are unreliable",
-            weights.units
+            weights.units,
+            if weights.units == 1 { "" } else { "s" }
         ));
     }
     out

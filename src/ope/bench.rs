@@ -286,7 +286,7 @@ fn summarise(
                 t_coverage: share(
                     evaluations
                         .iter()
-                        .filter(|e| covers(e.rows[k].t, truth))
+                        .filter(|e| e.rows[k].t.is_some_and(|t| covers(t, truth)))
                         .count(),
                 ),
                 bootstrap_coverage: first.bootstrap.map(|_| {

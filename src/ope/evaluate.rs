@@ -91,8 +91,9 @@ pub struct EstimateRow {
     pub name: String,
     /// The estimate.
     pub value: f64,
-    /// The Student-t interval of the linearised per-unit contributions.
-    pub t: (f64, f64),
+    /// The Student-t interval of the linearised per-unit contributions; `None`
+    /// with fewer than 2 units, where there is no spread to build it from.
+    pub t: Option<(f64, f64)>,
     /// The bootstrap percentile interval over units, if asked for.
     pub bootstrap: Option<(f64, f64)>,
     /// The empirical-Bernstein interval, for importance-weighted means.
@@ -303,7 +304,7 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
             family: *family,
             name: estimator.name(),
             value: t.estimate,
-            t: t.bounds.unwrap_or((t.estimate, t.estimate)),
+            t: t.bounds,
             bootstrap: bootstrap.as_ref().and_then(|b| b[k].bounds),
             bernstein,
         });

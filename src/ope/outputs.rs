@@ -53,7 +53,7 @@ pub fn render(evaluation: &Evaluation) -> String {
                 "  {:<18} {:>10.4}  {:<24} {:<24} {:<24}",
                 r.name,
                 r.value,
-                bracket(Some(r.t)),
+                bracket(r.t),
                 bracket(r.bootstrap),
                 bracket(r.bernstein)
             );
@@ -99,9 +99,8 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
                 r.family.name().to_string(),
                 r.name.clone(),
                 r.value.to_string(),
-                r.t.0.to_string(),
-                r.t.1.to_string(),
             ];
+            row.extend(optional(r.t));
             row.extend(optional(r.bootstrap));
             row.extend(optional(r.bernstein));
             row
@@ -128,8 +127,8 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
             .map(|r| ForestRow {
                 label: r.name.clone(),
                 estimate: r.value,
-                low: r.bootstrap.unwrap_or(r.t).0,
-                high: r.bootstrap.unwrap_or(r.t).1,
+                low: r.bootstrap.or(r.t).map_or(f64::NAN, |i| i.0),
+                high: r.bootstrap.or(r.t).map_or(f64::NAN, |i| i.1),
             })
             .collect();
         let interval = if family_rows.iter().all(|r| r.bootstrap.is_some()) {
@@ -155,7 +154,7 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
                 vec![
                     escape(&r.name),
                     format!("{:.4}", r.value),
-                    bracket(Some(r.t)),
+                    bracket(r.t),
                     bracket(r.bootstrap),
                     bracket(r.bernstein),
                 ]
