@@ -46,6 +46,7 @@ fn config(width: usize, batch: usize) -> DqnConfig {
         epsilon_end: 0.1,
         exploration_steps: 1,
         normalise_observations: true,
+        log_inputs: false,
         reward_scale: 1.0,
         device: DeviceChoice::Cpu,
     }

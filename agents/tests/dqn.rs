@@ -5,7 +5,7 @@ mod common;
 
 use common::{Mdp, assert_samples_match_probabilities};
 use ndarray::Array2;
-use onboard_agents::dqn::{Dqn, DqnConfig, TargetUpdate};
+use onboard_agents::dqn::{Dqn, DqnConfig, GreedyDqn, TargetUpdate};
 use onboard_agents::{Decisions, Learner, Policy, from_ron, save_agent};
 
 /// What `agent` decides: its actions, each user-day.
@@ -73,6 +73,45 @@ fn three_step_targets_reach_95_percent_of_the_optimal_value() {
     let mut config = config();
     config.n_step = 3;
     assert_reaches_95_percent_of_the_optimal_value(&config);
+}
+
+#[test]
+fn log_scaled_inputs_reach_95_percent_of_the_optimal_value() {
+    let mut config = config();
+    config.normalise_observations = false;
+    config.log_inputs = true;
+    assert_reaches_95_percent_of_the_optimal_value(&config);
+}
+
+/// With `log_inputs`, the network sees `sign(x)·ln(1 + |x|)`: an agent fed `x` gives
+/// the Q-values that the same untrained network without scaling gives for the
+/// scaled values, and the scaling survives a checkpoint.
+#[test]
+fn log_inputs_feed_the_network_the_log_of_each_feature() {
+    let mut raw = config();
+    raw.normalise_observations = false;
+    let mut logged = raw.clone();
+    logged.log_inputs = true;
+    let values = [0.0f32, 1.0, 2.5, 30.0, -4.0, 0.5];
+    let x = Array2::from_shape_vec((values.len(), 1), values.to_vec()).expect("a column");
+    let scaled = x.mapv(|v| v.signum() * v.abs().ln_1p());
+    let scaled_agent = Dqn::new(&logged, 1, 3, 9).expect("valid");
+    let raw_agent = Dqn::new(&raw, 1, 3, 9).expect("valid");
+    let q = scaled_agent.q_values(x.view());
+    for (a, b) in q.iter().zip(raw_agent.q_values(scaled.view())) {
+        assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    assert_ne!(
+        q,
+        raw_agent.q_values(x.view()),
+        "the scaling changes the inputs"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("agent.ot");
+    save_agent(&scaled_agent, &decisions(&scaled_agent), &path).expect("saves");
+    let loaded = Dqn::load(&path).expect("loads");
+    assert_eq!(loaded.q_values(x.view()), q);
+    assert_eq!(GreedyDqn::new(&scaled_agent).q_values(x.view()), q);
 }
 
 #[test]
@@ -193,6 +232,14 @@ fn configuration_errors_name_the_field() {
             .expect_err("invalid")
             .to_string()
             .starts_with("batch_size")
+    );
+    let mut bad = config();
+    bad.log_inputs = true;
+    assert!(
+        bad.validate()
+            .expect_err("invalid")
+            .to_string()
+            .starts_with("log_inputs: cannot be combined with normalise_observations")
     );
     let typo =
         from_ron::<DqnConfig>(&CONFIG.replacen("gamma", "gama", 1), "dqn.ron").expect_err("typo");

@@ -90,6 +90,13 @@ pub struct DqnConfig {
     /// Standardise observations with running means and variances.
     #[serde(default = "yes")]
     pub normalise_observations: bool,
+    /// Feed the network `sign(x)·ln(1 + |x|)` of each feature instead of `x`: a
+    /// fixed scaling that brings the counts of a month (up to the horizon) within a
+    /// few units and keeps flags and fractions below 1, so that no feature dominates
+    /// the first layer, without a normaliser's drift. Not combined with
+    /// `normalise_observations`.
+    #[serde(default)]
+    pub log_inputs: bool,
     /// Rewards are multiplied by this before learning (Q-values are in scaled units).
     #[serde(default = "one_f")]
     pub reward_scale: f64,
@@ -190,6 +197,12 @@ impl DqnConfig {
         positive("max_grad_norm", self.max_grad_norm)?;
         in_range("epsilon_start", self.epsilon_start, 0.0, 1.0)?;
         in_range("epsilon_end", self.epsilon_end, 0.0, 1.0)?;
+        if self.log_inputs && self.normalise_observations {
+            return fail(
+                "log_inputs",
+                "cannot be combined with normalise_observations: choose one scaling".to_string(),
+            );
+        }
         positive("reward_scale", self.reward_scale)
     }
 }

@@ -1,5 +1,5 @@
 //! DQN frozen: greedy on the online network's Q-values, from a copy of what acting
-//! needs (the architecture, the weights, the standardisation of the inputs), not
+//! needs (the architecture, the weights, the scaling of the inputs), not
 //! of what learning needs (the replay buffer, the target network, Adam).
 
 use super::{Dqn, Normaliser, network::Architecture};
@@ -12,6 +12,8 @@ use tch::{Device, Kind, Tensor};
 pub(super) struct Forward<'a> {
     architecture: &'a Architecture,
     params: &'a Tensor,
+    /// Whether each feature enters as `sign(x)·ln(1 + |x|)` (see [`log_scale`]).
+    log_inputs: bool,
     /// `(shift, scale)` when the inputs are standardised: `(x − shift) · scale`.
     normalisation: Option<(&'a Tensor, &'a Tensor)>,
     device: Device,
@@ -25,6 +27,7 @@ impl Forward<'_> {
         let x = Tensor::from_slice(values)
             .to_device(self.device)
             .view([rows as i64, self.features as i64]);
+        let x = if self.log_inputs { log_scale(&x) } else { x };
         match self.normalisation {
             Some((shift, scale)) => {
                 let clip = Normaliser::clip();
@@ -59,12 +62,19 @@ impl Forward<'_> {
     }
 }
 
+/// `sign(x)·ln(1 + |x|)`, elementwise: 0 stays 0, a flag becomes 0.69, a count of
+/// 30 becomes 3.4; defined and finite for every finite input.
+fn log_scale(x: &Tensor) -> Tensor {
+    x.sign() * x.abs().log1p()
+}
+
 impl Dqn {
     /// The online network's forward pass.
     pub(super) fn forward(&self) -> Forward<'_> {
         Forward {
             architecture: &self.architecture,
             params: &self.params,
+            log_inputs: self.config.log_inputs,
             normalisation: self
                 .config
                 .normalise_observations
@@ -82,6 +92,7 @@ pub struct GreedyDqn {
     name: String,
     architecture: Architecture,
     params: Tensor,
+    log_inputs: bool,
     normalisation: Option<(Tensor, Tensor)>,
     device: Device,
     features: usize,
@@ -97,6 +108,7 @@ impl GreedyDqn {
             name: dqn.name().to_string(),
             architecture: forward.architecture.clone(),
             params: forward.params.detach().copy(),
+            log_inputs: forward.log_inputs,
             normalisation: forward
                 .normalisation
                 .map(|(shift, scale)| (shift.copy(), scale.copy())),
@@ -120,6 +132,7 @@ impl GreedyDqn {
         Forward {
             architecture: &self.architecture,
             params: &self.params,
+            log_inputs: self.log_inputs,
             normalisation: self
                 .normalisation
                 .as_ref()
@@ -138,6 +151,7 @@ impl Clone for GreedyDqn {
             name: self.name.clone(),
             architecture: self.architecture.clone(),
             params: self.params.copy(),
+            log_inputs: self.log_inputs,
             normalisation: self
                 .normalisation
                 .as_ref()
