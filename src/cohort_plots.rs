@@ -1,10 +1,11 @@
 //! The plots of simulated cohorts, one line per policy: Kaplan–Meier latent survival
 //! (simulator truth: churn is latent, no platform can measure it), day-N activity,
 //! cumulative conversion and profit per user by age, each with its 95 % band; and,
-//! per policy, the share of users each lever was chosen for, by user age.
+//! per policy, the share of users each lever was chosen for, by user age: for all
+//! users, then for the users of each first-session segment signal.
 
 use crate::ab::analysis::kaplan_meier_of;
-use crate::plots::{Series, line_chart};
+use crate::plots::{Panel, Series, line_chart, panels_chart};
 use crate::simulate::Simulation;
 use crate::stats::Interval;
 use anyhow::Result;
@@ -12,7 +13,7 @@ use onboard_envs::{Estimate, Model, Quantity};
 use std::path::Path;
 
 /// The plots [`write_cohort_plots`] draws, as `(file stem, caption)`; each policy's
-/// levers by age follow as `actions-<name>`.
+/// levers by age and segment signal follow as `actions-<name>`.
 pub const COHORT_PLOTS: [(&str, &str); 4] = [
     (
         "survival",
@@ -105,12 +106,27 @@ pub fn write_cohort_plots(
         &profit,
     )?;
     for (name, simulation) in arms {
-        line_chart(
+        let mut panels = vec![Panel {
+            title: "all users".to_string(),
+            series: lever_shares(model, &simulation.action_mix_by_age()),
+        }];
+        panels.extend(
+            model
+                .scenario()
+                .segments
+                .iter()
+                .zip(&simulation.action_mix)
+                .map(|(segment, mix)| Panel {
+                    title: format!("first-session signal: {}", segment.name),
+                    series: lever_shares(model, mix),
+                }),
+        );
+        panels_chart(
             &folder.join(format!("actions-{name}")),
-            &format!("Levers {name} chooses, by user age"),
+            &format!("Levers {name} chooses, by user age and segment signal"),
             AGE,
             "users the lever was chosen for (%)",
-            &lever_shares(model, &simulation.action_mix),
+            &panels,
         )?;
     }
     Ok(())

@@ -169,7 +169,10 @@ pub fn cohort_figures(names: &[&str]) -> Vec<(String, String)> {
         .chain(names.iter().map(|n| {
             (
                 format!("actions-{n}"),
-                format!("Levers {n} chooses by user age: share of users per lever"),
+                format!(
+                    "Levers {n} chooses by user age: share of users per lever, for all \
+                     users, then by first-session segment signal"
+                ),
             )
         }))
         .collect()
@@ -335,7 +338,10 @@ pub fn write(result: &ExperimentResult, scenario: &Scenario) -> Result<PathBuf> 
     let mut plots = vec![
         (
             "learning".to_string(),
-            "Learning curves: profit per user on each training cohort".to_string(),
+            "Learning curves: reward per user on each training cohort, and the frozen \
+             snapshots' value on the validation users (which choose the snapshot) and on \
+             the test users"
+                .to_string(),
         ),
         (
             "regret".to_string(),

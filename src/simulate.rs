@@ -165,8 +165,24 @@ pub struct Simulation {
     pub metrics: CohortMetrics,
     /// One record per user, in id order.
     pub users: Vec<UserRecord>,
-    /// `action_mix[age][action]`: how often each action was chosen at each age.
-    pub action_mix: Vec<Vec<u64>>,
+    /// `action_mix[signal][age][action]`: how often each action was chosen at each
+    /// age for users whose first-session signal named segment `signal`.
+    pub action_mix: Vec<Vec<Vec<u64>>>,
+}
+
+impl Simulation {
+    /// `[age][action]`: how often each action was chosen at each age, all users.
+    pub fn action_mix_by_age(&self) -> Vec<Vec<u64>> {
+        let mut total = self.action_mix.first().cloned().unwrap_or_default();
+        for by_age in self.action_mix.iter().skip(1) {
+            for (sum, counts) in total.iter_mut().zip(by_age) {
+                for (s, c) in sum.iter_mut().zip(counts) {
+                    *s += c;
+                }
+            }
+        }
+        total
+    }
 }
 
 /// Simulates `population` under `policy` until every user has reached the horizon
@@ -181,13 +197,14 @@ pub fn simulate(
 ) -> Result<Simulation, SimulateError> {
     let n_actions = model.n_actions();
     let horizon = model.horizon() as usize;
+    let signals = model.n_segments();
     let (mut cohort, days) = start(model, seed, population)?;
     let progress = crate::progress::bar(u64::from(days), "", "day", quiet);
     progress.set_message(policy.name().to_string());
     let mut actions = Vec::new();
     let mut users = Vec::new();
     let mut active = Vec::new();
-    let mut action_mix = vec![vec![0; n_actions]; horizon];
+    let mut action_mix = vec![vec![vec![0; n_actions]; horizon]; signals];
     while !cohort.is_finished() {
         let observations = cohort.observations();
         actions.clear();
@@ -213,7 +230,7 @@ pub fn simulate(
     })
 }
 
-/// Counts the day's actions by age, marks who visited in `active` (indexed by user
+/// Counts the day's actions by signal and age, marks who visited in `active` (indexed by user
 /// id, which a cohort hands out from 0 in signup order), and records the users
 /// whose window ended (the only end of an episode: churn is latent).
 pub(crate) fn collect(
@@ -222,11 +239,12 @@ pub(crate) fn collect(
     actions: &[usize],
     active: &mut Vec<ActiveDays>,
     records: &mut Vec<UserRecord>,
-    action_mix: &mut [Vec<u64>],
+    action_mix: &mut [Vec<Vec<u64>>],
 ) {
     for ((outcome, user), &action) in outcomes.iter().zip(after).zip(actions) {
         let age = user.state.age as usize - 1;
-        if let Some(counts) = action_mix.get_mut(age) {
+        let signal = usize::from(user.profile.signal);
+        if let Some(counts) = action_mix.get_mut(signal).and_then(|m| m.get_mut(age)) {
             counts[action] += 1;
         }
         let id = user.profile.id as usize;

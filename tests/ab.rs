@@ -303,7 +303,7 @@ fn the_lever_plot_counts_each_lever_of_the_joint_actions() {
             true,
         )
         .expect("the simulation runs");
-        lever_shares(&model, &simulation.action_mix)
+        lever_shares(&model, &simulation.action_mix_by_age())
     };
     let names = |series: &[onboard::plots::Series]| {
         series.iter().map(|s| s.name.clone()).collect::<Vec<_>>()

@@ -32,10 +32,18 @@ const LEGEND_PAD: i32 = 10;
 const LEGEND_MAX_SHARE: f64 = 0.3;
 const LINE_WIDTH: u32 = 2;
 
+/// Height of each panel of a [`PanelsFigure`], in pixels.
+const PANEL_HEIGHT: u32 = 300;
+
 /// Something drawable on any backend.
 pub(crate) trait Figure {
     /// Draws the whole chart on `root` (the full image).
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+
+    /// The image's size in pixels.
+    fn size(&self) -> (u32, u32) {
+        (super::WIDTH, super::HEIGHT)
+    }
 }
 
 /// The colour of series or category `i`.
@@ -436,6 +444,32 @@ impl Figure for LineFigure<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A [`super::panels_chart`], ready to draw: line charts one above the other under
+/// one title, each [`PANEL_HEIGHT`] pixels high.
+pub(crate) struct PanelsFigure<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) panels: Vec<LineFigure<'a>>,
+}
+
+impl Figure for PanelsFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let body = frame(root, self.title, &[])?;
+        let areas = body.split_evenly((self.panels.len().max(1), 1));
+        for (panel, area) in self.panels.iter().zip(&areas) {
+            panel.draw(area)?;
+        }
+        Ok(())
+    }
+
+    fn size(&self) -> (u32, u32) {
+        let panels = u32::try_from(self.panels.len().max(1)).unwrap_or(u32::MAX);
+        (
+            super::WIDTH,
+            TITLE_HEIGHT.saturating_add(PANEL_HEIGHT.saturating_mul(panels)),
+        )
     }
 }
 

@@ -2,10 +2,11 @@
 //!
 //! Plain data in, files out: [`line_chart`] draws lines with shaded interval bands
 //! (retention and survival curves, cumulative conversion, profit per user, learning
-//! curves, regret), [`stacked_area`] draws shares that sum to one (action mix by user
-//! age), [`heatmap`] draws a value over the grid of two parameters, [`forest`] draws
+//! curves, regret), [`panels_chart`] stacks several such charts under one title
+//! (action mix by user age, one panel per segment signal), [`stacked_area`] draws
+//! shares that sum to one, [`heatmap`] draws a value over the grid of two parameters, [`forest`] draws
 //! estimates with their intervals, one row each. Every chart is
-//! [`WIDTH`] × [`HEIGHT`] pixels with a title, axis labels (the caller puts units in
+//! [`WIDTH`] × [`HEIGHT`] pixels (a panels chart is as high as its panels need) with a title, axis labels (the caller puts units in
 //! them) and a legend to the right of the plot.
 //!
 //! Data is taken as it comes: points with a NaN, infinite or absurdly large
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 
-use self::chart::{AreaFigure, Figure, LineFigure};
+use self::chart::{AreaFigure, Figure, LineFigure, PanelsFigure};
 pub use self::font::{FontError, register_fonts};
 use self::forest::ForestFigure;
 use self::heatmap::HeatmapFigure;
@@ -142,6 +143,35 @@ pub fn line_chart(
     series: &[Series],
 ) -> Result<ChartFiles, PlotError> {
     let figure = LineFigure::new(title, x_label, y_label, series);
+    render(path_stem, &figure)
+}
+
+/// One chart of a [`panels_chart`]: its title and its lines.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Panel {
+    /// The panel's title.
+    pub title: String,
+    /// Its lines, drawn as by [`line_chart`].
+    pub series: Vec<Series>,
+}
+
+/// Writes `<path_stem>.svg` and `<path_stem>.png`: one line chart per panel, one
+/// above the other under `title`, all with the same axis labels, each with its own
+/// title, axes and legend, as [`line_chart`] draws them.
+pub fn panels_chart(
+    path_stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    panels: &[Panel],
+) -> Result<ChartFiles, PlotError> {
+    let figure = PanelsFigure {
+        title,
+        panels: panels
+            .iter()
+            .map(|p| LineFigure::new(&p.title, x_label, y_label, &p.series))
+            .collect(),
+    };
     render(path_stem, &figure)
 }
 
@@ -296,12 +326,12 @@ fn render(stem: &Path, figure: &impl Figure) -> Result<ChartFiles, PlotError> {
 
     // Each file is drawn into a temporary file and renamed: whole or absent.
     write_atomically(&files.svg, |partial| {
-        let root = SVGBackend::new(partial, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::new(partial, figure.size()).into_drawing_area();
         figure.draw(&root).and_then(|()| root.present())
     })
     .map_err(|e| draw_error(&files.svg, e.to_string()))?;
     write_atomically(&files.png, |partial| {
-        let root = BitMapBackend::new(partial, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::new(partial, figure.size()).into_drawing_area();
         figure.draw(&root).and_then(|()| root.present())
     })
     .map_err(|e| draw_error(&files.png, e.to_string()))?;
