@@ -25,7 +25,7 @@ case "${1:-}" in
     example)
         cargo run --release --quiet --bin onboard -- demo --quiet --out results/demo
         mkdir -p results/example
-        for plot in survival active conversion profit learning; do
+        for plot in survival active conversion profit learning actions-dqn; do
             cp "results/demo/$plot.svg" results/example/
         done
         cargo run --release --quiet --bin onboard -- sweep experiments/sweep-coupon.ron --quiet --out results/sweep-coupon

@@ -1,7 +1,9 @@
 //! The main job: on the default scenario, train DQN and a contextual bandit (LinUCB)
 //! on training cohorts, keep each one's frozen snapshot best on validation users,
-//! then run a paired A/B/n of both snapshots against the baselines on fresh users,
-//! with the full report. Every size of the full demo is a constant here.
+//! then run a paired A/B/n of both snapshots against the baselines (doing nothing,
+//! the hand-written rule schedule, and the constant joint action best on validation
+//! users, which is the control) on fresh users, with the full report. Every size of
+//! the full demo is a constant here.
 
 use crate::ab::experiment::{Arm, Assignment, Experiment};
 use crate::ab::run::{PolicyFactory, frozen_factory, spec_factory};
@@ -9,6 +11,7 @@ use crate::ab::{ExperimentResult, run_experiment_with};
 use crate::output::run_folder;
 use crate::plots::{Series, line_chart};
 use crate::simulate::{Population, simulate};
+use crate::train::outputs::evaluated;
 use crate::train::{
     CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, decisions,
     train_learner,
@@ -17,7 +20,7 @@ use anyhow::Result;
 use onboard_agents::AgentConfig;
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
-use onboard_envs::{Model, Scenario};
+use onboard_envs::{Estimate, Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -141,6 +144,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let constants = constant_rewards(&model, &seeds, options.dqn_cohorts, options.training_users)?;
     write_regret(options, &constants, &curves)?;
 
+    let constant = &actions[best_constant(&model, &seeds, options.eval_users)?];
     let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "tour-recs-email.ron")? else {
         anyhow::bail!("tour-recs-email.ron is not a rule schedule");
     };
@@ -154,9 +158,9 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
             spec_factory("nothing".into(), Arc::clone(&model))?,
         ),
         (
-            "recs",
-            "recs",
-            spec_factory("recs".into(), Arc::clone(&model))?,
+            "best-constant",
+            constant,
+            spec_factory(constant.clone(), Arc::clone(&model))?,
         ),
         ("tour-recs-email", "rules", frozen_factory(Box::new(rules))),
         ("linucb", &linucb_label, frozen_factory(bandit_trained.best)),
@@ -172,7 +176,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
                 policy: policy.to_string(),
             })
             .collect(),
-        control: Some("nothing".to_string()),
+        control: Some("best-constant".to_string()),
         assignment: Assignment::Paired,
         users: options.users,
         seed: Some(seeds.test()),
@@ -187,6 +191,30 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         Some(&options.out),
         options.quiet,
     )
+}
+
+/// The constant joint action of highest value per user on the validation cohort of
+/// `users` users: the strongest baseline that needs no learning, chosen like the
+/// learners' snapshots, without the test users.
+fn best_constant(model: &Arc<Model>, seeds: &RunSeeds, users: usize) -> Result<usize> {
+    let n = model.n_actions();
+    let mut best = (0, f64::NEG_INFINITY);
+    for action in 0..n {
+        let mut constant = ConstantPolicy::new("constant", action, n);
+        let population = Population::Cohort { users };
+        let simulation = simulate(
+            Arc::clone(model),
+            seeds.validation(),
+            population,
+            &mut constant,
+            true,
+        )?;
+        let value = Evaluation::Daily(simulation).value().mean;
+        if value > best.1 {
+            best = (action, value);
+        }
+    }
+    Ok(best.0)
 }
 
 /// Reward per user of every constant action on each training cohort (the same users
@@ -253,25 +281,37 @@ fn write_regret(
     Ok(())
 }
 
+/// Each learner's reward per user on its training cohorts, and its frozen snapshots'
+/// on the validation users (which choose the snapshot) and on the test users.
 fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CurvePoint])]) -> Result<()> {
     let series: Vec<Series> = curves
         .iter()
-        .map(|(name, curve)| {
-            Series::new(
-                *name,
-                curve
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (i as f64 + 1.0, c.training_reward))
-                    .collect(),
-            )
+        .flat_map(|(name, curve)| {
+            let frozen =
+                |value: fn(&CurvePoint) -> Option<Estimate>| -> Vec<(u64, Option<Estimate>)> {
+                    curve.iter().map(|p| (p.step, value(p))).collect()
+                };
+            [
+                Series::new(
+                    format!("{name}, training"),
+                    curve
+                        .iter()
+                        .map(|c| (c.step as f64, c.training_reward))
+                        .collect(),
+                ),
+                evaluated(format!("{name}, validation"), &frozen(|p| p.validation)),
+                evaluated(format!("{name}, test"), &frozen(|p| p.test)),
+            ]
         })
         .collect();
     line_chart(
         &options.out.join("learning"),
-        "Learning curves on the default scenario",
+        &format!(
+            "Learning on default: frozen on {} validation and test users",
+            options.eval_users
+        ),
         "training cohort",
-        "profit per user in the cohort (currency units)",
+        "reward per user over the window (currency units)",
         &series,
     )?;
     Ok(())

@@ -27,6 +27,14 @@ fn read_metrics(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
     (header, rows)
 }
 
+/// Every one of `needles` occurs in `text` (read from `what`).
+fn assert_contains_all(text: &str, needles: &[impl AsRef<str>], what: &str) {
+    for needle in needles {
+        let needle = needle.as_ref();
+        assert!(text.contains(needle), "{needle} missing from {what}");
+    }
+}
+
 #[test]
 fn demo_trains_runs_the_ab_test_and_writes_the_report() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -50,11 +58,35 @@ fn demo_trains_runs_the_ab_test_and_writes_the_report() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for arm in ["nothing", "recs", "tour-recs-email", "linucb", "dqn"] {
-        assert!(stdout.contains(arm), "{arm} missing from {stdout}");
-    }
+    let arms = [
+        "nothing",
+        "best-constant",
+        "tour-recs-email",
+        "linucb",
+        "dqn",
+    ];
+    assert_contains_all(&stdout, &arms, "the demo's output");
     let report = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    assert!(report.contains("Lift against nothing"));
+    assert!(report.contains("Lift against best-constant"));
+    // DQN's levers by age: all users, then one panel per segment signal.
+    let mix = std::fs::read_to_string(out.join("actions-dqn.svg")).expect("actions-dqn.svg");
+    let panels = [
+        "all users",
+        "first-session signal: browser",
+        "first-session signal: bargain_hunter",
+        "first-session signal: high_intent",
+        "first-session signal: gift_buyer",
+    ];
+    assert_contains_all(&mix, &panels, "actions-dqn.svg");
+    // The learning curves show both evaluation cohorts of each learner.
+    let learning = std::fs::read_to_string(out.join("learning.svg")).expect("learning.svg");
+    let series = [
+        "DQN, validation",
+        "DQN, test",
+        "LinUCB, validation",
+        "LinUCB, test",
+    ];
+    assert_contains_all(&learning, &series, "learning.svg");
     for file in [
         "learning.svg",
         "survival.png",
@@ -314,7 +346,10 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
         ),
         (&["ab", bad_arm], "unknown policy 'fax'"),
         (&["ab", few_users], "users: must lie in [30, 10000000]"),
-        (&["train", "tiny", "--agent", bad_agent], "alpha: must be"),
+        (
+            &["train", "tiny", "--agent", bad_agent],
+            "agent.ron: alpha: must be",
+        ),
         (
             &["train", "tiny", "--agent", "nowhere/agent.ron"],
             "nowhere/agent.ron: cannot be read",

@@ -37,6 +37,8 @@ const TINY_DQN: &str = "Dqn(
     epsilon_start: 1.0,
     epsilon_end: 0.05,
     exploration_steps: 3000,
+    normalise_observations: false,
+    log_inputs: true,
     device: Cpu,
 )";
 
@@ -364,7 +366,7 @@ fn the_chosen_snapshot_is_frozen_and_its_test_value_is_what_it_earns() {
     let Evaluation::Daily(simulation) = &trained.test else {
         panic!("a daily evaluation");
     };
-    for (age, mix) in simulation.action_mix.iter().enumerate() {
+    for (age, mix) in simulation.action_mix_by_age().iter().enumerate() {
         assert_eq!(
             mix.iter().filter(|&&count| count > 0).count(),
             1,

@@ -307,7 +307,7 @@ fn reward_unit(objective: &Objective) -> &'static str {
 }
 
 /// The frozen policy's values at each evaluation point, with their band.
-fn evaluated(name: String, points: &[(u64, Option<Estimate>)]) -> Series {
+pub(crate) fn evaluated(name: String, points: &[(u64, Option<Estimate>)]) -> Series {
     let values: Vec<(f64, Estimate)> = points
         .iter()
         .filter_map(|&(step, e)| e.map(|e| (step as f64, e)))
