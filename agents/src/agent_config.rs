@@ -55,7 +55,13 @@ impl AgentConfig {
     /// Parses and validates RON text; errors name `origin`, the line and the field.
     pub fn from_ron(text: &str, origin: &str) -> Result<Self, AgentError> {
         let config: Self = from_ron(text, origin)?;
-        config.validate()?;
+        config.validate().map_err(|error| match error {
+            AgentError::Invalid { path, rule } => AgentError::Invalid {
+                path: format!("{origin}: {path}"),
+                rule,
+            },
+            other => other,
+        })?;
         Ok(config)
     }
 

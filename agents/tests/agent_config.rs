@@ -82,7 +82,10 @@ fn bad_agent_files_name_origin_line_and_field() {
     );
     let bad_value = AgentConfig::from_ron("LinUcb(alpha: -1.0, regularization: 1.0)", "a.ron")
         .expect_err("bad");
-    assert!(bad_value.to_string().starts_with("alpha:"), "{bad_value}");
+    assert!(
+        bad_value.to_string().starts_with("a.ron: alpha:"),
+        "{bad_value}"
+    );
     let typo = AgentConfig::from_ron("LinUcb(alpha: 1.0,\n regularisation: 1.0)", "a.ron")
         .expect_err("bad");
     assert!(typo.to_string().starts_with("a.ron:2:"), "{typo}");
