@@ -11,6 +11,8 @@ use onboard::cohort_plots::lever_shares;
 use onboard::policies::policy_from_spec;
 use onboard::simulate::{Population, simulate};
 use onboard::stats::ks_uniform;
+use onboard_agents::baselines::{RulePolicy, RuleSchedule};
+use onboard_agents::from_ron;
 use onboard_envs::{Model, Scenario};
 use std::path::Path;
 use std::sync::Arc;
@@ -287,6 +289,50 @@ fn every_user_is_recorded_at_the_horizon_with_the_time_to_first_churn() {
         );
     }
     assert!(won_back > 0.0, "tiny's push wins dormant users back");
+}
+
+#[test]
+fn the_action_mix_is_counted_per_segment_signal() {
+    let model =
+        Arc::new(Model::new(Scenario::builtin("default").expect("built in")).expect("valid"));
+    let users = 3_000;
+    let schedule: RuleSchedule = from_ron(
+        r#"(name: "deals", default: "recs", rules: [
+            (when: [(feature: "signal=bargain_hunter", is: Eq, value: 1.0)], then: "coupon+recs"),
+        ])"#,
+        "deals",
+    )
+    .expect("a rule schedule");
+    let mut rules = RulePolicy::new(&schedule, model.layout(), model.actions().names())
+        .expect("rules for default's levers");
+    let simulation = simulate(
+        Arc::clone(&model),
+        4,
+        Population::Cohort { users },
+        &mut rules,
+        true,
+    )
+    .expect("the simulation runs");
+    let segments = &model.scenario().segments;
+    assert_eq!(simulation.action_mix.len(), segments.len());
+    // Every user is counted once a day, under their own signal.
+    for counts in simulation.action_mix_by_age() {
+        assert_eq!(counts.iter().sum::<u64>(), users as u64);
+    }
+    let coupon = |mix: &[Vec<u64>]| lever_shares(&model, mix)[0].clone();
+    for (segment, mix) in segments.iter().zip(&simulation.action_mix) {
+        let share = if segment.name == "bargain_hunter" {
+            100.0
+        } else {
+            0.0
+        };
+        let series = coupon(mix);
+        assert!(
+            series.points.iter().all(|&(_, y)| y == share),
+            "{}: {series:?}",
+            segment.name
+        );
+    }
 }
 
 #[test]

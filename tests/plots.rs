@@ -5,8 +5,8 @@ use std::fs::File;
 use std::path::Path;
 
 use onboard::plots::{
-    BAND_ALPHA, ChartFiles, HEIGHT, PALETTE, PlotError, Series, WIDTH, heatmap, line_chart,
-    stacked_area,
+    BAND_ALPHA, ChartFiles, HEIGHT, PALETTE, Panel, PlotError, Series, WIDTH, heatmap, line_chart,
+    panels_chart, stacked_area,
 };
 
 /// A decoded PNG as RGB rows.
@@ -116,6 +116,60 @@ fn line_chart_writes_svg_with_its_text_and_png_of_the_right_size() {
     for &(r, g, b) in &PALETTE[..2] {
         assert!(png.count(0..HEIGHT, 0..WIDTH, |p| p == [r, g, b]) > 100);
     }
+}
+
+#[test]
+fn panels_chart_stacks_one_titled_chart_per_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let panels: Vec<Panel> = ["all users", "signal: browser", "signal: gift_buyer"]
+        .iter()
+        .enumerate()
+        .map(|(k, title)| Panel {
+            title: title.to_string(),
+            series: vec![retention("coupon", 0.02 * (k as f64 + 1.0))],
+        })
+        .collect();
+    let files = panels_chart(
+        &dir.path().join("mix"),
+        "Levers by age and signal",
+        "age",
+        "users (%)",
+        &panels,
+    )
+    .expect("panels chart");
+    // The title strip, then 300 pixels per panel.
+    let height = 40 + 3 * 300;
+    let svg = std::fs::read_to_string(&files.svg).unwrap();
+    assert!(svg.contains(&format!(r#"width="{WIDTH}" height="{height}""#)));
+    for text in [
+        "Levers by age and signal",
+        "all users",
+        "signal: browser",
+        "signal: gift_buyer",
+    ] {
+        assert!(
+            svg.contains(&format!(">\n{text}\n</text>")),
+            "{text} missing"
+        );
+    }
+    assert_eq!(
+        svg.matches(">\nusers (%)\n</text>").count(),
+        3,
+        "one y label per panel"
+    );
+    let png = Image::read(&files.png);
+    assert_eq!((png.width, png.height), (WIDTH, height));
+    // Each panel draws its line in the first colour, inside its own strip.
+    let (r, g, b) = PALETTE[0];
+    for k in 0..3 {
+        let strip = 40 + k * 300..40 + (k + 1) * 300;
+        assert!(
+            png.count(strip, 0..WIDTH, |p| p == [r, g, b]) > 100,
+            "panel {k}"
+        );
+    }
+    let empty = panels_chart(&dir.path().join("none"), "No panels", "age", "users", &[]);
+    assert!(empty.is_ok(), "{empty:?}");
 }
 
 #[test]
