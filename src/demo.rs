@@ -20,7 +20,7 @@ use anyhow::Result;
 use onboard_agents::AgentConfig;
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
-use onboard_envs::{Estimate, Model, Scenario};
+use onboard_envs::{Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -197,19 +197,9 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
 /// `users` users: the strongest baseline that needs no learning, chosen like the
 /// learners' snapshots, without the test users.
 fn best_constant(model: &Arc<Model>, seeds: &RunSeeds, users: usize) -> Result<usize> {
-    let n = model.n_actions();
     let mut best = (0, f64::NEG_INFINITY);
-    for action in 0..n {
-        let mut constant = ConstantPolicy::new("constant", action, n);
-        let population = Population::Cohort { users };
-        let simulation = simulate(
-            Arc::clone(model),
-            seeds.validation(),
-            population,
-            &mut constant,
-            true,
-        )?;
-        let value = Evaluation::Daily(simulation).value().mean;
+    for action in 0..model.n_actions() {
+        let value = constant_value(model, action, seeds.validation(), users)?;
         if value > best.1 {
             best = (action, value);
         }
@@ -225,21 +215,22 @@ fn constant_rewards(
     cohorts: u64,
     users: usize,
 ) -> Result<Vec<Vec<f64>>> {
-    let n = model.n_actions();
-    (0..n)
+    (0..model.n_actions())
         .map(|a| {
             (1..=cohorts)
-                .map(|k| {
-                    let mut constant = ConstantPolicy::new("constant", a, n);
-                    let population = Population::Cohort { users };
-                    let seed = seeds.training(k);
-                    let simulation =
-                        simulate(Arc::clone(model), seed, population, &mut constant, true)?;
-                    Ok(Evaluation::Daily(simulation).value().mean)
-                })
+                .map(|k| constant_value(model, a, seeds.training(k), users))
                 .collect()
         })
         .collect()
+}
+
+/// Reward per user of constant joint action `action` on the cohort of `users` users
+/// seeded `seed`.
+fn constant_value(model: &Arc<Model>, action: usize, seed: u64, users: usize) -> Result<f64> {
+    let mut constant = ConstantPolicy::new("constant", action, model.n_actions());
+    let population = Population::Cohort { users };
+    let simulation = simulate(Arc::clone(model), seed, population, &mut constant, true)?;
+    Ok(Evaluation::Daily(simulation).value().mean)
 }
 
 /// Cumulative regret per user of each agent against the constant action that did
@@ -287,10 +278,6 @@ fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CurvePoint])]
     let series: Vec<Series> = curves
         .iter()
         .flat_map(|(name, curve)| {
-            let frozen =
-                |value: fn(&CurvePoint) -> Option<Estimate>| -> Vec<(u64, Option<Estimate>)> {
-                    curve.iter().map(|p| (p.step, value(p))).collect()
-                };
             [
                 Series::new(
                     format!("{name}, training"),
@@ -299,8 +286,8 @@ fn write_learning_curves(options: &DemoOptions, curves: &[(&str, &[CurvePoint])]
                         .map(|c| (c.step as f64, c.training_reward))
                         .collect(),
                 ),
-                evaluated(format!("{name}, validation"), &frozen(|p| p.validation)),
-                evaluated(format!("{name}, test"), &frozen(|p| p.test)),
+                evaluated(format!("{name}, validation"), curve, |p| p.validation),
+                evaluated(format!("{name}, test"), curve, |p| p.test),
             ]
         })
         .collect();

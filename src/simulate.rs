@@ -230,9 +230,10 @@ pub fn simulate(
     })
 }
 
-/// Counts the day's actions by signal and age, marks who visited in `active` (indexed by user
-/// id, which a cohort hands out from 0 in signup order), and records the users
-/// whose window ended (the only end of an episode: churn is latent).
+/// Counts the day's actions by signal and age, marks who visited in `active`
+/// (indexed by user id, which a cohort hands out from 0 in signup order), and
+/// records the users whose window ended (the only end of an episode: churn is
+/// latent).
 pub(crate) fn collect(
     outcomes: &[DayOutcome],
     after: &[User],

@@ -4,10 +4,11 @@
 //! (retention and survival curves, cumulative conversion, profit per user, learning
 //! curves, regret), [`panels_chart`] stacks several such charts under one title
 //! (action mix by user age, one panel per segment signal), [`stacked_area`] draws
-//! shares that sum to one, [`heatmap`] draws a value over the grid of two parameters, [`forest`] draws
-//! estimates with their intervals, one row each. Every chart is
-//! [`WIDTH`] × [`HEIGHT`] pixels (a panels chart is as high as its panels need) with a title, axis labels (the caller puts units in
-//! them) and a legend to the right of the plot.
+//! shares that sum to one, [`heatmap`] draws a value over the grid of two
+//! parameters, [`forest`] draws estimates with their intervals, one row each. Every
+//! chart is [`WIDTH`] × [`HEIGHT`] pixels (a panels chart is as high as its panels
+//! need), with a title, axis labels (the caller puts units in them) and a legend to
+//! the right of the plot.
 //!
 //! Data is taken as it comes: points with a NaN, infinite or absurdly large
 //! (|v| > [`MAX_ABS`]) coordinate are skipped, empty series are drawn as nothing (but

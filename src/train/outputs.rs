@@ -306,11 +306,16 @@ fn reward_unit(objective: &Objective) -> &'static str {
     }
 }
 
-/// The frozen policy's values at each evaluation point, with their band.
-pub(crate) fn evaluated(name: String, points: &[(u64, Option<Estimate>)]) -> Series {
-    let values: Vec<(f64, Estimate)> = points
+/// The frozen policy's values at each evaluation point of `curve`, as `value` reads
+/// them (validation or test), with their band.
+pub(crate) fn evaluated(
+    name: String,
+    curve: &[CurvePoint],
+    value: fn(&CurvePoint) -> Option<Estimate>,
+) -> Series {
+    let values: Vec<(f64, Estimate)> = curve
         .iter()
-        .filter_map(|&(step, e)| e.map(|e| (step as f64, e)))
+        .filter_map(|p| value(p).map(|e| (p.step as f64, e)))
         .collect();
     Series::new(name, values.iter().map(|&(x, e)| (x, e.mean)).collect())
         .with_band(values.iter().map(|&(x, e)| (x, e.low, e.high)).collect())
@@ -320,13 +325,12 @@ pub(crate) fn evaluated(name: String, points: &[(u64, Option<Estimate>)]) -> Ser
 /// at its test value, a dot.
 fn evaluation_series(options: &TrainOptions, trained: &Trained) -> [Series; 3] {
     let users = options.plan.eval_users;
-    let of = |value: fn(&CurvePoint) -> Option<Estimate>| -> Vec<(u64, Option<Estimate>)> {
-        trained.curve.iter().map(|p| (p.step, value(p))).collect()
-    };
     let chosen = format!("chosen: {} {}", options.plan.step_name(), trained.best_step);
     [
-        evaluated(format!("validation ({users} users)"), &of(|p| p.validation)),
-        evaluated(format!("test ({users} users)"), &of(|p| p.test)),
+        evaluated(format!("validation ({users} users)"), &trained.curve, |p| {
+            p.validation
+        }),
+        evaluated(format!("test ({users} users)"), &trained.curve, |p| p.test),
         Series::new(
             chosen,
             vec![(trained.best_step as f64, trained.test_value().mean)],
