@@ -114,6 +114,9 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let layout = model.layout();
     let actions = model.scenario().action_names();
     let seeds = RunSeeds::new(model.scenario().seed);
+    // The A/B/n's sizes are checked before any training, with the arms' names as
+    // their policies until the trained ones are known.
+    experiment(options, &seeds, ARMS.map(String::from)).check()?;
     run_folder(Some(&options.out), "demo")?;
 
     let dqn_config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
@@ -151,29 +154,51 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let rules = RulePolicy::new(&schedule, layout, &actions)?;
     let linucb_label = snapshot_label("LinUCB", &bandit_trained);
     let dqn_label = snapshot_label("DQN", &dqn_trained);
-    let arms: Vec<(&str, &str, PolicyFactory)> = vec![
+    let arms: [(&str, PolicyFactory); 5] = [
         (
-            "nothing",
             "nothing",
             spec_factory("nothing".into(), Arc::clone(&model))?,
         ),
         (
-            "best-constant",
             constant,
             spec_factory(constant.clone(), Arc::clone(&model))?,
         ),
-        ("tour-recs-email", "rules", frozen_factory(Box::new(rules))),
-        ("linucb", &linucb_label, frozen_factory(bandit_trained.best)),
-        ("dqn", &dqn_label, frozen_factory(dqn_trained.best)),
+        ("rules", frozen_factory(Box::new(rules))),
+        (&linucb_label, frozen_factory(bandit_trained.best)),
+        (&dqn_label, frozen_factory(dqn_trained.best)),
     ];
-    let experiment = Experiment {
+    let experiment = experiment(options, &seeds, arms.each_ref().map(|(p, _)| p.to_string()));
+    let factories = arms.into_iter().map(|(_, f)| f).collect();
+    run_experiment_with(
+        experiment,
+        &model,
+        factories,
+        Some(&options.out),
+        options.quiet,
+    )
+}
+
+/// The arms of the demo's A/B/n, in order; `best-constant` is the control.
+const ARMS: [&str; 5] = [
+    "nothing",
+    "best-constant",
+    "tour-recs-email",
+    "linucb",
+    "dqn",
+];
+
+/// The demo's paired A/B/n on the test seed, with `policies[k]` describing arm `k`
+/// of [`ARMS`].
+fn experiment(options: &DemoOptions, seeds: &RunSeeds, policies: [String; 5]) -> Experiment {
+    Experiment {
         name: "demo".to_string(),
         scenario: "default".to_string(),
-        arms: arms
+        arms: ARMS
             .iter()
-            .map(|(name, policy, _)| Arm {
+            .zip(policies)
+            .map(|(name, policy)| Arm {
                 name: name.to_string(),
-                policy: policy.to_string(),
+                policy,
             })
             .collect(),
         control: Some("best-constant".to_string()),
@@ -182,15 +207,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         seed: Some(seeds.test()),
         replicates: options.replicates,
         power_arm: None,
-    };
-    let factories = arms.into_iter().map(|(_, _, f)| f).collect();
-    run_experiment_with(
-        experiment,
-        &model,
-        factories,
-        Some(&options.out),
-        options.quiet,
-    )
+    }
 }
 
 /// The constant joint action of highest value per user on the validation cohort of

@@ -315,7 +315,14 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
         "{}/agents/configs/journey-thompson.ron",
         env!("CARGO_MANIFEST_DIR")
     );
-    let cases: [(&[&str], &str); 15] = [
+    let demo_out = dir.path().join("demo");
+    let demo_out = demo_out.to_str().expect("utf-8");
+    let cases: [(&[&str], &str); 16] = [
+        // Refused before any training (else after a minute of it).
+        (
+            &["demo", "--users", "5", "--out", demo_out],
+            "users: must lie in [30",
+        ),
         (&["run", "defualt"], "error: unknown scenario 'defualt'"),
         (
             &["run", "nowhere/missing.ron"],
@@ -366,4 +373,8 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
         assert!(message.contains(expected), "{args:?}: {message}");
         assert!(!message.contains("panicked"), "{args:?}: {message}");
     }
+    assert!(
+        !Path::new(demo_out).exists(),
+        "a refused demo writes nothing"
+    );
 }
