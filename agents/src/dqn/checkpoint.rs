@@ -124,6 +124,7 @@ impl Dqn {
         bytes: &[u8],
         path: &Path,
     ) -> Result<(Self, Option<Decisions>), CheckpointError> {
+        super::numerics::pin();
         let format = |problem: String| CheckpointError::Format {
             path: path.to_path_buf(),
             problem,

@@ -24,10 +24,14 @@ pub(super) struct Forward<'a> {
 impl Forward<'_> {
     /// The network's inputs for `rows` observations given row-major.
     pub(super) fn inputs(&self, values: &[f32], rows: usize) -> Tensor {
-        let x = Tensor::from_slice(values)
-            .to_device(self.device)
-            .view([rows as i64, self.features as i64]);
-        let x = if self.log_inputs { log_scale(&x) } else { x };
+        let shape = [rows as i64, self.features as i64];
+        let x = if self.log_inputs {
+            let scaled: Vec<f32> = values.iter().map(|&v| log_scale(v)).collect();
+            Tensor::from_slice(&scaled)
+        } else {
+            Tensor::from_slice(values)
+        };
+        let x = x.to_device(self.device).view(shape);
         match self.normalisation {
             Some((shift, scale)) => {
                 let clip = Normaliser::clip();
@@ -62,10 +66,12 @@ impl Forward<'_> {
     }
 }
 
-/// `sign(x)·ln(1 + |x|)`, elementwise: 0 stays 0, a flag becomes 0.69, a count of
-/// 30 becomes 3.4; defined and finite for every finite input.
-fn log_scale(x: &Tensor) -> Tensor {
-    x.sign() * x.abs().log1p()
+/// `sign(x)·ln(1 + |x|)`: 0 stays 0, a flag becomes 0.69, a count of 30 becomes
+/// 3.4; defined and finite for every finite input. Computed by the `libm` crate's
+/// portable `log1pf`, not by libtorch's vectorised kernels or the system's C
+/// library, whose results depend on the processor (see [`super::numerics`]).
+pub fn log_scale(x: f32) -> f32 {
+    libm::copysignf(libm::log1pf(x.abs()), x)
 }
 
 impl Dqn {

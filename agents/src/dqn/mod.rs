@@ -13,8 +13,9 @@
 //! environment never marks a transition `terminated`.
 //!
 //! For speed on small networks the weights are one flat vector (see
-//! [`network`]); libtorch runs single-threaded on the CPU, which is faster for
-//! these sizes and keeps results independent of the machine's core count.
+//! [`network`]); libtorch runs single-threaded on the CPU, on kernels pinned to
+//! one code path ([`numerics`]), so that a seed gives the same network whatever
+//! the machine's cores and processor.
 
 pub mod checkpoint;
 mod config;
@@ -22,6 +23,7 @@ mod greedy;
 mod multistep;
 pub mod network;
 mod normaliser;
+pub mod numerics;
 mod replay;
 
 pub use config::{DeviceChoice, DqnConfig, TargetUpdate};
@@ -104,7 +106,7 @@ impl Dqn {
         seed: u64,
     ) -> Result<Self, AgentError> {
         config.validate()?;
-        tch::set_num_threads(1);
+        numerics::pin();
         let device = match config.device {
             DeviceChoice::Auto => Device::cuda_if_available(),
             DeviceChoice::Cpu => Device::Cpu,
