@@ -120,9 +120,20 @@ enum Command {
         /// Choose once per user at signup among the scenario's journey templates.
         #[arg(long)]
         at_signup: bool,
-        /// Seed of the run (default: the scenario's).
+        /// Seed of the run (default: the scenario's): fixes every simulated user
+        /// (training, validation and test), and the agent unless --agent-seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Seed of the agent alone (initial weights, exploration, minibatches;
+        /// default: the run's): train one learner with several seeds on the same users.
+        #[arg(long)]
+        agent_seed: Option<u64>,
+        /// Simulator truth, as a reference: the learner also sees each user's latent
+        /// segment, traits and state (intent, price sensitivity, habit, fatigue,
+        /// churn …), which no platform can. Its value is what a policy could reach
+        /// knowing everything; its state is no policy for a real platform.
+        #[arg(long)]
+        privileged: bool,
         /// Output folder (default: results/<scenario>-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -130,7 +141,7 @@ enum Command {
         /// scenario, agent and plan are read from the folder).
         #[arg(long, value_name = "DIR", conflicts_with_all = [
             "scenario", "agent", "cohorts", "users", "eval_users", "eval_every",
-            "online", "at_signup", "seed", "out",
+            "online", "at_signup", "seed", "agent_seed", "privileged", "out",
         ])]
         resume: Option<PathBuf>,
     },
@@ -400,6 +411,8 @@ pub fn run(cli: Cli) -> Result<()> {
             online,
             at_signup,
             seed,
+            agent_seed,
+            privileged,
             out,
             resume,
         } => {
@@ -422,6 +435,8 @@ pub fn run(cli: Cli) -> Result<()> {
                         decide_at_signup: at_signup,
                     };
                     options.seed = seed.unwrap_or(options.seed);
+                    options.agent_seed = agent_seed;
+                    options.privileged = privileged;
                     options.quiet = cli.quiet;
                     train_agent(&options)?
                 }

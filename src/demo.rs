@@ -8,18 +8,18 @@
 use crate::ab::experiment::{Arm, Assignment, Experiment};
 use crate::ab::run::{PolicyFactory, frozen_factory, spec_factory};
 use crate::ab::{ExperimentResult, run_experiment_with};
-use crate::output::run_folder;
+use crate::output::{run_folder, write_atomically};
 use crate::plots::{Series, line_chart};
 use crate::simulate::{Population, simulate};
 use crate::train::outputs::evaluated;
 use crate::train::{
-    CurvePoint, Evaluation, RunSeeds, Trained, TrainingPlan, build_learner, decisions,
-    train_learner,
+    CurvePoint, Evaluation, Hooks, RunSeeds, Trained, TrainingPlan, build_learner, decisions,
+    train_learner, train_learner_with,
 };
-use anyhow::Result;
-use onboard_agents::AgentConfig;
+use anyhow::{Context, Result};
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
 use onboard_agents::linear::{LinUcb, LinUcbConfig};
+use onboard_agents::{AgentConfig, Learner};
 use onboard_envs::{Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -107,7 +107,7 @@ fn snapshot_label(learner: &str, trained: &Trained) -> String {
 /// Seeds follow [`RunSeeds`] with the scenario's seed as the run seed: both learners
 /// train on the same training cohorts, choose their snapshot on the validation
 /// cohort, and the A/B/n runs on the test seed, so that none of its users trained
-/// or chose a policy. `dqn.ot` is DQN's state after its last cohort.
+/// or chose a policy. `dqn.ot` is DQN's chosen snapshot, the policy of its arm.
 pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     let scenario = Scenario::builtin("default")?;
     let model = Arc::new(Model::new(scenario)?);
@@ -121,15 +121,31 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
 
     let dqn_config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
     let mut dqn = build_learner(&dqn_config, &model, false, seeds.run())?;
-    let dqn_trained = train_learner(
+    let decides = decisions(&model, false);
+    let mut chosen_state = Vec::new();
+    let keep_best = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
+        if curve.last().is_some_and(|point| point.step == best_step) {
+            chosen_state = learner.to_bytes(&decides)?;
+        }
+        Ok(())
+    };
+    let hooks = Hooks {
+        label: "DQN".to_string(),
+        quiet: options.quiet,
+        on_evaluation: Box::new(keep_best),
+        resume: None,
+    };
+    let dqn_trained = train_learner_with(
         &model,
         dqn.as_mut(),
         &options.plan(options.dqn_cohorts),
         &seeds,
-        options.quiet,
+        hooks,
     )?;
-    let decides = decisions(&model, false);
-    onboard_agents::save_agent(dqn.as_ref(), &decides, &options.out.join("dqn.ot"))?;
+    write_atomically(&options.out.join("dqn.ot"), |partial| {
+        std::fs::write(partial, &chosen_state)
+    })
+    .context("saving DQN's chosen snapshot")?;
 
     let mut linucb = LinUcb::new(&LinUcbConfig::default(), layout.len(), actions.len())?;
     let bandit_trained = train_learner(

@@ -663,3 +663,57 @@ fn bad_options_are_refused_with_the_field_named() {
         "{error:#}"
     );
 }
+
+/// The chosen snapshot is a file: `best.ot` is the learner as it was when frozen
+/// for the snapshot the run reports, so it acts as that snapshot does, while
+/// `checkpoint.ot` stays the state after the last cohort.
+#[test]
+fn the_chosen_snapshot_is_written_beside_the_last_state() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("dqn");
+    let mut options = options(&out, TINY_DQN, "dqn");
+    options.plan = TrainingPlan::episodic(6, 150, 300, 1);
+    let outcome = train(&options);
+    assert_eq!(outcome.files.best, out.join("best.ot"));
+    let cohort = Cohort::fixed(model("tiny"), 99, 300);
+    let acts = |policy: &mut dyn Policy| {
+        let mut actions = vec![0; 300];
+        policy.act(cohort.observations(), &mut actions);
+        actions
+    };
+    let chosen = acts(outcome.trained.best.clone_box().as_mut());
+    let saved = load_agent(&outcome.files.best).expect("the chosen snapshot loads");
+    assert_eq!(acts(saved.frozen().clone_box().as_mut()), chosen);
+    let last = load_agent(&outcome.files.checkpoint).expect("the last state loads");
+    assert_eq!(
+        acts(last.frozen().clone_box().as_mut()),
+        acts(outcome.agent.frozen().clone_box().as_mut())
+    );
+    assert!(
+        outcome.summary().contains("best.ot"),
+        "{}",
+        outcome.summary()
+    );
+}
+
+/// `agent_seed` moves the learner's randomness alone: the run's users stay those of
+/// the run seed (the same validation and test values for the same policy), the
+/// default agent seed is the run seed, and another one trains another learner.
+#[test]
+fn the_agent_seed_changes_the_learner_and_not_the_users() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |name: &str, agent_seed: Option<u64>| {
+        let mut options = options(&dir.path().join(name), TINY_DQN, "dqn");
+        options.agent_seed = agent_seed;
+        train(&options)
+    };
+    let default = run("default", None);
+    let same = run("same", Some(11));
+    let other = run("other", Some(12));
+    assert_eq!(default.trained.curve, same.trained.curve);
+    assert_ne!(default.trained.curve, other.trained.curve);
+    assert_eq!(
+        default.seeds, other.seeds,
+        "the users come from the run seed"
+    );
+}

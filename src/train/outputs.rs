@@ -19,6 +19,10 @@
 //!   [`CHECKPOINT_STEM`]`.agent.ron` for the other agents; either is a policy for
 //!   `run --policy` and experiments (frozen), and [`onboard_agents::load_agent`]
 //!   reads it back to continue;
+//! - the learner's state at the chosen snapshot, [`BEST_STEM`]`.ot` or
+//!   [`BEST_STEM`]`.agent.ron`: the policy the run reports, for `run --policy`,
+//!   experiment arms and the demo (rewritten whenever a snapshot beats the best so
+//!   far on validation);
 //! - the test evaluation's cohort plots and `report.html`, the run on one page.
 
 use super::{CurvePoint, Evaluation, TrainOptions, Trained};
@@ -43,6 +47,8 @@ pub const EVALUATION_CSV: &str = "evaluation.csv";
 pub const JOURNEYS_CSV: &str = "evaluation_journeys.csv";
 /// The file stem of the learner's saved state.
 pub const CHECKPOINT_STEM: &str = "checkpoint";
+/// The file stem of the learner's state at the chosen snapshot.
+pub const BEST_STEM: &str = "best";
 
 /// The files a training run wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +65,8 @@ pub struct TrainFiles {
     pub journeys_csv: Option<PathBuf>,
     /// The learner's state at the latest evaluation point.
     pub checkpoint: PathBuf,
+    /// The learner's state at the chosen snapshot.
+    pub best: PathBuf,
     /// `report.html`: the run's tables and plots on one page.
     pub report: PathBuf,
 }
@@ -81,7 +89,11 @@ impl TrainFiles {
             lines.push(format!("journeys given: {}", journeys.display()));
         }
         lines.push(format!(
-            "learner after the last step (a policy for run --policy, or to resume): {}",
+            "chosen snapshot (a policy for run --policy and experiments): {}",
+            self.best.display()
+        ));
+        lines.push(format!(
+            "learner after the last step (to train on): {}",
             self.checkpoint.display()
         ));
         lines.push(format!("report: {}", self.report.display()));
@@ -89,19 +101,22 @@ impl TrainFiles {
     }
 }
 
-/// Where the learner of `agent` saves its state in `folder`.
-fn checkpoint_path(folder: &Path, agent: &AgentConfig) -> PathBuf {
-    folder.join(format!("{CHECKPOINT_STEM}.{}", agent.state_extension()))
+/// Where the learner of `agent` saves a state called `stem` in `folder`.
+fn state_path(folder: &Path, stem: &str, agent: &AgentConfig) -> PathBuf {
+    folder.join(format!("{stem}.{}", agent.state_extension()))
 }
 
 /// What a run rewrites at every evaluation point, so that an interruption keeps its
-/// latest evaluated state: the curve so far and the learner's state.
+/// latest evaluated state: the curve so far, the learner's state and its state at
+/// the best snapshot so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgressFiles {
     /// The learning curve's CSV.
     pub curve_csv: PathBuf,
     /// The learner's state.
     pub checkpoint: PathBuf,
+    /// The learner's state at the best snapshot so far.
+    pub best: PathBuf,
     /// The run learns online (the curve is by calendar day).
     pub online: bool,
 }
@@ -111,14 +126,20 @@ impl ProgressFiles {
     pub fn new(options: &TrainOptions) -> Self {
         Self {
             curve_csv: options.out.join(CURVE_CSV),
-            checkpoint: checkpoint_path(&options.out, &options.agent),
+            checkpoint: state_path(&options.out, CHECKPOINT_STEM, &options.agent),
+            best: state_path(&options.out, BEST_STEM, &options.agent),
             online: options.plan.online.is_some(),
         }
     }
 
     /// Writes the curve so far, the best snapshot so far being the point of step
-    /// `best`, and the learner's saved `state` ([`Learner::to_bytes`]).
+    /// `best`, and the learner's saved `state` ([`Learner::to_bytes`]), also as the
+    /// best snapshot's when the curve's last point is the best.
     pub fn write(&self, state: &[u8], curve: &[CurvePoint], best: u64) -> Result<()> {
+        if curve.last().is_some_and(|point| point.step == best) {
+            write_atomically(&self.best, |partial| std::fs::write(partial, state))
+                .context("saving the chosen snapshot")?;
+        }
         write_curve_csv(&self.curve_csv, curve, self.online, best)?;
         write_atomically(&self.checkpoint, |partial| std::fs::write(partial, state))
             .context("saving the learner")?;
@@ -184,6 +205,7 @@ pub(super) fn write_final(
     let ProgressFiles {
         curve_csv,
         checkpoint,
+        best,
         ..
     } = progress;
     let (curve_chart, evaluation_chart) = draw(options, model, trained)?;
@@ -206,6 +228,7 @@ pub(super) fn write_final(
         evaluation_csv,
         journeys_csv,
         checkpoint,
+        best,
         report,
     })
 }

@@ -92,6 +92,12 @@ struct Setup {
     agent_name: String,
     plan: TrainingPlan,
     seed: u64,
+    /// Absent in runs of earlier versions, whose agent seed was the run seed.
+    #[serde(default)]
+    agent_seed: Option<u64>,
+    /// Absent in runs of earlier versions, which were never privileged.
+    #[serde(default)]
+    privileged: bool,
 }
 
 fn now() -> String {
@@ -149,6 +155,8 @@ impl RunLog {
                 agent_name: options.agent_name.clone(),
                 plan: options.plan.clone(),
                 seed: options.seed,
+                agent_seed: options.agent_seed,
+                privileged: options.privileged,
             };
             write_json(&resume.join(SETUP_JSON), &setup)?;
         }
@@ -189,6 +197,8 @@ impl RunLog {
             agent_name: setup.agent_name,
             plan: setup.plan,
             seed: setup.seed,
+            agent_seed: setup.agent_seed,
+            privileged: setup.privileged,
             out: folder.to_path_buf(),
             quiet: false,
         };
