@@ -58,6 +58,64 @@ fn to_vec<T: tch::kind::Element + Copy>(tensor: &Tensor) -> Result<Vec<T>, Strin
     Vec::<T>::try_from(tensor.to_device(Device::Cpu)).map_err(|e| e.to_string())
 }
 
+/// Where training stands, by name, as a checkpoint keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Counters {
+    /// Transitions observed.
+    transitions: u64,
+    /// Gradient steps taken.
+    gradient_steps: u64,
+    /// Transitions observed since the last update.
+    pending: u64,
+    /// Adam's steps (for its bias corrections).
+    adam_steps: i64,
+    /// Width of the observations.
+    features: usize,
+    /// Number of actions.
+    actions: usize,
+    /// The replay buffer's next slot to write.
+    replay_next: usize,
+    /// Transitions the replay buffer holds.
+    replay_len: usize,
+}
+
+impl Counters {
+    /// The counters of `tensor`: RON text, or in checkpoints of earlier versions
+    /// eight integers in the order of the fields.
+    fn read(tensor: &Tensor) -> Result<Self, String> {
+        if tensor.kind() == Kind::Uint8 {
+            return text_value(tensor);
+        }
+        let values: Vec<i64> = to_vec(tensor)?;
+        let [
+            transitions,
+            gradient_steps,
+            pending,
+            adam_steps,
+            features,
+            actions,
+            next,
+            len,
+        ] = values[..]
+        else {
+            return Err(format!("expected 8 counters, got {}", values.len()));
+        };
+        let count = |value: i64| {
+            usize::try_from(value).map_err(|_| format!("a negative counter ({value})"))
+        };
+        Ok(Self {
+            transitions: count(transitions)? as u64,
+            gradient_steps: count(gradient_steps)? as u64,
+            pending: count(pending)? as u64,
+            adam_steps,
+            features: count(features)?,
+            actions: count(actions)?,
+            replay_next: count(next)?,
+            replay_len: count(len)?,
+        })
+    }
+}
+
 impl Dqn {
     /// The whole training state as the bytes of a checkpoint file (a libtorch
     /// archive), encoded in memory so that the file is written from Rust
@@ -66,22 +124,22 @@ impl Dqn {
     pub fn to_checkpoint(&self, decisions: &Decisions) -> Result<Vec<u8>, CheckpointError> {
         let format = |message: String| CheckpointError::Encode { message };
         let r = &self.replay;
-        let counters = [
-            self.progress.transitions as i64,
-            self.progress.gradient_steps as i64,
-            self.progress.pending as i64,
-            self.adam.t,
-            self.features as i64,
-            self.n_actions as i64,
-            r.next as i64,
-            r.len as i64,
-        ];
+        let counters = Counters {
+            transitions: self.progress.transitions,
+            gradient_steps: self.progress.gradient_steps,
+            pending: self.progress.pending,
+            adam_steps: self.adam.t,
+            features: self.features,
+            actions: self.n_actions,
+            replay_next: r.next,
+            replay_len: r.len,
+        };
         let named: Vec<(&str, Tensor)> = vec![
             ("params", self.params.detach().to_device(Device::Cpu)),
             ("target", self.target.to_device(Device::Cpu)),
             ("adam_m", self.adam.m.to_device(Device::Cpu)),
             ("adam_v", self.adam.v.to_device(Device::Cpu)),
-            ("counters", Tensor::from_slice(&counters)),
+            ("counters", text_tensor(&counters).map_err(format)?),
             ("config", text_tensor(&self.config).map_err(format)?),
             ("actions", text_tensor(&self.actions).map_err(format)?),
             ("decisions", text_tensor(decisions).map_err(format)?),
@@ -143,31 +201,16 @@ impl Dqn {
                 .ok_or_else(|| format(format!("no '{name}' tensor")))
         };
         let config: DqnConfig = text_value(&get("config")?).map_err(format)?;
-        let counters: Vec<i64> = to_vec(&get("counters")?).map_err(format)?;
-        let [
-            transitions,
-            gradient_steps,
-            pending,
-            adam_t,
-            features,
-            n_actions,
-            next,
-            len,
-        ] = counters[..]
-        else {
-            return Err(format(format!(
-                "expected 8 counters, got {}",
-                counters.len()
-            )));
-        };
+        let counters = Counters::read(&get("counters")?).map_err(format)?;
         let actions: Vec<String> = text_value(&get("actions")?).map_err(format)?;
-        if actions.len() != n_actions as usize {
+        if actions.len() != counters.actions {
             return Err(format(format!(
-                "{} action names for {n_actions} actions",
-                actions.len()
+                "{} action names for {} actions",
+                actions.len(),
+                counters.actions
             )));
         }
-        let mut agent = Dqn::for_actions(&config, features as usize, &actions, 0)
+        let mut agent = Dqn::for_actions(&config, counters.features, &actions, 0)
             .map_err(|e| format(e.to_string()))?;
         let params = get("params")?;
         if params.size() != [agent.architecture.size()] {
@@ -184,11 +227,11 @@ impl Dqn {
         agent.target = get("target")?.to_device(device);
         agent.adam.m = get("adam_m")?.to_device(device);
         agent.adam.v = get("adam_v")?.to_device(device);
-        agent.adam.t = adam_t;
+        agent.adam.t = counters.adam_steps;
         agent.progress = Progress {
-            transitions: transitions as u64,
-            gradient_steps: gradient_steps as u64,
-            pending: pending as u64,
+            transitions: counters.transitions,
+            gradient_steps: counters.gradient_steps,
+            pending: counters.pending,
         };
         agent.normaliser = text_value::<Normaliser>(&get("normaliser")?).map_err(format)?;
         agent.refresh_normalisation();
@@ -198,9 +241,9 @@ impl Dqn {
             Sampler::from_rng(text_value::<PolicyRng>(&get("action_rng")?).map_err(format)?);
         let replay = ReplayBuffer {
             capacity: config.buffer_size,
-            features: features as usize,
-            next: next as usize,
-            len: len as usize,
+            features: counters.features,
+            next: counters.replay_next,
+            len: counters.replay_len,
             observations: to_vec(&get("replay_observations")?).map_err(format)?,
             next_observations: to_vec(&get("replay_next_observations")?).map_err(format)?,
             actions: to_vec(&get("replay_actions")?).map_err(format)?,

@@ -4,7 +4,10 @@
 //! the Adam update, gradient clipping, and hard or soft target updates; and it is
 //! what a checkpoint saves. Layers are views into it, made at each forward pass.
 
+use super::Normaliser;
+use crate::checks::argmax;
 use crate::policy::PolicyRng;
+use ndarray::ArrayView2;
 use rand::RngExt;
 use tch::{Device, Kind, Tensor};
 
@@ -125,6 +128,72 @@ impl Architecture {
             advantage
         }
     }
+}
+
+/// A forward pass of a Q-network, borrowed from a [`Dqn`] or a [`GreedyDqn`].
+pub(super) struct Forward<'a> {
+    pub(super) architecture: &'a Architecture,
+    pub(super) params: &'a Tensor,
+    /// Whether each feature enters as `sign(x)·ln(1 + |x|)` (see [`log_scale`]).
+    pub(super) log_inputs: bool,
+    /// `(shift, scale)` when the inputs are standardised: `(x − shift) · scale`.
+    pub(super) normalisation: Option<(&'a Tensor, &'a Tensor)>,
+    pub(super) device: Device,
+    pub(super) features: usize,
+    pub(super) n_actions: usize,
+}
+
+impl Forward<'_> {
+    /// The network's inputs for `rows` observations given row-major.
+    pub(super) fn inputs(&self, values: &[f32], rows: usize) -> Tensor {
+        let shape = [rows as i64, self.features as i64];
+        let x = if self.log_inputs {
+            let scaled: Vec<f32> = values.iter().map(|&v| log_scale(v)).collect();
+            Tensor::from_slice(&scaled)
+        } else {
+            Tensor::from_slice(values)
+        };
+        let x = x.to_device(self.device).view(shape);
+        match self.normalisation {
+            Some((shift, scale)) => {
+                let clip = Normaliser::clip();
+                ((x - shift) * scale).clamp(-clip, clip)
+            }
+            None => x,
+        }
+    }
+
+    /// Q-values `[rows × actions]`, row-major.
+    pub(super) fn q_values(&self, observations: ArrayView2<'_, f32>) -> Vec<f32> {
+        let rows = observations.nrows();
+        let flat: Vec<f32> = observations.iter().copied().collect();
+        tch::no_grad(|| {
+            let q = self
+                .architecture
+                .forward(&self.inputs(&flat, rows), self.params);
+            let mut out = vec![0.0f32; rows * self.n_actions];
+            q.to_device(Device::Cpu)
+                .to_kind(Kind::Float)
+                .copy_data(&mut out, rows * self.n_actions);
+            out
+        })
+    }
+
+    /// The action of highest Q-value of every row, the lowest index on ties.
+    pub(super) fn greedy(&self, observations: ArrayView2<'_, f32>) -> Vec<usize> {
+        self.q_values(observations)
+            .chunks_exact(self.n_actions)
+            .map(|row| argmax(row.iter().copied()))
+            .collect()
+    }
+}
+
+/// `sign(x)·ln(1 + |x|)`: 0 stays 0, a flag becomes 0.69, a count of 30 becomes
+/// 3.4; defined and finite for every finite input. Computed by the `libm` crate's
+/// portable `log1pf`, not by libtorch's vectorised kernels or the system's C
+/// library, whose results depend on the processor (see [`super::numerics`]).
+pub(super) fn log_scale(x: f32) -> f32 {
+    libm::copysignf(libm::log1pf(x.abs()), x)
 }
 
 /// How joint actions decompose into parts, read off their names: a name is its
