@@ -158,6 +158,20 @@ impl Model {
         &self.scenario
     }
 
+    /// This model with observations that also hold each user's latent traits and
+    /// state ([`ObservationLayout::with_latent`]): simulator truth, for a privileged
+    /// reference learner, never for a policy a platform could run.
+    pub fn with_latent_observations(mut self) -> Self {
+        let segments: Vec<String> = self
+            .scenario
+            .segments
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        self.layout = self.layout.with_latent(&segments);
+        self
+    }
+
     /// The names and positions of the observation features.
     pub fn layout(&self) -> &ObservationLayout {
         &self.layout

@@ -8,6 +8,18 @@ use crate::user::User;
 /// The count features, from `visits` to `message_capped`.
 const COUNTS: usize = 9;
 
+/// The latent traits and state a privileged layout shows, after the true segment.
+const LATENT_STATE: [&str; 8] = [
+    "intent",
+    "price_sensitivity",
+    "tolerance",
+    "habit",
+    "fatigue",
+    "knowledge",
+    "dependence",
+    "churned",
+];
+
 /// `MESSAGES_IN_WEEK[bits]`: the set bits of a 7-day message history. A table,
 /// because `count_ones` compiles to a dozen instructions on CPUs targeted without
 /// `popcnt`, and this runs for every user-day.
@@ -35,7 +47,11 @@ const MESSAGES_IN_WEEK: [u8; 128] = {
 /// - per lever: `last=<lever>` (chosen yesterday) and `delivered=<lever>`
 ///   (deliveries since signup);
 /// - per message lever: `subscribed=<lever>`;
-/// - `signal=<segment>`, the one-hot segment named by the noisy first-session signal.
+/// - `signal=<segment>`, the one-hot segment named by the noisy first-session signal;
+/// - only in a layout [`ObservationLayout::with_latent`] made, simulator truth that no
+///   platform has: `latent:segment=<segment>` (one-hot), then `latent:intent`,
+///   `latent:price_sensitivity`, `latent:tolerance`, `latent:habit`,
+///   `latent:fatigue`, `latent:knowledge`, `latent:dependence` and `latent:churned`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationLayout {
     names: Vec<String>,
@@ -46,6 +62,8 @@ pub struct ObservationLayout {
     delivered: usize,
     subscribed: usize,
     signal: usize,
+    /// Where the latent features start, in a privileged layout.
+    latent: Option<usize>,
     horizon: f32,
     /// `chosen[action]`: the levers chosen by each joint action, one bit per lever.
     chosen: Vec<u16>,
@@ -122,6 +140,7 @@ impl ObservationLayout {
             delivered,
             subscribed,
             signal,
+            latent: None,
             horizon: scenario.horizon as f32,
             subscription_slot: (0..scenario.levers.len())
                 .map(|l| message_levers.iter().position(|&m| m == l))
@@ -130,6 +149,23 @@ impl ObservationLayout {
                 .map(|a| space.parts(a).into_iter().flatten().map(|l| 1 << l).sum())
                 .collect(),
         }
+    }
+
+    /// This layout with the latent features appended (see the type's doc): what a
+    /// privileged learner sees, a reference for how much of the reachable value a
+    /// policy on a platform's own features captures.
+    pub fn with_latent(mut self, segments: &[String]) -> Self {
+        self.latent = Some(self.names.len());
+        self.names
+            .extend(segments.iter().map(|s| format!("latent:segment={s}")));
+        self.names
+            .extend(LATENT_STATE.map(|n| format!("latent:{n}")));
+        self
+    }
+
+    /// Whether the layout holds latent features ([`ObservationLayout::with_latent`]).
+    pub fn is_privileged(&self) -> bool {
+        self.latent.is_some()
     }
 
     /// Days simulated per user (the `age` feature is age / horizon).
@@ -170,6 +206,30 @@ impl ObservationLayout {
             self.write_lever(user, levers.trailing_zeros() as usize, chosen, out);
             levers &= levers - 1;
         }
+        if let Some(latent) = self.latent {
+            out[latent + usize::from(user.profile.segment)] = 1.0;
+            self.write_latent_state(user, out);
+        }
+    }
+
+    /// Writes the latent traits and state of `user` (a privileged layout's last
+    /// features).
+    fn write_latent_state(&self, user: &User, out: &mut [f32]) {
+        let (t, s) = (&user.profile.traits, &user.state);
+        let values = [
+            t.intent,
+            t.price_sensitivity,
+            t.tolerance,
+            s.habit,
+            s.fatigue,
+            s.knowledge,
+            s.dependence,
+            f64::from(u8::from(s.churned)),
+        ];
+        let start = out.len() - LATENT_STATE.len();
+        for (slot, value) in out[start..].iter_mut().zip(values) {
+            *slot = value as f32;
+        }
     }
 
     /// Writes into `out` the observation of `user` after the day that `yesterday`,
@@ -195,6 +255,9 @@ impl ObservationLayout {
         while changed != 0 {
             self.write_lever(user, changed.trailing_zeros() as usize, chosen, out);
             changed &= changed - 1;
+        }
+        if self.latent.is_some() {
+            self.write_latent_state(user, out);
         }
     }
 
