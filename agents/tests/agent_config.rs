@@ -28,7 +28,14 @@ fn every_shipped_agent_file_builds_for_the_default_scenario() {
     kinds.sort_unstable();
     assert_eq!(
         kinds,
-        ["dqn", "gaussian-thompson", "linucb", "rules", "rules"]
+        [
+            "dqn",
+            "gaussian-thompson",
+            "linucb",
+            "rules",
+            "rules",
+            "rules"
+        ]
     );
 }
 
@@ -106,4 +113,28 @@ fn bad_agent_files_name_origin_line_and_field() {
             .to_string()
             .starts_with("nowhere/agent.ron: cannot be read")
     );
+}
+
+/// The hand-written rule schedules the shipped `segment-rules.ron` was chosen from
+/// (`experiments/hand-written-rules/`) stay valid for the default scenario.
+#[test]
+fn every_hand_written_rule_schedule_builds_for_the_default_scenario() {
+    let scenario = scenario();
+    let layout = ObservationLayout::new(&scenario);
+    let actions = scenario.action_names();
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../experiments/hand-written-rules"
+    );
+    let mut schedules = 0;
+    for entry in std::fs::read_dir(dir).expect("the rules folder") {
+        let path = entry.expect("an entry").path();
+        let config = AgentConfig::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.kind(), "rules", "{}", path.display());
+        config
+            .build(&layout, &actions, 1)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        schedules += 1;
+    }
+    assert!(schedules >= 10, "{schedules} schedules");
 }
