@@ -7,8 +7,6 @@
 //! with its AVX2 or AVX-512 ones, and two more with MKL's compatible or automatic
 //! code path. An Intel Xeon gave yet others.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
@@ -47,7 +45,11 @@ fn trained_digest(levels: (Option<&str>, Option<&str>), out: &Path) -> u64 {
         };
     }
     let output = command.output().expect("the binary runs");
-    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     digest(&std::fs::read(out.join("checkpoint.ot")).expect("a checkpoint"))
 }
 
