@@ -233,9 +233,9 @@ fn reading_a_cohort_does_not_change_it() {
     }
 }
 
-#[test]
-fn the_cohort_advances_each_observation_to_what_the_layout_writes_afresh() {
-    let model = default_model();
+/// Steps a launch of `model` and checks every observation the cohort advanced
+/// against one the layout writes afresh.
+fn assert_advances_to_what_the_layout_writes_afresh(model: Arc<Model>) {
     let layout = model.layout().clone();
     let n = model.n_actions() as u64;
     let mut cohort = Cohort::launch(Arc::clone(&model), 19, 12);
@@ -259,4 +259,45 @@ fn the_cohort_advances_each_observation_to_what_the_layout_writes_afresh() {
         cohort.step(&actions).expect("valid");
         day += 1;
     }
+}
+
+#[test]
+fn the_cohort_advances_each_observation_to_what_the_layout_writes_afresh() {
+    assert_advances_to_what_the_layout_writes_afresh(default_model());
+}
+
+/// A privileged layout shows the latent segment, traits and state as they are,
+/// day after day, after the platform's own features (which it leaves unchanged).
+#[test]
+fn latent_observations_show_the_simulator_truth() {
+    let plain = default_model();
+    let model = Arc::new(
+        Model::new(plain.scenario().clone())
+            .expect("valid")
+            .with_latent_observations(),
+    );
+    let layout = model.layout();
+    assert!(layout.is_privileged() && !plain.layout().is_privileged());
+    let platform = plain.layout().len();
+    assert_eq!(&layout.names()[..platform], plain.layout().names());
+    let mut cohort = Cohort::fixed(Arc::clone(&model), 5, 300);
+    for _ in 0..3 {
+        cohort.step(&vec![1; 300]).expect("valid");
+    }
+    let feature = |name: &str| layout.index(name).unwrap_or_else(|| panic!("no {name}"));
+    let segments = &model.scenario().segments;
+    for (user, row) in cohort.users().iter().zip(cohort.observations().rows()) {
+        let segment = &segments[usize::from(user.profile.segment)].name;
+        assert_eq!(row[feature(&format!("latent:segment={segment}"))], 1.0);
+        assert_eq!(
+            row[feature("latent:intent")],
+            user.profile.traits.intent as f32
+        );
+        assert_eq!(row[feature("latent:habit")], user.state.habit as f32);
+        assert_eq!(
+            row[feature("latent:churned")],
+            f32::from(u8::from(user.state.churned))
+        );
+    }
+    assert_advances_to_what_the_layout_writes_afresh(model);
 }
