@@ -62,13 +62,18 @@ pub trait Learner: Policy {
 
     /// The width of the observation rows the learner was built for, where its
     /// actions depend on the observation; `None` for agents that ignore it
-    /// (context-free bandits, constant and random baselines).
-    fn features(&self) -> Option<usize>;
+    /// (context-free bandits, constant and random baselines), the default.
+    fn features(&self) -> Option<usize> {
+        None
+    }
 
     /// What in the learner's state is NaN or infinite, in words (`means[3] = NaN`,
     /// `12 of 7000 weights`), or `None` when all of it is finite: a learner that has
-    /// diverged (a step size too large, say) and would act on garbage.
-    fn non_finite(&self) -> Option<String>;
+    /// diverged (a step size too large, say) and would act on garbage. By default
+    /// `None`: a learner with no floating-point state.
+    fn non_finite(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The first of `values` that is NaN or infinite, as `what[i] = x`.

@@ -143,10 +143,6 @@ impl Learner for EpsilonGreedy {
         state_bytes(AgentState::EpsilonGreedy(self.clone()), decisions)
     }
 
-    fn features(&self) -> Option<usize> {
-        None
-    }
-
     fn non_finite(&self) -> Option<String> {
         self.arms.non_finite()
     }

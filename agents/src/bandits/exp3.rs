@@ -152,10 +152,6 @@ impl Learner for Exp3 {
         state_bytes(AgentState::Exp3(self.clone()), decisions)
     }
 
-    fn features(&self) -> Option<usize> {
-        None
-    }
-
     fn non_finite(&self) -> Option<String> {
         crate::first_non_finite("log_weights", &self.log_weights)
     }

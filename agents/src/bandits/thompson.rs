@@ -263,10 +263,6 @@ impl Learner for BetaThompson {
         state_bytes(AgentState::BetaThompson(self.clone()), decisions)
     }
 
-    fn features(&self) -> Option<usize> {
-        None
-    }
-
     fn non_finite(&self) -> Option<String> {
         let parameters = self.posteriors.iter().flat_map(|p| [&p.alpha, &p.beta]);
         crate::first_non_finite("posterior (alpha, beta)", parameters)
@@ -427,10 +423,6 @@ impl Learner for GaussianThompson {
 
     fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
         state_bytes(AgentState::GaussianThompson(self.clone()), decisions)
-    }
-
-    fn features(&self) -> Option<usize> {
-        None
     }
 
     fn non_finite(&self) -> Option<String> {

@@ -115,10 +115,6 @@ impl Learner for Ucb1 {
         state_bytes(AgentState::Ucb1(self.clone()), decisions)
     }
 
-    fn features(&self) -> Option<usize> {
-        None
-    }
-
     fn non_finite(&self) -> Option<String> {
         self.arms.non_finite()
     }

@@ -59,12 +59,4 @@ impl Learner for ConstantPolicy {
     fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
         state_bytes(AgentState::Constant(self.clone()), decisions)
     }
-
-    fn features(&self) -> Option<usize> {
-        None
-    }
-
-    fn non_finite(&self) -> Option<String> {
-        None
-    }
 }

@@ -60,12 +60,4 @@ impl Learner for RandomPolicy {
     fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
         state_bytes(AgentState::Random(self.clone()), decisions)
     }
-
-    fn features(&self) -> Option<usize> {
-        None
-    }
-
-    fn non_finite(&self) -> Option<String> {
-        None
-    }
 }

@@ -213,8 +213,4 @@ impl Learner for RulePolicy {
     fn features(&self) -> Option<usize> {
         Some(self.features)
     }
-
-    fn non_finite(&self) -> Option<String> {
-        None
-    }
 }
