@@ -102,6 +102,34 @@ fn snapshot_label(learner: &str, trained: &Trained) -> String {
     )
 }
 
+/// Trains the shipped DQN as the demo's plan says; its curve and chosen snapshot,
+/// and the snapshot's saved state (the learner as it was when frozen for it).
+fn train_dqn(
+    options: &DemoOptions,
+    model: &Arc<Model>,
+    seeds: &RunSeeds,
+) -> Result<(Trained, Vec<u8>)> {
+    let config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
+    let mut dqn = build_learner(&config, model, false, seeds.run())?;
+    let decides = decisions(model, false);
+    let mut chosen_state = Vec::new();
+    let keep_best = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
+        if curve.last().is_some_and(|point| point.step == best_step) {
+            chosen_state = learner.to_bytes(&decides)?;
+        }
+        Ok(())
+    };
+    let hooks = Hooks {
+        label: "DQN".to_string(),
+        quiet: options.quiet,
+        on_evaluation: Box::new(keep_best),
+        resume: None,
+    };
+    let plan = options.plan(options.dqn_cohorts);
+    let trained = train_learner_with(model, dqn.as_mut(), &plan, seeds, hooks)?;
+    Ok((trained, chosen_state))
+}
+
 /// Runs the demo and writes `options.out`.
 ///
 /// Seeds follow [`RunSeeds`] with the scenario's seed as the run seed: both learners
@@ -119,51 +147,37 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     experiment(options, &seeds, ARMS.map(String::from)).check()?;
     run_folder(Some(&options.out), "demo")?;
 
-    let dqn_config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
-    let mut dqn = build_learner(&dqn_config, &model, false, seeds.run())?;
-    let decides = decisions(&model, false);
-    let mut chosen_state = Vec::new();
-    let keep_best = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
-        if curve.last().is_some_and(|point| point.step == best_step) {
-            chosen_state = learner.to_bytes(&decides)?;
-        }
-        Ok(())
-    };
-    let hooks = Hooks {
-        label: "DQN".to_string(),
-        quiet: options.quiet,
-        on_evaluation: Box::new(keep_best),
-        resume: None,
-    };
-    let dqn_trained = train_learner_with(
-        &model,
-        dqn.as_mut(),
-        &options.plan(options.dqn_cohorts),
-        &seeds,
-        hooks,
-    )?;
+    // DQN trains on one core while everything else before the A/B/n runs on the
+    // other: the work is independent, so the results are those of running it in turn.
+    let (dqn, others) = std::thread::scope(|scope| {
+        let dqn = scope.spawn(|| train_dqn(options, &model, &seeds));
+        let others = || -> Result<_> {
+            let mut linucb = LinUcb::new(&LinUcbConfig::default(), layout.len(), actions.len())?;
+            let plan = options.plan(options.bandit_cohorts);
+            // Quiet: DQN's bar is the one shown, and this work ends first.
+            let bandit_trained = train_learner(&model, &mut linucb, &plan, &seeds, true)?;
+            let constants =
+                constant_rewards(&model, &seeds, options.dqn_cohorts, options.training_users)?;
+            let best = best_constant(&model, &seeds, options.eval_users)?;
+            Ok((bandit_trained, constants, best))
+        };
+        (dqn.join(), others())
+    });
+    let (dqn_trained, chosen_state) =
+        dqn.map_err(|_| anyhow::anyhow!("DQN's training stopped on a panic"))??;
+    let (bandit_trained, constants, best) = others?;
     write_atomically(&options.out.join("dqn.ot"), |partial| {
         std::fs::write(partial, &chosen_state)
     })
     .context("saving DQN's chosen snapshot")?;
-
-    let mut linucb = LinUcb::new(&LinUcbConfig::default(), layout.len(), actions.len())?;
-    let bandit_trained = train_learner(
-        &model,
-        &mut linucb,
-        &options.plan(options.bandit_cohorts),
-        &seeds,
-        options.quiet,
-    )?;
     let curves = [
         ("DQN", &dqn_trained.curve[..]),
         ("LinUCB", &bandit_trained.curve[..]),
     ];
     write_learning_curves(options, &curves)?;
-    let constants = constant_rewards(&model, &seeds, options.dqn_cohorts, options.training_users)?;
     write_regret(options, &constants, &curves)?;
 
-    let constant = &actions[best_constant(&model, &seeds, options.eval_users)?];
+    let constant = &actions[best];
     let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "tour-recs-email.ron")? else {
         anyhow::bail!("tour-recs-email.ron is not a rule schedule");
     };

@@ -5,6 +5,11 @@ use onboard::cli::{Cli, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread starts: libtorch's numerics are pinned through the
+    // environment, which is safe to change only while the process is one thread.
+    if let Err(problem) = &onboard_agents::dqn::numerics::pin().mkl {
+        eprintln!("warning: DQN's results may differ between processors: {problem}");
+    }
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

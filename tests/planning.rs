@@ -10,9 +10,12 @@
 //! - `default` rewards a plan that also reads who the user is (a guided tour on the
 //!   signup day, recommendations after, and coupons for the users whom the
 //!   first-session signal and their behaviour mark as bargain hunters, not for
-//!   high-intent users, who would buy anyway): DQN must beat the best constant joint action, the best hand-written
-//!   rule schedule of the repository and the best contextual bandit (its lower end
-//!   above their upper ends).
+//!   high-intent users, who would buy anyway): DQN must beat the best constant joint
+//!   action, the simple rule schedules `tour-recs-email` and `welcome-then-email` and
+//!   the best contextual bandit (its lower end above their upper ends). The
+//!   segment-aware schedule written by hand (`segment-rules`) is shown beside it and
+//!   not asserted on: it beats DQN (7.06 against 5.7 to 6.2 profit per user over
+//!   five training seeds), a gap the learner has yet to close.
 //! - `coupon-trap` rewards a plan (a guided tour on the signup day, which costs that
 //!   day, then recommendations that its knowledge makes pay): DQN must beat the best
 //!   constant joint action and the best contextual bandit, each by more than the
@@ -47,13 +50,18 @@ const EVALUATION_USERS: usize = 20_000;
 const EVALUATION_EVERY: usize = 5;
 /// The run seed: training, validation and test seeds follow from it.
 const RUN_SEED: u64 = 1;
-/// The hand-written rule schedules of the repository (for `default`'s levers).
+/// The simple rule schedules of the repository (for `default`'s levers), which DQN
+/// must beat.
 const DEFAULT_RULES: [&str; 2] = ["tour-recs-email.ron", "welcome-then-email.ron"];
+/// The best of the segment-aware schedules written by hand, shown for reference.
+const REFERENCE_RULES: [&str; 1] = ["segment-rules.ron"];
 
 /// Every policy's 30-day profit per user on the test cohort.
 struct Comparison {
     constants: Vec<(String, Estimate)>,
     rules: Vec<(String, Estimate)>,
+    /// Rule schedules shown for reference, not asserted on.
+    references: Vec<(String, Estimate)>,
     bandits: Vec<(String, Estimate)>,
     dqn: Estimate,
 }
@@ -98,8 +106,24 @@ fn agent_file(name: &str) -> AgentConfig {
     AgentConfig::from_file(&path).expect("a shipped agent file")
 }
 
-/// Every policy on `scenario`, with the rule schedules in the files `rules`.
-fn compare(scenario: &str, rules: &[&str]) -> Comparison {
+/// The profit of the rule schedule in each of `files`.
+fn rule_profits(model: &Arc<Model>, files: &[&str]) -> Vec<(String, Estimate)> {
+    files
+        .iter()
+        .map(|file| {
+            let AgentConfig::Rules(schedule) = agent_file(file) else {
+                panic!("{file} is not a rule schedule");
+            };
+            let mut rules = RulePolicy::new(&schedule, model.layout(), model.actions().names())
+                .expect("rules for the levers");
+            (file.to_string(), profit(model, &mut rules))
+        })
+        .collect()
+}
+
+/// Every policy on `scenario`, with the rule schedules in the files `rules`, and
+/// those in `references` for reference.
+fn compare(scenario: &str, rules: &[&str], references: &[&str]) -> Comparison {
     let scenario = Scenario::builtin(scenario).expect("a built-in scenario");
     let model = Arc::new(Model::new(scenario.clone()).expect("a valid scenario"));
     let features = model.layout().len();
@@ -113,17 +137,8 @@ fn compare(scenario: &str, rules: &[&str]) -> Comparison {
             (name.clone(), profit(&model, &mut policy))
         })
         .collect();
-    let rules = rules
-        .iter()
-        .map(|file| {
-            let AgentConfig::Rules(schedule) = agent_file(file) else {
-                panic!("{file} is not a rule schedule");
-            };
-            let mut rules =
-                RulePolicy::new(&schedule, model.layout(), names).expect("rules for the levers");
-            (file.to_string(), profit(&model, &mut rules))
-        })
-        .collect();
+    let rules = rule_profits(&model, rules);
+    let references = rule_profits(&model, references);
     let mut linucb = LinUcb::new(&LinUcbConfig::default(), features, n).expect("valid config");
     let mut lin_ts =
         LinThompson::new(&LinThompsonConfig::default(), features, n, 11).expect("valid config");
@@ -141,6 +156,7 @@ fn compare(scenario: &str, rules: &[&str]) -> Comparison {
     let comparison = Comparison {
         constants,
         rules,
+        references,
         bandits,
         dqn: trained(&model, dqn.as_mut(), DQN_COHORTS),
     };
@@ -167,6 +183,7 @@ fn print(scenario: &str, comparison: &Comparison) {
         .constants
         .iter()
         .chain(&comparison.rules)
+        .chain(&comparison.references)
         .chain(&comparison.bandits)
     {
         row(name, estimate);
@@ -194,7 +211,7 @@ fn assert_dqn_clears(comparison: &Comparison, entries: &[(String, Estimate)], sc
 
 #[test]
 fn dqn_beats_every_constant_rule_and_bandit_on_default() {
-    let comparison = compare("default", &DEFAULT_RULES);
+    let comparison = compare("default", &DEFAULT_RULES, &REFERENCE_RULES);
     assert_dqn_clears(&comparison, &comparison.constants, "default");
     assert_dqn_clears(&comparison, &comparison.rules, "default");
     assert_dqn_clears(&comparison, &comparison.bandits, "default");
@@ -202,14 +219,14 @@ fn dqn_beats_every_constant_rule_and_bandit_on_default() {
 
 #[test]
 fn dqn_beats_constants_and_bandits_where_planning_pays() {
-    let comparison = compare("coupon-trap", &[]);
+    let comparison = compare("coupon-trap", &[], &[]);
     assert_dqn_clears(&comparison, &comparison.constants, "coupon-trap");
     assert_dqn_clears(&comparison, &comparison.bandits, "coupon-trap");
 }
 
 #[test]
 fn a_contextual_bandit_matches_dqn_where_nothing_is_delayed() {
-    let comparison = compare("no-delay", &[]);
+    let comparison = compare("no-delay", &[], &[]);
     let dqn = comparison.dqn;
     assert!(
         comparison
