@@ -45,6 +45,8 @@ fn config(width: usize, batch: usize) -> DqnConfig {
         epsilon_start: 0.1,
         epsilon_end: 0.1,
         exploration_steps: 1,
+        guide: None,
+        guide_share: 0.5,
         normalise_observations: true,
         log_inputs: false,
         reward_scale: 1.0,

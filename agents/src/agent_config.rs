@@ -141,7 +141,7 @@ impl AgentConfig {
             Self::LinUcb(c) => Box::new(LinUcb::new(c, features, n)?),
             Self::LinThompson(c) => Box::new(LinThompson::new(c, features, n, seed)?),
             Self::QLearning(c) => Box::new(QLearning::new(c, layout.names(), n, seed)?),
-            Self::Dqn(c) => Box::new(Dqn::for_actions(c, features, options, seed)?),
+            Self::Dqn(c) => Box::new(Dqn::for_actions(c, features, options, seed)?.guided(layout)?),
         })
     }
 }

@@ -252,3 +252,65 @@ fn configuration_errors_name_the_field() {
         "{missing}"
     );
 }
+
+/// A guided DQN explores along its rule schedule: of the random decisions (ε), the
+/// share `guide_share` takes the schedule's action, the rest a uniform one; the
+/// probabilities say so, the samples follow them, and a checkpoint keeps the guide.
+#[test]
+fn a_guide_steers_exploration_by_its_share_and_survives_a_checkpoint() {
+    let scenario = onboard_envs::Scenario::builtin("default").expect("a built-in scenario");
+    let model = onboard_envs::Model::new(scenario).expect("valid");
+    let actions = model.actions().names().to_vec();
+    let guide = r#"(name: "coupons", default: "coupon", rules: [(when: [(feature: "day", is: Eq, value: 0.0)], then: "tour")])"#;
+    let mut config = config();
+    config.normalise_observations = false;
+    config.log_inputs = true;
+    config.epsilon_end = 1.0;
+    config.guide = Some(from_ron(guide, "guide").expect("a rule schedule"));
+    config.guide_share = 0.75;
+    let mut agent = Dqn::for_actions(&config, model.layout().len(), &actions, 3)
+        .and_then(|agent| agent.guided(model.layout()))
+        .expect("valid");
+    let cohort = onboard_envs::Cohort::fixed(std::sync::Arc::new(model), 1, 400);
+    let observations = cohort.observations();
+    let mut probabilities = Array2::zeros((400, actions.len()));
+    agent.probabilities(observations, probabilities.view_mut());
+    let coupon = actions
+        .iter()
+        .position(|a| a == "none+coupon+none")
+        .expect("coupon alone");
+    let tour = actions
+        .iter()
+        .position(|a| a == "none+none+tour")
+        .expect("tour alone");
+    let uniform = 0.25 / actions.len() as f64;
+    for row in probabilities.rows() {
+        // Day 0: the schedule gives the tour; ε = 1, so nothing is greedy.
+        assert!(
+            (row[tour] - (0.75 + uniform)).abs() < 1e-12,
+            "{}",
+            row[tour]
+        );
+        assert!((row[coupon] - uniform).abs() < 1e-12);
+    }
+    // The sampled share of tours matches its probability within 5 standard errors.
+    let mut sampled = vec![0; 400];
+    let mut tours = 0;
+    for _ in 0..50 {
+        agent.act(observations, &mut sampled);
+        tours += sampled.iter().filter(|&&a| a == tour).count();
+    }
+    let p = 0.75 + uniform;
+    let share = tours as f64 / 20_000.0;
+    assert!(
+        (share - p).abs() < 5.0 * (p * (1.0 - p) / 20_000.0).sqrt(),
+        "{share} vs {p}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("guided.ot");
+    save_agent(&agent, &decisions(&agent), &path).expect("saves");
+    let mut loaded = Dqn::load(&path).expect("loads");
+    let mut again = Array2::zeros((400, actions.len()));
+    loaded.probabilities(observations, again.view_mut());
+    assert_eq!(again, probabilities);
+}

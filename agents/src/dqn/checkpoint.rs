@@ -4,6 +4,7 @@
 //! configuration, so that a resumed run continues exactly where it stopped.
 
 use super::{Dqn, DqnConfig, MultiStep, Normaliser, Progress, ReplayBuffer};
+use crate::baselines::RulePolicy;
 use crate::policy::{PolicyRng, Sampler};
 use crate::state::Decisions;
 use std::path::{Path, PathBuf};
@@ -145,6 +146,7 @@ impl Dqn {
             ("decisions", text_tensor(decisions).map_err(format)?),
             ("normaliser", text_tensor(&self.normaliser).map_err(format)?),
             ("multistep", text_tensor(&self.multistep).map_err(format)?),
+            ("guide", text_tensor(&self.guide).map_err(format)?),
             ("batch_rng", text_tensor(&self.rng).map_err(format)?),
             (
                 "action_rng",
@@ -236,6 +238,10 @@ impl Dqn {
         agent.normaliser = text_value::<Normaliser>(&get("normaliser")?).map_err(format)?;
         agent.refresh_normalisation();
         agent.multistep = text_value::<MultiStep>(&get("multistep")?).map_err(format)?;
+        // Checkpoints of earlier versions have no guide, nor did their agents.
+        if let Ok(guide) = get("guide") {
+            agent.guide = text_value::<Option<RulePolicy>>(&guide).map_err(format)?;
+        }
         agent.rng = text_value::<PolicyRng>(&get("batch_rng")?).map_err(format)?;
         agent.sampler =
             Sampler::from_rng(text_value::<PolicyRng>(&get("action_rng")?).map_err(format)?);

@@ -1,5 +1,6 @@
 //! Every DQN hyperparameter in one place, loadable from RON.
 
+use crate::baselines::RuleSchedule;
 use crate::error::AgentError;
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +88,16 @@ pub struct DqnConfig {
     pub epsilon_end: f64,
     /// Transitions over which ε falls linearly.
     pub exploration_steps: u64,
+    /// A rule schedule that exploration follows (learning from demonstrations):
+    /// of the decisions taken at random (probability ε), the share `guide_share`
+    /// takes the schedule's action and the rest a uniform one. Q-learning then values
+    /// the schedule's plans, and the greedy policy improves on them, as a platform's
+    /// learner would start from its current CRM rules. Absent: uniform exploration.
+    #[serde(default)]
+    pub guide: Option<RuleSchedule>,
+    /// Share of the random decisions that follow `guide`, in `[0, 1]`.
+    #[serde(default = "half")]
+    pub guide_share: f64,
     /// Standardise observations with running means and variances.
     #[serde(default = "yes")]
     pub normalise_observations: bool,
@@ -107,6 +118,10 @@ pub struct DqnConfig {
 
 fn yes() -> bool {
     true
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 fn one() -> u64 {
@@ -197,6 +212,7 @@ impl DqnConfig {
         positive("max_grad_norm", self.max_grad_norm)?;
         in_range("epsilon_start", self.epsilon_start, 0.0, 1.0)?;
         in_range("epsilon_end", self.epsilon_end, 0.0, 1.0)?;
+        in_range("guide_share", self.guide_share, 0.0, 1.0)?;
         if self.log_inputs && self.normalise_observations {
             return fail(
                 "log_inputs",

@@ -32,12 +32,13 @@ pub use multistep::MultiStep;
 pub use normaliser::Normaliser;
 pub use replay::ReplayBuffer;
 
-use crate::checks::epsilon_greedy;
+use crate::baselines::RulePolicy;
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler, policy_rng};
 use crate::state::Decisions;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use network::{ActionParts, Adam, Architecture};
+use onboard_envs::ObservationLayout;
 use replay::Batch;
 use tch::{Device, Tensor};
 
@@ -79,6 +80,11 @@ pub struct Dqn {
     batch: Batch,
     /// Forced exploration rate, e.g. 0 to evaluate the greedy policy.
     epsilon_override: Option<f64>,
+    /// The rule schedule exploration follows ([`DqnConfig::guide`]), resolved
+    /// against the scenario's features and actions.
+    guide: Option<RulePolicy>,
+    /// The guide's actions for the rows being decided.
+    guide_actions: Vec<usize>,
     /// Mean loss of the last update, for learning curves.
     last_loss: f64,
 }
@@ -150,8 +156,26 @@ impl Dqn {
             sampler: Sampler::new(seed ^ 0x5EED_AC75),
             batch: Batch::default(),
             epsilon_override: None,
+            guide: None,
+            guide_actions: Vec::new(),
             last_loss: f64::NAN,
         })
+    }
+
+    /// Resolves the configuration's guide ([`DqnConfig::guide`]) against the
+    /// observations laid out by `layout`; without one, the agent as it is.
+    pub fn guided(mut self, layout: &ObservationLayout) -> Result<Self, AgentError> {
+        if let Some(schedule) = &self.config.guide {
+            let guide = RulePolicy::new(schedule, layout, &self.actions).map_err(|e| match e {
+                AgentError::Invalid { path, rule } => AgentError::Invalid {
+                    path: format!("guide.{path}"),
+                    rule,
+                },
+                other => other,
+            })?;
+            self.guide = Some(guide);
+        }
+        Ok(self)
     }
 
     /// The names of the actions, in order.
@@ -229,13 +253,38 @@ impl Dqn {
         self.forward().greedy(observations)
     }
 
+    /// What the behaviour mixes for `observations`: the greedy actions, ε, and the
+    /// share of random decisions that follow the guide (0 without one), its actions
+    /// left in `guide_actions`.
+    fn behaviour(&mut self, observations: ArrayView2<'_, f32>) -> (Vec<usize>, f64, f64) {
+        let greedy = self.greedy(observations);
+        let guided = match &mut self.guide {
+            Some(guide) => {
+                self.guide_actions.resize(observations.nrows(), 0);
+                guide.act(observations, &mut self.guide_actions);
+                self.config.guide_share
+            }
+            None => 0.0,
+        };
+        (greedy, self.epsilon(), guided)
+    }
+
+    /// The behaviour's probabilities: the greedy action with probability `1 − ε`;
+    /// of the rest, the guide's action takes the share `guided` and a uniform draw
+    /// the remainder.
     fn fill_probabilities(
         greedy: &[usize],
-        epsilon: f64,
+        guide: &[usize],
+        (epsilon, guided): (f64, f64),
         mut probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        for (row, &a) in probabilities.rows_mut().into_iter().zip(greedy) {
-            epsilon_greedy(a, epsilon, row);
+        let uniform = epsilon * (1.0 - guided) / probabilities.ncols() as f64;
+        for (i, mut row) in probabilities.rows_mut().into_iter().enumerate() {
+            row.fill(uniform);
+            row[greedy[i]] += 1.0 - epsilon;
+            if guided > 0.0 {
+                row[guide[i]] += epsilon * guided;
+            }
         }
     }
 
@@ -316,20 +365,25 @@ impl Policy for Dqn {
         observations: ArrayView2<'_, f32>,
         probabilities: ArrayViewMut2<'_, f64>,
     ) {
-        let greedy = self.greedy(observations);
-        Self::fill_probabilities(&greedy, self.epsilon(), probabilities);
+        let (greedy, epsilon, guided) = self.behaviour(observations);
+        Self::fill_probabilities(
+            &greedy,
+            &self.guide_actions,
+            (epsilon, guided),
+            probabilities,
+        );
     }
 
     fn act(&mut self, observations: ArrayView2<'_, f32>, actions: &mut [usize]) {
-        let greedy = self.greedy(observations);
-        let epsilon = self.epsilon();
+        let (greedy, epsilon, guided) = self.behaviour(observations);
         if epsilon == 0.0 {
             actions.copy_from_slice(&greedy);
             return;
         }
         Self::fill_probabilities(
             &greedy,
-            epsilon,
+            &self.guide_actions,
+            (epsilon, guided),
             self.sampler.buffer(observations.nrows(), self.n_actions),
         );
         self.sampler.sample(actions);
