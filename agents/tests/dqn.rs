@@ -314,3 +314,47 @@ fn a_guide_steers_exploration_by_its_share_and_survives_a_checkpoint() {
     loaded.probabilities(observations, again.view_mut());
     assert_eq!(again, probabilities);
 }
+
+/// With a guide and a margin, the greedy choice (acting and frozen) keeps the
+/// guide's action unless another's Q-value beats it by more than the margin: a
+/// margin beyond every Q-gap gives the guide's actions, a margin of 0 the argmax.
+#[test]
+fn a_guide_margin_keeps_the_guides_action_unless_beaten_by_more() {
+    let scenario = onboard_envs::Scenario::builtin("default").expect("a built-in scenario");
+    let model = onboard_envs::Model::new(scenario).expect("valid");
+    let actions = model.actions().names().to_vec();
+    let guide = r#"(name: "tour-then-coupon", default: "coupon", rules: [(when: [(feature: "day", is: Eq, value: 0.0)], then: "tour")])"#;
+    let schedule: onboard_agents::baselines::RuleSchedule =
+        from_ron(guide, "guide").expect("a rule schedule");
+    let layout = model.layout().clone();
+    let cohort = onboard_envs::Cohort::fixed(std::sync::Arc::new(model), 1, 300);
+    let observations = cohort.observations();
+    let frozen_actions = |margin: f64| {
+        let mut config = config();
+        config.normalise_observations = false;
+        config.guide = Some(schedule.clone());
+        config.guide_margin = margin;
+        let agent = Dqn::for_actions(&config, layout.len(), &actions, 3)
+            .and_then(|agent| agent.guided(&layout))
+            .expect("valid");
+        let mut chosen = vec![0; 300];
+        GreedyDqn::new(&agent).act(observations, &mut chosen);
+        (chosen, agent.q_values(observations))
+    };
+    let tour = actions
+        .iter()
+        .position(|a| a == "none+none+tour")
+        .expect("tour alone");
+    let (kept, _) = frozen_actions(1e30);
+    assert!(kept.iter().all(|&a| a == tour), "the guide's tour on day 0");
+    let (greedy, q) = frozen_actions(0.0);
+    let argmax: Vec<usize> = q
+        .chunks_exact(actions.len())
+        .map(|row| (0..row.len()).fold(0, |best, a| if row[a] > row[best] { a } else { best }))
+        .collect();
+    assert_eq!(greedy, argmax);
+    assert_ne!(
+        greedy, kept,
+        "the untrained network prefers other actions somewhere"
+    );
+}

@@ -156,7 +156,8 @@ impl RulePolicy {
         })
     }
 
-    fn choose(&self, observation: ArrayView1<'_, f32>) -> usize {
+    /// The schedule's action for one observation row.
+    pub fn choose(&self, observation: ArrayView1<'_, f32>) -> usize {
         let read = |source: Source| match source {
             Source::Feature(i) => f64::from(observation[i]),
             // The age feature is age / horizon.

@@ -98,6 +98,13 @@ pub struct DqnConfig {
     /// Share of the random decisions that follow `guide`, in `[0, 1]`.
     #[serde(default = "half")]
     pub guide_share: f64,
+    /// With a guide, the greedy policy (acting and frozen) keeps the guide's action
+    /// unless another action's Q-value exceeds it by more than this, in reward
+    /// units (per user, over the rest of the window): a conservative improvement on
+    /// the schedule, which noise in the Q-estimates alone does not overturn. 0 is
+    /// plain greedy.
+    #[serde(default)]
+    pub guide_margin: f64,
     /// Standardise observations with running means and variances.
     #[serde(default = "yes")]
     pub normalise_observations: bool,
@@ -213,6 +220,12 @@ impl DqnConfig {
         in_range("epsilon_start", self.epsilon_start, 0.0, 1.0)?;
         in_range("epsilon_end", self.epsilon_end, 0.0, 1.0)?;
         in_range("guide_share", self.guide_share, 0.0, 1.0)?;
+        if !(self.guide_margin.is_finite() && self.guide_margin >= 0.0) {
+            return fail(
+                "guide_margin",
+                format!("must be 0 or more, got {}", self.guide_margin),
+            );
+        }
         if self.log_inputs && self.normalise_observations {
             return fail(
                 "log_inputs",

@@ -4,6 +4,7 @@
 
 use super::Dqn;
 use super::network::{Architecture, Forward};
+use crate::baselines::RulePolicy;
 use crate::policy::{Policy, one_hot};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use tch::{Device, Tensor};
@@ -22,6 +23,10 @@ impl Dqn {
             device: self.device,
             features: self.features,
             n_actions: self.n_actions,
+            guide: self.guide.as_ref().and_then(|guide| {
+                let margin = self.config.guide_margin * self.config.reward_scale;
+                (self.config.guide_margin > 0.0).then_some((guide, margin as f32))
+            }),
         }
     }
 }
@@ -37,6 +42,8 @@ pub struct GreedyDqn {
     device: Device,
     features: usize,
     n_actions: usize,
+    /// The guide the greedy choice keeps unless beaten by the margin (Q units).
+    guide: Option<(RulePolicy, f32)>,
 }
 
 impl GreedyDqn {
@@ -55,6 +62,7 @@ impl GreedyDqn {
             device: forward.device,
             features: forward.features,
             n_actions: forward.n_actions,
+            guide: forward.guide.map(|(guide, margin)| (guide.clone(), margin)),
         }
     }
 
@@ -80,6 +88,7 @@ impl GreedyDqn {
             device: self.device,
             features: self.features,
             n_actions: self.n_actions,
+            guide: self.guide.as_ref().map(|(guide, margin)| (guide, *margin)),
         }
     }
 }
@@ -99,6 +108,7 @@ impl Clone for GreedyDqn {
             device: self.device,
             features: self.features,
             n_actions: self.n_actions,
+            guide: self.guide.clone(),
         }
     }
 }

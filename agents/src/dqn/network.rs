@@ -5,6 +5,7 @@
 //! what a checkpoint saves. Layers are views into it, made at each forward pass.
 
 use super::Normaliser;
+use crate::baselines::RulePolicy;
 use crate::checks::argmax;
 use crate::policy::PolicyRng;
 use ndarray::ArrayView2;
@@ -141,6 +142,9 @@ pub(super) struct Forward<'a> {
     pub(super) device: Device,
     pub(super) features: usize,
     pub(super) n_actions: usize,
+    /// The guide whose action the greedy choice keeps unless another's Q-value is
+    /// higher by more than the margin (in Q units).
+    pub(super) guide: Option<(&'a RulePolicy, f32)>,
 }
 
 impl Forward<'_> {
@@ -179,12 +183,26 @@ impl Forward<'_> {
         })
     }
 
-    /// The action of highest Q-value of every row, the lowest index on ties.
+    /// The action of highest Q-value of every row, the lowest index on ties; with a
+    /// guide, the guide's action unless the best beats it by more than the margin.
     pub(super) fn greedy(&self, observations: ArrayView2<'_, f32>) -> Vec<usize> {
-        self.q_values(observations)
-            .chunks_exact(self.n_actions)
-            .map(|row| argmax(row.iter().copied()))
-            .collect()
+        let q = self.q_values(observations);
+        let rows = q.chunks_exact(self.n_actions).zip(observations.rows());
+        rows.map(|(values, observation)| {
+            let best = argmax(values.iter().copied());
+            match self.guide {
+                Some((guide, margin)) => {
+                    let kept = guide.choose(observation);
+                    if values[best] - values[kept] > margin {
+                        best
+                    } else {
+                        kept
+                    }
+                }
+                None => best,
+            }
+        })
+        .collect()
     }
 }
 
