@@ -47,6 +47,7 @@ fn config(width: usize, batch: usize) -> DqnConfig {
         exploration_steps: 1,
         guide: None,
         guide_share: 0.5,
+        guide_margin: 0.0,
         normalise_observations: true,
         log_inputs: false,
         reward_scale: 1.0,
