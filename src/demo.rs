@@ -1,8 +1,9 @@
 //! The main job: on the default scenario, train DQN and a contextual bandit (LinUCB)
 //! on training cohorts, keep each one's frozen snapshot best on validation users,
 //! then run a paired A/B/n of both snapshots against the baselines (doing nothing,
-//! the hand-written rule schedule, and the constant joint action best on validation
-//! users, which is the control) on fresh users, with the full report. Every size of
+//! the simple rule schedule, the segment-aware one written by hand, and the
+//! constant joint action best on validation users, which is the control) on fresh
+//! users, with the full report. Every size of
 //! the full demo is a constant here.
 
 use crate::ab::experiment::{Arm, Assignment, Experiment};
@@ -24,10 +25,13 @@ use onboard_envs::{Model, Scenario};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The DQN set-up of the demo (`agents/configs/dqn.ron`).
-const DQN: &str = include_str!("../agents/configs/dqn.ron");
-/// The rule-schedule baseline of the demo.
+/// The DQN set-up of the demo (`agents/configs/dqn-guided.ron`): guided by the
+/// segment-aware schedule.
+const DQN: &str = include_str!("../agents/configs/dqn-guided.ron");
+/// The simple rule-schedule baseline of the demo.
 const RULES: &str = include_str!("../agents/configs/tour-recs-email.ron");
+/// The segment-aware schedule written by hand, which also guides DQN.
+const SEGMENT_RULES: &str = include_str!("../agents/configs/segment-rules.ron");
 
 /// Training cohorts for DQN in the full demo.
 pub const DQN_COHORTS: u64 = 40;
@@ -109,7 +113,7 @@ fn train_dqn(
     model: &Arc<Model>,
     seeds: &RunSeeds,
 ) -> Result<(Trained, Vec<u8>)> {
-    let config = AgentConfig::from_ron(DQN, "agents/configs/dqn.ron")?;
+    let config = AgentConfig::from_ron(DQN, "agents/configs/dqn-guided.ron")?;
     let mut dqn = build_learner(&config, model, false, seeds.run())?;
     let decides = decisions(model, false);
     let mut chosen_state = Vec::new();
@@ -128,6 +132,19 @@ fn train_dqn(
     let plan = options.plan(options.dqn_cohorts);
     let trained = train_learner_with(model, dqn.as_mut(), &plan, seeds, hooks)?;
     Ok((trained, chosen_state))
+}
+
+/// The rule schedule of the RON `text` (the file `origin`) for `model`'s features
+/// and actions.
+fn rule_policy(text: &str, origin: &str, model: &Model) -> Result<RulePolicy> {
+    let AgentConfig::Rules(schedule) = AgentConfig::from_ron(text, origin)? else {
+        anyhow::bail!("{origin} is not a rule schedule");
+    };
+    Ok(RulePolicy::new(
+        &schedule,
+        model.layout(),
+        model.scenario().action_names().as_slice(),
+    )?)
 }
 
 /// Runs the demo and writes `options.out`.
@@ -178,13 +195,11 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     write_regret(options, &constants, &curves)?;
 
     let constant = &actions[best];
-    let AgentConfig::Rules(schedule) = AgentConfig::from_ron(RULES, "tour-recs-email.ron")? else {
-        anyhow::bail!("tour-recs-email.ron is not a rule schedule");
-    };
-    let rules = RulePolicy::new(&schedule, layout, &actions)?;
+    let rules = rule_policy(RULES, "tour-recs-email.ron", &model)?;
+    let segment_rules = rule_policy(SEGMENT_RULES, "segment-rules.ron", &model)?;
     let linucb_label = snapshot_label("LinUCB", &bandit_trained);
     let dqn_label = snapshot_label("DQN", &dqn_trained);
-    let arms: [(&str, PolicyFactory); 5] = [
+    let arms: [(&str, PolicyFactory); 6] = [
         (
             "nothing",
             spec_factory("nothing".into(), Arc::clone(&model))?,
@@ -194,6 +209,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
             spec_factory(constant.clone(), Arc::clone(&model))?,
         ),
         ("rules", frozen_factory(Box::new(rules))),
+        ("segment rules", frozen_factory(Box::new(segment_rules))),
         (&linucb_label, frozen_factory(bandit_trained.best)),
         (&dqn_label, frozen_factory(dqn_trained.best)),
     ];
@@ -209,17 +225,18 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
 }
 
 /// The arms of the demo's A/B/n, in order; `best-constant` is the control.
-const ARMS: [&str; 5] = [
+const ARMS: [&str; 6] = [
     "nothing",
     "best-constant",
     "tour-recs-email",
+    "segment-rules",
     "linucb",
     "dqn",
 ];
 
 /// The demo's paired A/B/n on the test seed, with `policies[k]` describing arm `k`
 /// of [`ARMS`].
-fn experiment(options: &DemoOptions, seeds: &RunSeeds, policies: [String; 5]) -> Experiment {
+fn experiment(options: &DemoOptions, seeds: &RunSeeds, policies: [String; 6]) -> Experiment {
     Experiment {
         name: "demo".to_string(),
         scenario: "default".to_string(),

@@ -62,6 +62,7 @@ fn demo_trains_runs_the_ab_test_and_writes_the_report() {
         "nothing",
         "best-constant",
         "tour-recs-email",
+        "segment-rules",
         "linucb",
         "dqn",
     ];

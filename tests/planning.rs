@@ -1,6 +1,8 @@
 //! Does planning pay where it should, and only there?
 //!
-//! DQN (the shipped `agents/configs/dqn.ron`) and the linear contextual bandits
+//! DQN (the shipped `agents/configs/dqn-guided.ron` on `default`, whose exploration
+//! and greedy choice lean on the segment-aware rule schedule; the plain
+//! `agents/configs/dqn.ron` elsewhere) and the linear contextual bandits
 //! (which maximise each day's reward) learn on training cohorts through the training
 //! loop, each keeping its frozen snapshot of best value on the validation cohort;
 //! every policy, frozen, is then compared on one test cohort of `EVALUATION_USERS`
@@ -121,9 +123,9 @@ fn rule_profits(model: &Arc<Model>, files: &[&str]) -> Vec<(String, Estimate)> {
         .collect()
 }
 
-/// Every policy on `scenario`, with the rule schedules in the files `rules`, and
-/// those in `references` for reference.
-fn compare(scenario: &str, rules: &[&str], references: &[&str]) -> Comparison {
+/// Every policy on `scenario`, DQN from the agent file `dqn_file`, with the rule
+/// schedules in the files `rules`, and those in `references` for reference.
+fn compare(scenario: &str, dqn_file: &str, rules: &[&str], references: &[&str]) -> Comparison {
     let scenario = Scenario::builtin(scenario).expect("a built-in scenario");
     let model = Arc::new(Model::new(scenario.clone()).expect("a valid scenario"));
     let features = model.layout().len();
@@ -152,7 +154,7 @@ fn compare(scenario: &str, rules: &[&str], references: &[&str]) -> Comparison {
             trained(&model, &mut lin_ts, BANDIT_COHORTS),
         ),
     ];
-    let mut dqn = build_learner(&agent_file("dqn.ron"), &model, false, 7).expect("a DQN");
+    let mut dqn = build_learner(&agent_file(dqn_file), &model, false, 7).expect("a DQN");
     let comparison = Comparison {
         constants,
         rules,
@@ -211,7 +213,12 @@ fn assert_dqn_clears(comparison: &Comparison, entries: &[(String, Estimate)], sc
 
 #[test]
 fn dqn_beats_every_constant_rule_and_bandit_on_default() {
-    let comparison = compare("default", &DEFAULT_RULES, &REFERENCE_RULES);
+    let comparison = compare(
+        "default",
+        "dqn-guided.ron",
+        &DEFAULT_RULES,
+        &REFERENCE_RULES,
+    );
     assert_dqn_clears(&comparison, &comparison.constants, "default");
     assert_dqn_clears(&comparison, &comparison.rules, "default");
     assert_dqn_clears(&comparison, &comparison.bandits, "default");
@@ -219,14 +226,14 @@ fn dqn_beats_every_constant_rule_and_bandit_on_default() {
 
 #[test]
 fn dqn_beats_constants_and_bandits_where_planning_pays() {
-    let comparison = compare("coupon-trap", &[], &[]);
+    let comparison = compare("coupon-trap", "dqn.ron", &[], &[]);
     assert_dqn_clears(&comparison, &comparison.constants, "coupon-trap");
     assert_dqn_clears(&comparison, &comparison.bandits, "coupon-trap");
 }
 
 #[test]
 fn a_contextual_bandit_matches_dqn_where_nothing_is_delayed() {
-    let comparison = compare("no-delay", &[], &[]);
+    let comparison = compare("no-delay", "dqn.ron", &[], &[]);
     let dqn = comparison.dqn;
     assert!(
         comparison

@@ -30,6 +30,7 @@ fn every_shipped_agent_file_builds_for_the_default_scenario() {
         kinds,
         [
             "dqn",
+            "dqn",
             "gaussian-thompson",
             "linucb",
             "rules",
@@ -137,4 +138,21 @@ fn every_hand_written_rule_schedule_builds_for_the_default_scenario() {
         schedules += 1;
     }
     assert!(schedules >= 10, "{schedules} schedules");
+}
+
+/// The guided DQN's guide is the shipped segment-aware schedule, rule for rule.
+#[test]
+fn the_guided_dqn_follows_the_shipped_segment_rules() {
+    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let AgentConfig::Dqn(dqn) =
+        AgentConfig::from_file(&configs.join("dqn-guided.ron")).expect("valid")
+    else {
+        panic!("dqn-guided.ron is not a DQN");
+    };
+    let AgentConfig::Rules(rules) =
+        AgentConfig::from_file(&configs.join("segment-rules.ron")).expect("valid")
+    else {
+        panic!("segment-rules.ron is not a rule schedule");
+    };
+    assert_eq!(dqn.guide, Some(rules));
 }
