@@ -15,15 +15,26 @@
 //!   high-intent users, who would buy anyway): DQN must beat the best constant joint
 //!   action, the simple rule schedules `tour-recs-email` and `welcome-then-email` and
 //!   the best contextual bandit (its lower end above their upper ends). The
-//!   segment-aware schedule written by hand (`segment-rules`) is shown beside it and
-//!   not asserted on: it beats DQN (7.06 against 5.7 to 6.2 profit per user over
-//!   five training seeds), a gap the learner has yet to close.
+//!   segment-aware schedule written by hand (`segment-rules`, 7.06 [6.69, 7.43]),
+//!   which guides this DQN, is shown beside it and not asserted on: the guided DQN
+//!   ties it and does not beat it.
 //! - `coupon-trap` rewards a plan (a guided tour on the signup day, which costs that
 //!   day, then recommendations that its knowledge makes pay): DQN must beat the best
 //!   constant joint action and the best contextual bandit, each by more than the
 //!   intervals (DQN's lower end above their upper ends).
 //! - `no-delay` has nothing to plan: a contextual bandit must land inside DQN's
 //!   interval.
+//!
+//! **Seeds.** DQN's numerics are pinned, so seed 7 gives these figures on any
+//! x86-64 processor. Every assertion also held for training seeds 1, 2, 3 and 4
+//! (`onboard train … --seed 1 --agent-seed S --cohorts 40 --eval-users 20000`).
+//! The lower ends and their margins over the bars asserted:
+//! - `default`, guided DQN: lower ends 6.60–6.67, against 5.06 for the best of the
+//!   others (`tour-recs-email`'s upper end), a margin above 1.5;
+//! - `coupon-trap`: lower ends 12.45 and up, against 1.77, a margin above 10;
+//! - `no-delay`: DQN's interval held linear Thompson's 0.86 on every seed (DQN's
+//!   intervals from [0.82, 1.00] to [0.85, 1.04]); this is the tightest of the
+//!   three, with 0.04 to spare.
 //!
 //! Each comparison prints its table, with the share of the gap between `nothing`
 //! and DQN that each policy closes (`cargo test --test planning -- --nocapture`).
