@@ -7,8 +7,11 @@
 //! with its AVX2 or AVX-512 ones, and two more with MKL's compatible or automatic
 //! code path. An Intel Xeon gave yet others.
 
+use onboard_agents::dqn::Dqn;
+use onboard_envs::{Cohort, Model, Scenario};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 /// The kernel levels forced from outside: ATen's (`ATEN_CPU_CAPABILITY`) and MKL's
 /// (`MKL_CBWR`), each level this kind of machine (x86-64 with AVX-512) supports;
@@ -21,16 +24,30 @@ const LEVELS: [(Option<&str>, Option<&str>); 5] = [
     (Some("avx512"), Some("AUTO")),
 ];
 
-/// FNV-1a, 64 bits: a digest of the checkpoint's bytes.
-fn digest(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// FNV-1a, 64 bits, over the bits of `values`.
+fn digest(values: &[f32]) -> u64 {
+    values
+        .iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// A digest of the trained network in `checkpoint`: its Q-values, bit for bit, on
+/// the signup-day observations of 500 users of `default` (the weights alone, not
+/// the file's layout).
+fn network_digest(checkpoint: &Path) -> u64 {
+    let dqn = Dqn::load(checkpoint).expect("a DQN checkpoint");
+    let model =
+        Arc::new(Model::new(Scenario::builtin("default").expect("built in")).expect("valid"));
+    let cohort = Cohort::fixed(model, 99, 500);
+    digest(&dqn.q_values(cohort.observations()))
 }
 
 /// Trains the shipped DQN briefly (2 cohorts of 300 users, 18,600 user-days, about
 /// 280 gradient steps) with the kernel levels forced as `levels` say; the digest of
-/// its checkpoint.
+/// its network.
 fn trained_digest(levels: (Option<&str>, Option<&str>), out: &Path) -> u64 {
     let agent = Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/configs/dqn.ron");
     let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
@@ -50,7 +67,7 @@ fn trained_digest(levels: (Option<&str>, Option<&str>), out: &Path) -> u64 {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    digest(&std::fs::read(out.join("checkpoint.ot")).expect("a checkpoint"))
+    network_digest(&out.join("checkpoint.ot"))
 }
 
 #[test]
@@ -76,5 +93,5 @@ fn dqn_training_does_not_depend_on_the_kernel_level() {
     );
 }
 
-/// The digest of [`dqn_training_does_not_depend_on_the_kernel_level`]'s checkpoint.
-const EXPECTED: u64 = 12_110_928_705_980_000_496;
+/// The digest of [`dqn_training_does_not_depend_on_the_kernel_level`]'s network.
+const EXPECTED: u64 = 8_374_053_236_549_384_251;
