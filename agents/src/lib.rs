@@ -10,7 +10,8 @@
 //! This crate knows the observation/action interface, not the business model
 //! behind it; it is the only crate of the workspace that depends on `tch`.
 //!
-//! - [`AgentConfig`]: any of the agents below from one RON file;
+//! - [`AgentConfig`]: any of the agents below from one RON file; [`registry`] lists
+//!   the kinds, each an [`AgentKind`];
 //! - [`baselines`]: constant, uniformly random, and rule schedules written in RON;
 //! - [`bandits`]: context-free bandits (ε-greedy, UCB1, Thompson sampling, EXP3);
 //! - [`linear`]: linear contextual bandits (LinUCB, linear Thompson sampling);
@@ -35,10 +36,10 @@ pub mod linear;
 mod once_per_user;
 mod options;
 mod policy;
+pub mod registry;
 mod state;
 pub mod tabular;
 
-pub use agent_config::AgentConfig;
 pub use error::{AgentError, from_ron};
 pub use once_per_user::OncePerUser;
 pub use options::describe_options;
@@ -46,6 +47,7 @@ pub use policy::{
     Experience, ExperienceBuffer, FrozenPolicy, Learner, Policy, PolicyRng, Sampler,
     deterministic_probabilities, first_non_finite, one_hot, policy_rng, sample_actions,
 };
+pub use registry::{AgentConfig, AgentKind, BuildContext};
 pub use state::{
     CHECKPOINT_EXTENSION, Decisions, STATE_EXTENSION, SavedLearner, is_saved_agent, load_agent,
     load_saved, save_agent,

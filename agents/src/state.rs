@@ -10,14 +10,11 @@
 //! extension.
 
 use crate::AgentConfig;
-use crate::bandits::{BetaThompson, EpsilonGreedy, Exp3, GaussianThompson, Ucb1};
-use crate::baselines::{ConstantPolicy, RandomPolicy, RulePolicy};
 use crate::dqn::Dqn;
 use crate::error::{AgentError, ron_options};
 use crate::files::write_atomically;
-use crate::linear::{LinThompson, LinUcb};
 use crate::policy::Learner;
-use crate::tabular::QLearning;
+pub(crate) use crate::registry::AgentState;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -28,40 +25,6 @@ pub const STATE_EXTENSION: &str = "agent.ron";
 
 /// The version of the RON state layout this build writes and reads.
 const FORMAT: u32 = 1;
-
-/// The state of any agent but DQN, by kind.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum AgentState {
-    Constant(ConstantPolicy),
-    Random(RandomPolicy),
-    Rules(RulePolicy),
-    EpsilonGreedy(EpsilonGreedy),
-    Ucb1(Ucb1),
-    BetaThompson(BetaThompson),
-    GaussianThompson(GaussianThompson),
-    Exp3(Exp3),
-    LinUcb(LinUcb),
-    LinThompson(LinThompson),
-    QLearning(QLearning),
-}
-
-impl AgentState {
-    fn into_learner(self) -> Box<dyn Learner> {
-        match self {
-            Self::Constant(agent) => Box::new(agent),
-            Self::Random(agent) => Box::new(agent),
-            Self::Rules(agent) => Box::new(agent),
-            Self::EpsilonGreedy(agent) => Box::new(agent),
-            Self::Ucb1(agent) => Box::new(agent),
-            Self::BetaThompson(agent) => Box::new(agent),
-            Self::GaussianThompson(agent) => Box::new(agent),
-            Self::Exp3(agent) => Box::new(agent),
-            Self::LinUcb(agent) => Box::new(agent),
-            Self::LinThompson(agent) => Box::new(agent),
-            Self::QLearning(agent) => Box::new(agent),
-        }
-    }
-}
 
 /// What a saved learner decides: when, and among which options, by name. Saved
 /// with its state, so that a learner is used only where it fits: a learner trained
@@ -223,17 +186,6 @@ fn read_state(path: &Path, bytes: Vec<u8>) -> Result<SavedLearner, AgentError> {
         learner: saved.agent.into_learner(),
         decisions: saved.decisions,
     })
-}
-
-impl AgentConfig {
-    /// The extension of the file its agent saves to (without the dot): `ot` for
-    /// DQN's checkpoint, `agent.ron` for the other agents' RON states.
-    pub fn state_extension(&self) -> &'static str {
-        match self {
-            Self::Dqn(_) => CHECKPOINT_EXTENSION,
-            _ => STATE_EXTENSION,
-        }
-    }
 }
 
 /// Whether `path` is named as a saved agent (`*.ot` or `*.agent.ron`), by convention.

@@ -15,6 +15,7 @@ use crate::error::AgentError;
 use crate::policy::{
     Experience, FrozenPolicy, Learner, Policy, Sampler, deterministic_probabilities,
 };
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize, Serializer};
@@ -324,5 +325,23 @@ impl Policy for GreedyQ {
         for (observation, action) in observations.rows().into_iter().zip(actions.iter_mut()) {
             *action = greedy(&self.values, &self.discretiser, observation);
         }
+    }
+}
+
+impl AgentKind for QLearning {
+    type Config = QLearningConfig;
+    const KIND: &'static str = "q-learning";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(
+            config,
+            context.layout.names(),
+            context.options.len(),
+            context.seed,
+        )
     }
 }

@@ -11,6 +11,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
@@ -145,5 +146,18 @@ impl Learner for EpsilonGreedy {
 
     fn non_finite(&self) -> Option<String> {
         self.arms.non_finite()
+    }
+}
+
+impl AgentKind for EpsilonGreedy {
+    type Config = EpsilonGreedyConfig;
+    const KIND: &'static str = "epsilon-greedy";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.options.len(), context.seed)
     }
 }

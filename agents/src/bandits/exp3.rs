@@ -15,6 +15,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use serde::{Deserialize, Serialize};
@@ -154,5 +155,18 @@ impl Learner for Exp3 {
 
     fn non_finite(&self) -> Option<String> {
         crate::first_non_finite("log_weights", &self.log_weights)
+    }
+}
+
+impl AgentKind for Exp3 {
+    type Config = Exp3Config;
+    const KIND: &'static str = "exp3";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.options.len(), context.seed)
     }
 }

@@ -25,6 +25,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, aview1};
 use rand_distr::{Beta, Distribution, StandardNormal};
@@ -428,5 +429,31 @@ impl Learner for GaussianThompson {
     fn non_finite(&self) -> Option<String> {
         let parameters = self.posteriors.iter().flat_map(|p| [&p.mean, &p.std_dev]);
         crate::first_non_finite("posterior (mean, std_dev)", parameters)
+    }
+}
+
+impl AgentKind for BetaThompson {
+    type Config = BetaThompsonConfig;
+    const KIND: &'static str = "beta-thompson";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.options.len(), context.seed)
+    }
+}
+
+impl AgentKind for GaussianThompson {
+    type Config = GaussianThompsonConfig;
+    const KIND: &'static str = "gaussian-thompson";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.options.len(), context.seed)
     }
 }

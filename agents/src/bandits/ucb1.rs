@@ -14,6 +14,7 @@ use crate::baselines::ConstantPolicy;
 use crate::checks::{argmax, check_n_actions, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
@@ -117,5 +118,18 @@ impl Learner for Ucb1 {
 
     fn non_finite(&self) -> Option<String> {
         self.arms.non_finite()
+    }
+}
+
+impl AgentKind for Ucb1 {
+    type Config = Ucb1Config;
+    const KIND: &'static str = "ucb1";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.options.len())
     }
 }

@@ -1,7 +1,9 @@
 //! The constant baseline: the same action for every user on every day.
 
 use crate::error::AgentError;
+use crate::options::resolve;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, one_hot};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
@@ -58,5 +60,38 @@ impl Learner for ConstantPolicy {
 
     fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
         state_bytes(AgentState::Constant(self.clone()), decisions)
+    }
+}
+
+/// The hyperparameter of a constant policy: `Constant(action: "email+recs")`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstantConfig {
+    /// The option: a joint action (a lever, levers joined by `+`, or `nothing`), or a
+    /// journey template's name.
+    pub action: String,
+}
+
+impl AgentKind for ConstantPolicy {
+    type Config = ConstantConfig;
+    const KIND: &'static str = "constant";
+    const LEARNS: bool = false;
+
+    fn validate(_config: &Self::Config) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        let index = resolve(
+            context.options,
+            &config.action,
+            "action".to_string(),
+            "option",
+        )?;
+        Ok(Self::new(
+            config.action.clone(),
+            index,
+            context.options.len(),
+        ))
     }
 }

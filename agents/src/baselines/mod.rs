@@ -4,6 +4,6 @@ mod constant;
 mod random;
 mod rules;
 
-pub use constant::ConstantPolicy;
+pub use constant::{ConstantConfig, ConstantPolicy};
 pub use random::RandomPolicy;
 pub use rules::{Comparison, Condition, Rule, RulePolicy, RuleSchedule};

@@ -2,6 +2,7 @@
 
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
@@ -59,5 +60,19 @@ impl Learner for RandomPolicy {
 
     fn to_bytes(&self, decisions: &Decisions) -> Result<Vec<u8>, AgentError> {
         state_bytes(AgentState::Random(self.clone()), decisions)
+    }
+}
+
+impl AgentKind for RandomPolicy {
+    type Config = ();
+    const KIND: &'static str = "random";
+    const LEARNS: bool = false;
+
+    fn validate(_config: &Self::Config) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    fn build(_config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Ok(Self::new(context.options.len(), context.seed))
     }
 }

@@ -19,6 +19,7 @@
 use crate::error::AgentError;
 use crate::options::resolve;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use onboard_envs::ObservationLayout;
@@ -213,5 +214,19 @@ impl Learner for RulePolicy {
 
     fn features(&self) -> Option<usize> {
         Some(self.features)
+    }
+}
+
+impl AgentKind for RulePolicy {
+    type Config = RuleSchedule;
+    const KIND: &'static str = "rules";
+    const LEARNS: bool = false;
+
+    fn validate(_config: &Self::Config) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.layout, context.options)
     }
 }

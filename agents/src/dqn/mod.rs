@@ -35,6 +35,7 @@ pub use replay::ReplayBuffer;
 use crate::baselines::RulePolicy;
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, PolicyRng, Sampler, policy_rng};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::Decisions;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use network::{ActionParts, Adam, Architecture};
@@ -484,6 +485,20 @@ fn linear(start: f64, end: f64, steps: u64, now: u64) -> f64 {
         (now as f64 / steps as f64).min(1.0)
     };
     start + fraction * (end - start)
+}
+
+impl AgentKind for Dqn {
+    type Config = DqnConfig;
+    const KIND: &'static str = "dqn";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::for_actions(config, context.layout.len(), context.options, context.seed)?
+            .guided(context.layout)
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use super::ridge::{Ridge, cholesky, contexts, learn, new_arms};
 use crate::checks::{argmax, check, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, Sampler};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand_distr::{Distribution, StandardNormal};
@@ -220,5 +221,23 @@ impl Learner for LinThompson {
             .iter()
             .enumerate()
             .find_map(|(arm, ridge)| ridge.non_finite().map(|what| format!("arm {arm}: {what}")))
+    }
+}
+
+impl AgentKind for LinThompson {
+    type Config = LinThompsonConfig;
+    const KIND: &'static str = "lin-thompson";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(
+            config,
+            context.layout.len(),
+            context.options.len(),
+            context.seed,
+        )
     }
 }

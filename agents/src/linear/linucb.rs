@@ -11,6 +11,7 @@ use super::ridge::{Ridge, contexts, learn, new_arms};
 use crate::checks::{argmax, check_non_negative, check_positive};
 use crate::error::AgentError;
 use crate::policy::{Experience, FrozenPolicy, Learner, Policy, deterministic_probabilities};
+use crate::registry::{AgentKind, BuildContext};
 use crate::state::{AgentState, Decisions, state_bytes};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
@@ -132,5 +133,18 @@ impl Learner for LinUcb {
             .iter()
             .enumerate()
             .find_map(|(arm, ridge)| ridge.non_finite().map(|what| format!("arm {arm}: {what}")))
+    }
+}
+
+impl AgentKind for LinUcb {
+    type Config = LinUcbConfig;
+    const KIND: &'static str = "linucb";
+
+    fn validate(config: &Self::Config) -> Result<(), AgentError> {
+        config.validate()
+    }
+
+    fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
+        Self::new(config, context.layout.len(), context.options.len())
     }
 }
