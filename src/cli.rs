@@ -85,9 +85,9 @@ enum Command {
     /// --online during a launch; at every evaluation point freezes it and evaluates
     /// the frozen policy on fresh validation and test users, keeps the snapshot best
     /// on validation and reports its test value. Writes the learning curve (CSV and
-    /// plot), the chosen snapshot's test metrics and the learner's state
-    /// (checkpoint.ot for DQN, checkpoint.agent.ron otherwise), which `run --policy`
-    /// and `ab` accept.
+    /// plot), the chosen snapshot's test metrics, the chosen snapshot (best.ot for
+    /// DQN, best.agent.ron otherwise), which `run --policy` and `ab` accept, and the
+    /// learner after its last step (checkpoint.ot or checkpoint.agent.ron).
     ///
     /// Example: onboard train coupon-trap --agent agents/configs/dqn.ron --cohorts 300
     ///
