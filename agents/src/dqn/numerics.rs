@@ -24,7 +24,7 @@
 //! not by libtorch's vectorised ones, so the processor plays no part there either.
 //!
 //! What the pinning costs and what it fixes is measured in the note; the
-//! test `numerics_do_not_depend_on_the_processor_level` in `tests/dqn_numerics.rs`
+//! test `dqn_training_does_not_depend_on_the_kernel_level` in `tests/numerics.rs`
 //! runs the same training with each kernel level forced from outside and asserts
 //! one result.
 
