@@ -15,7 +15,7 @@ use crate::simulate::{Population, simulate};
 use crate::train::outputs::evaluated;
 use crate::train::{
     CurvePoint, Evaluation, Hooks, RunSeeds, Trained, TrainingPlan, build_learner, decisions,
-    train_learner, train_learner_with,
+    ends_at_best, train_learner, train_learner_with,
 };
 use anyhow::{Context, Result};
 use onboard_agents::baselines::{ConstantPolicy, RulePolicy};
@@ -118,7 +118,7 @@ fn train_dqn(
     let decides = decisions(model, false);
     let mut chosen_state = Vec::new();
     let keep_best = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
-        if curve.last().is_some_and(|point| point.step == best_step) {
+        if ends_at_best(curve, best_step) {
             chosen_state = learner.to_bytes(&decides)?;
         }
         Ok(())

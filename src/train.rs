@@ -39,7 +39,7 @@ mod trainer;
 pub use command::{
     TrainOptions, TrainOutcome, build_learner, decisions, resume_training, train_agent,
 };
-pub use curve::{CurvePoint, Evaluation, Trained};
+pub use curve::{CurvePoint, Evaluation, Trained, ends_at_best};
 pub use plan::TrainingPlan;
 pub use seeds::RunSeeds;
 pub use trainer::{Hooks, OnEvaluation, ResumePoint, train_learner, train_learner_with};

@@ -90,3 +90,9 @@ impl std::fmt::Debug for Trained {
             .finish()
     }
 }
+
+/// Whether the last point of `curve` is the best snapshot so far (of step
+/// `best_step`): when a run keeps the learner's state as the chosen snapshot's.
+pub fn ends_at_best(curve: &[CurvePoint], best_step: u64) -> bool {
+    curve.last().is_some_and(|point| point.step == best_step)
+}

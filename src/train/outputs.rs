@@ -136,7 +136,7 @@ impl ProgressFiles {
     /// `best`, and the learner's saved `state` ([`Learner::to_bytes`]), also as the
     /// best snapshot's when the curve's last point is the best.
     pub fn write(&self, state: &[u8], curve: &[CurvePoint], best: u64) -> Result<()> {
-        if curve.last().is_some_and(|point| point.step == best) {
+        if super::ends_at_best(curve, best) {
             write_atomically(&self.best, |partial| std::fs::write(partial, state))
                 .context("saving the chosen snapshot")?;
         }

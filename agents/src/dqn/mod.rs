@@ -255,19 +255,20 @@ impl Dqn {
     }
 
     /// What the behaviour mixes for `observations`: the greedy actions, ε, and the
-    /// share of random decisions that follow the guide (0 without one), its actions
-    /// left in `guide_actions`.
+    /// share of random decisions that follow the guide (0 without one, or when
+    /// nothing is random), its actions left in `guide_actions`.
     fn behaviour(&mut self, observations: ArrayView2<'_, f32>) -> (Vec<usize>, f64, f64) {
         let greedy = self.greedy(observations);
+        let epsilon = self.epsilon();
         let guided = match &mut self.guide {
-            Some(guide) => {
+            Some(guide) if epsilon > 0.0 => {
                 self.guide_actions.resize(observations.nrows(), 0);
                 guide.act(observations, &mut self.guide_actions);
                 self.config.guide_share
             }
-            None => 0.0,
+            _ => 0.0,
         };
-        (greedy, self.epsilon(), guided)
+        (greedy, epsilon, guided)
     }
 
     /// The behaviour's probabilities: the greedy action with probability `1 − ε`;
