@@ -172,7 +172,12 @@ fn a_training_run_killed_midway_resumes_to_the_results_of_an_uninterrupted_one()
 
     let resumed = onboard(&["train", "--resume", killed.to_str().expect("utf-8")]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    for file in ["learning_curve.csv", "evaluation.csv", "checkpoint.ot"] {
+    for file in [
+        "learning_curve.csv",
+        "evaluation.csv",
+        "checkpoint.ot",
+        "best.ot",
+    ] {
         let (a, b) = (whole.join(file), killed.join(file));
         assert!(
             std::fs::read(&a).expect("written") == std::fs::read(&b).expect("written"),

@@ -244,6 +244,9 @@ fn run_training(
     };
     let progress = outputs::ProgressFiles::new(options);
     let decides = decisions(&model, options.plan.decide_at_signup);
+    if let Some(point) = &point {
+        progress.write_best(&point.best.to_bytes(&decides)?)?;
+    }
     let on_evaluation = |learner: &dyn Learner, curve: &[CurvePoint], best_step: u64| {
         let state = learner.to_bytes(&decides)?;
         let step = curve.last().map_or(0, |p| p.step);

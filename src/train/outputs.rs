@@ -137,13 +137,21 @@ impl ProgressFiles {
     /// best snapshot's when the curve's last point is the best.
     pub fn write(&self, state: &[u8], curve: &[CurvePoint], best: u64) -> Result<()> {
         if super::ends_at_best(curve, best) {
-            write_atomically(&self.best, |partial| std::fs::write(partial, state))
-                .context("saving the chosen snapshot")?;
+            self.write_best(state)?;
         }
         write_curve_csv(&self.curve_csv, curve, self.online, best)?;
         write_atomically(&self.checkpoint, |partial| std::fs::write(partial, state))
             .context("saving the learner")?;
         Ok(())
+    }
+
+    /// Writes `state` as the chosen snapshot's: at a new best, and when a run goes
+    /// on from an evaluation point (a run killed after writing a better snapshot
+    /// but before committing its point left a snapshot the resumed run may not
+    /// choose).
+    pub fn write_best(&self, state: &[u8]) -> Result<()> {
+        write_atomically(&self.best, |partial| std::fs::write(partial, state))
+            .context("saving the chosen snapshot")
     }
 }
 
