@@ -1,7 +1,7 @@
 //! The log reader: every validation error names its line and column; rows are
 //! grouped by user in age order; the writer's output reads back exactly.
 
-use onboard_ope::{ColumnMap, LogBuilder, LogRow, LogWriter, ReadOptions, read_log};
+use onboard_ope::{ColumnMap, Log, LogBuilder, LogRow, LogWriter, ReadOptions, read_log};
 use std::path::PathBuf;
 
 fn file(name: &str, text: &str) -> PathBuf {
@@ -27,15 +27,46 @@ fn rows_are_grouped_by_user_in_age_order_whatever_the_file_order() {
         "{HEADER}7,1,0.5,b,0.5,2,1\n3,0,0.1,a,0.25,1,0\n7,0,0.2,a,0.5,0,0\n3,1,0.3,b,1,4,1\n"
     );
     let log = read_log(&file("order.csv", &text), &ReadOptions::default()).expect("log");
-    assert_eq!(log.users, vec![7, 3]);
+    // Users by id and actions by name, not by their first row.
+    assert_eq!(log.users, vec![3, 7]);
     assert_eq!(log.starts, vec![0, 2, 4]);
     assert_eq!(log.ages, vec![0, 1, 0, 1]);
-    assert_eq!(log.reward, vec![0.0, 2.0, 1.0, 4.0]);
-    assert_eq!(log.propensity, vec![0.5, 0.5, 0.25, 1.0]);
-    assert_eq!(log.features, vec![0.2, 0.5, 0.1, 0.3]);
-    assert_eq!(log.lines, vec![4, 2, 3, 5]);
-    assert_eq!(log.action_names, vec!["b", "a"]);
-    assert_eq!(log.actions, vec![1, 0, 1, 0]);
+    assert_eq!(log.reward, vec![1.0, 4.0, 0.0, 2.0]);
+    assert_eq!(log.propensity, vec![0.25, 1.0, 0.5, 0.5]);
+    assert_eq!(log.features, vec![0.1, 0.3, 0.2, 0.5]);
+    assert_eq!(log.lines, vec![3, 5, 4, 2]);
+    assert_eq!(log.action_names, vec!["a", "b"]);
+    assert_eq!(log.actions, vec![0, 1, 0, 1]);
+}
+
+#[test]
+fn the_file_order_of_rows_changes_nothing_read() {
+    let users = format!(
+        "{HEADER}7,1,0.5,b,0.5,2,1\n3,0,0.1,a,0.25,1,0\n7,0,0.2,a,0.5,0,0\n3,1,0.3,c,1,4,1\n"
+    );
+    let independent =
+        "action,propensity,reward,pi_e\nb,0.5,1,0.9\na,0.25,0,0.1\nb,0.5,0,0.9\na,0.5,1,0.2\n";
+    for (name, text) in [("users.csv", users.as_str()), ("bandit.csv", independent)] {
+        let mut lines: Vec<&str> = text.lines().collect();
+        let forward = read_log(&file(name, text), &ReadOptions::default()).expect("log");
+        lines[1..].reverse();
+        let reversed = read_log(
+            &file(name, &(lines.join("\n") + "\n")),
+            &ReadOptions::default(),
+        )
+        .expect("log");
+        assert_eq!(
+            Log {
+                lines: Vec::new(),
+                ..forward
+            },
+            Log {
+                lines: Vec::new(),
+                ..reversed
+            },
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -82,6 +113,27 @@ fn each_validation_error_names_its_line_and_column() {
             &format!("{HEADER}1,0,0,a,0.5,1,0\n1,0,0,a,0.5,1,0\n"),
             "line 3: user 1 has age 0 twice (first on line 2)",
         ),
+        (
+            "late.csv",
+            &format!("{HEADER}1,2,0,a,0.5,1,0\n1,3,0,a,0.5,1,0\n"),
+            "line 2: user 1's first decision is at age 2: a user's decisions start at age 0",
+        ),
+        (
+            "tiny.csv",
+            &format!("{HEADER}1,0,0,a,1e-310,1,0\n"),
+            "line 2, column 'propensity': 1e-310 is below 2.2250738585072014e-308",
+        ),
+        (
+            "huge.csv",
+            &format!("{HEADER}1,0,0,a,0.5,1.7e308,0\n"),
+            "line 2, column 'reward': 1.7e308 is beyond ±1e100",
+        ),
+        (
+            "wide.csv",
+            &format!("{HEADER}1,0,1e39,a,0.5,1,0\n"),
+            "line 2, column 'obs:x': 1e39 is beyond ±3.4028235e38",
+        ),
+        ("blank.csv", "", "the file is empty"),
         (
             "gap.csv",
             &format!("{HEADER}1,0,0,a,0.5,1,0\n1,3,0,a,0.5,1,0\n"),

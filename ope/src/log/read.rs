@@ -66,6 +66,57 @@ pub enum LogError {
         /// The log file.
         path: PathBuf,
     },
+    /// The file holds nothing at all, not even a header.
+    #[error(
+        "{}: the file is empty: a log needs a header line naming its columns and one line \
+         per decision (docs/log-schema.md)",
+        path.display()
+    )]
+    EmptyFile {
+        /// The log file.
+        path: PathBuf,
+    },
+    /// A line is longer than [`MAX_LINE_BYTES`]; the reader stops there rather than
+    /// hold it in memory.
+    #[error(
+        "{}: line {line} is longer than {} MiB, the most a log's line may hold: \
+         it is not a log of decisions (a missing line break, or another kind of file?)",
+        path.display(),
+        MAX_LINE_BYTES >> 20
+    )]
+    LineTooLong {
+        /// The log file.
+        path: PathBuf,
+        /// The line, 1 being the header.
+        line: u64,
+    },
+}
+
+/// The most bytes one line of a log may hold (16 MiB: a row of ten thousand
+/// features takes a quarter of a megabyte). A longer line is refused as it is read,
+/// so that a file without line breaks costs this much memory, not its size.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The largest magnitude a reward or a reward model's prediction may have. Beyond
+/// it the sums of squares that the models and the intervals take could overflow
+/// the range of floating-point numbers (about 1.8e308): `1e100² × 1e100` rows is
+/// still below it.
+pub const MAX_MAGNITUDE: f64 = 1e100;
+
+/// Quoted text longer than this many characters is cut in messages.
+const LONGEST_SHOWN: usize = 60;
+
+/// `text` as a message quotes it: cut to its first 40 characters and its length
+/// when longer than 60, so that a garbage field of a gigabyte gives a line, not a
+/// gigabyte.
+pub(crate) fn shown(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= LONGEST_SHOWN {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(40).collect();
+    cut.push_str(&format!("… ({length} characters)"));
+    cut
 }
 
 /// What the reader expects of a log.
@@ -74,7 +125,7 @@ pub struct ReadOptions<'a> {
     /// The file's names for the schema's columns.
     pub columns: ColumnMap,
     /// The actions a logged action must be one of (a scenario's joint actions);
-    /// `None` accepts any name, numbered in order of first appearance.
+    /// `None` accepts any name, numbered in the order of their names.
     pub actions: Option<&'a [String]>,
     /// The features to read, by name without the `obs:` prefix, in this order (a
     /// scenario's observation layout); `None` reads every `obs:` column, in file
@@ -171,7 +222,10 @@ impl Header {
         {
             return Err(LogError::Csv {
                 path: path.into(),
-                message: format!("line 1: column '{name}' appears twice in the header"),
+                message: format!(
+                    "line 1: column '{}' appears twice in the header",
+                    shown(name)
+                ),
             });
         }
         let map = &options.columns;
@@ -181,7 +235,7 @@ impl Header {
         };
         let missing = |schema: &str, why: &str| LogError::MissingColumn {
             path: path.into(),
-            column: map.file_name(schema).to_string(),
+            column: shown(map.file_name(schema)),
             why: why.to_string(),
         };
         let need = |schema: &str, why: &str| find(schema).ok_or_else(|| missing(schema, why));
@@ -261,7 +315,7 @@ impl Fields<'_> {
         LogError::Value {
             path: self.path.into(),
             line: self.line,
-            column: self.names[column].clone(),
+            column: shown(&self.names[column]),
             message,
         }
     }
@@ -283,12 +337,22 @@ impl Fields<'_> {
             Ok(x) if x.is_finite() => Ok(x),
             Ok(x) => Err(self.error(column, format!("{x} is not a finite number"))),
             Err(_) if text.is_empty() => Err(self.error(column, "empty, expected a number".into())),
-            Err(_) => Err(self.error(column, format!("'{text}' is not a number"))),
+            Err(_) => Err(self.error(column, format!("'{}' is not a number", shown(text)))),
         }
     }
 
     fn probability(&self, column: usize, zero_allowed: bool) -> Result<f64, LogError> {
         let p = self.number(column)?;
+        if !zero_allowed && p > 0.0 && p < f64::MIN_POSITIVE {
+            return Err(self.error(
+                column,
+                format!(
+                    "{p:e} is below {:e}, the smallest propensity whose importance weight \
+                     (1 / propensity) is a finite number",
+                    f64::MIN_POSITIVE
+                ),
+            ));
+        }
         let ok = if zero_allowed {
             (0.0..=1.0).contains(&p)
         } else {
@@ -306,17 +370,53 @@ impl Fields<'_> {
         }
     }
 
+    /// A number of magnitude at most [`MAX_MAGNITUDE`] (a reward, a model's
+    /// prediction).
+    fn bounded(&self, column: usize) -> Result<f64, LogError> {
+        let x = self.number(column)?;
+        if x.abs() > MAX_MAGNITUDE {
+            return Err(self.error(
+                column,
+                format!(
+                    "{x:e} is beyond ±{MAX_MAGNITUDE:e}, the largest magnitude onboard \
+                     takes (sums of squares of larger values overflow); rescale the column"
+                ),
+            ));
+        }
+        Ok(x)
+    }
+
+    /// A feature: a number that fits the features' 32-bit floats.
+    fn feature(&self, column: usize) -> Result<f32, LogError> {
+        let x = self.number(column)?;
+        if x.abs() > f64::from(f32::MAX) {
+            return Err(self.error(
+                column,
+                format!(
+                    "{x:e} is beyond ±{:e}, the largest feature value (features are 32-bit \
+                     floats); rescale the column",
+                    f32::MAX
+                ),
+            ));
+        }
+        Ok(x as f32)
+    }
+
     fn integer(&self, column: usize) -> Result<u64, LogError> {
         let text = self.text(column)?;
-        text.parse::<u64>()
-            .map_err(|_| self.error(column, format!("'{text}' is not a whole number ≥ 0")))
+        text.parse::<u64>().map_err(|_| {
+            self.error(
+                column,
+                format!("'{}' is not a whole number ≥ 0", shown(text)),
+            )
+        })
     }
 
     fn flag(&self, column: usize) -> Result<bool, LogError> {
         match self.text(column)? {
             "1" | "true" => Ok(true),
             "0" | "false" => Ok(false),
-            other => Err(self.error(column, format!("'{other}' is not 0 or 1"))),
+            other => Err(self.error(column, format!("'{}' is not 0 or 1", shown(other)))),
         }
     }
 }
@@ -377,7 +477,8 @@ struct Rows {
 /// target probabilities outside [0, 1], unknown actions, and, where there is a user
 /// column, duplicate or missing ages of a user and rows after the end of a user's
 /// episode. A user's rows may be anywhere in the file; they are grouped by user (in
-/// order of first appearance) and sorted by age.
+/// order of user id) and sorted by age; a log of independent decisions is ordered
+/// by its rows' contents: nothing read depends on the order of the file's rows.
 pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError> {
     let file = std::fs::File::open(path).map_err(|io| LogError::Io {
         path: path.into(),
@@ -385,16 +486,24 @@ pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError>
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .buffer_capacity(1 << 20)
-        .from_reader(file);
-    let csv_error = |e: csv::Error| match e.kind() {
-        csv::ErrorKind::Io(_) => LogError::Io {
-            path: path.into(),
-            io: std::io::Error::other(e.to_string()),
-        },
-        _ => LogError::Csv {
+        .from_reader(BoundedLines::new(file));
+    let csv_error = |e: csv::Error| {
+        if let csv::ErrorKind::Io(io) = e.kind() {
+            if let Some(long) = io.get_ref().and_then(|e| e.downcast_ref::<LongLine>()) {
+                return LogError::LineTooLong {
+                    path: path.into(),
+                    line: long.0,
+                };
+            }
+            return LogError::Io {
+                path: path.into(),
+                io: std::io::Error::other(e.to_string()),
+            };
+        }
+        LogError::Csv {
             path: path.into(),
             message: e.to_string(),
-        },
+        }
     };
     let names: Vec<String> = reader
         .byte_headers()
@@ -402,6 +511,9 @@ pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError>
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
+    if names.iter().all(String::is_empty) && reader.is_done() {
+        return Err(LogError::EmptyFile { path: path.into() });
+    }
     let header = Header::new(path, names, options)?;
     let mut parser = Parser::new(path, header, options);
     std::thread::scope(|scope| {
@@ -419,6 +531,79 @@ pub fn read_log(path: &Path, options: &ReadOptions<'_>) -> Result<Log, LogError>
         Ok::<(), LogError>(())
     })?;
     parser.finish()
+}
+
+/// The error [`BoundedLines`] stops with: the line that is too long.
+#[derive(Debug)]
+struct LongLine(u64);
+
+impl std::fmt::Display for LongLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} is longer than {MAX_LINE_BYTES} bytes", self.0)
+    }
+}
+
+impl std::error::Error for LongLine {}
+
+/// A reader that fails with [`LongLine`] as soon as a line (up to a line break
+/// outside double quotes) grows past [`MAX_LINE_BYTES`], so that the CSV reader,
+/// which holds a whole record, never holds more.
+struct BoundedLines<R> {
+    inner: R,
+    /// The current line, 1 being the first.
+    line: u64,
+    /// Bytes of the current line so far.
+    length: usize,
+    /// Whether the bytes so far leave a quoted field open.
+    quoted: bool,
+}
+
+impl<R> BoundedLines<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            line: 1,
+            length: 0,
+            quoted: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for BoundedLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
+        if !self.quoted && !bytes.contains(&b'"') {
+            // The common case, without a byte loop: no quote opens or closes.
+            self.line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.length = match bytes.iter().rposition(|&b| b == b'\n') {
+                Some(last) => n - last - 1,
+                None => self.length + n,
+            };
+        } else {
+            for &b in bytes {
+                match b {
+                    b'"' => self.quoted = !self.quoted,
+                    b'\n' => {
+                        self.line += 1;
+                        if !self.quoted {
+                            self.length = 0;
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+                self.length += 1;
+            }
+        }
+        if self.length > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                LongLine(self.line),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// Records per batch handed from the reading thread to the parsing one.
@@ -526,14 +711,15 @@ impl<'a> Parser<'a> {
             }
             None => {
                 let known = &self.action_names;
-                let shown: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
+                let listed: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
                 return Err(fields.error(
                     header.action,
                     format!(
-                        "unknown action '{action}' (expected one of {} actions: {}{})",
+                        "unknown action '{}' (expected one of {} actions: {}{})",
+                        shown(action),
                         known.len(),
-                        shown.join(", "),
-                        if known.len() > shown.len() {
+                        listed.join(", "),
+                        if known.len() > listed.len() {
                             ", …"
                         } else {
                             ""
@@ -545,27 +731,47 @@ impl<'a> Parser<'a> {
         rows.actions.push(index);
         rows.propensity
             .push(fields.probability(header.propensity, false)?);
-        rows.reward.push(fields.number(header.reward)?);
+        rows.reward.push(fields.bounded(header.reward)?);
         for &column in &header.features {
-            rows.features.push(fields.number(column)? as f32);
+            rows.features.push(fields.feature(column)?);
         }
         if let Some(column) = header.pi_e {
             rows.pi_e.push(fields.probability(column, true)?);
         }
         if let Some((q, t)) = header.q_hat {
-            rows.q_hat.push(fields.number(q)?);
-            rows.q_hat_target.push(fields.number(t)?);
+            rows.q_hat.push(fields.bounded(q)?);
+            rows.q_hat_target.push(fields.bounded(t)?);
         }
         rows.lines.push(line);
         Ok(())
     }
 
-    /// The log, grouped by user in age order; an error if it has no row.
-    fn finish(self) -> Result<Log, LogError> {
+    /// The log, grouped by user in age order; an error if it has no row. Actions
+    /// named by the file alone are numbered in the order of their names, not of
+    /// their first row, so that the file's row order matters nowhere.
+    fn finish(mut self) -> Result<Log, LogError> {
         if self.rows.reward.is_empty() {
             return Err(LogError::Empty {
                 path: self.path.into(),
             });
+        }
+        if self.open_actions {
+            let mut by_name: Vec<u32> = (0..self.action_names.len() as u32).collect();
+            by_name.sort_unstable_by(|&a, &b| {
+                self.action_names[a as usize].cmp(&self.action_names[b as usize])
+            });
+            let mut rank = vec![0u32; by_name.len()];
+            for (r, &a) in by_name.iter().enumerate() {
+                rank[a as usize] = r as u32;
+            }
+            self.rows
+                .actions
+                .iter_mut()
+                .for_each(|a| *a = rank[*a as usize]);
+            self.action_names = by_name
+                .iter()
+                .map(|&a| std::mem::take(&mut self.action_names[a as usize]))
+                .collect();
         }
         group(
             self.path,
@@ -589,10 +795,12 @@ fn group(
 ) -> Result<Log, LogError> {
     let n = rows.reward.len();
     let d = feature_names.len();
-    let (order, starts) = if has_users {
-        unit_order(&rows.unit, &rows.ages, users.len())
+    let (order, starts, users) = if has_users {
+        let (unit, users) = units_by_id(&rows.unit, users);
+        let (order, starts) = unit_order(&unit, &rows.ages, users.len());
+        (order, starts, users)
     } else {
-        ((0..n).collect(), (0..=n).collect())
+        (independent_order(&rows, d), (0..=n).collect(), users)
     };
     if has_users {
         check_episodes(path, &rows, &order, &starts, &users)?;
@@ -626,8 +834,55 @@ fn group(
     })
 }
 
-/// The rows in unit order (units in order of first appearance; a unit's rows by
-/// age, ties in file order) and each unit's first position in it.
+/// Renumbers the units by increasing user id: each row's new unit, and the ids in
+/// unit order. Unit `u` is then the `u`-th smallest id whatever the order of the
+/// file's rows, and so is everything computed unit by unit: cross-fitting folds,
+/// bootstrap draws, sums over units.
+fn units_by_id(unit: &[u32], users: Vec<u64>) -> (Vec<u32>, Vec<u64>) {
+    let mut by_id: Vec<u32> = (0..users.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&u| users[u as usize]);
+    let mut rank = vec![0u32; users.len()];
+    for (r, &u) in by_id.iter().enumerate() {
+        rank[u as usize] = r as u32;
+    }
+    (
+        unit.iter().map(|&u| rank[u as usize]).collect(),
+        by_id.iter().map(|&u| users[u as usize]).collect(),
+    )
+}
+
+/// The rows of a log of independent decisions (each its own unit) ordered by their
+/// contents: action, propensity, reward, target probability, model predictions,
+/// features. Rows that tie are equal in every column an estimator reads, so the
+/// result does not depend on the order of the file's rows.
+fn independent_order(rows: &Rows, d: usize) -> Vec<usize> {
+    let optional = |column: &[f64], i: usize| column.get(i).copied().unwrap_or(0.0);
+    let mut order: Vec<usize> = (0..rows.reward.len()).collect();
+    order.sort_by(|&i, &j| {
+        rows.actions[i]
+            .cmp(&rows.actions[j])
+            .then(rows.propensity[i].total_cmp(&rows.propensity[j]))
+            .then(rows.reward[i].total_cmp(&rows.reward[j]))
+            .then(optional(&rows.pi_e, i).total_cmp(&optional(&rows.pi_e, j)))
+            .then(optional(&rows.q_hat, i).total_cmp(&optional(&rows.q_hat, j)))
+            .then(optional(&rows.q_hat_target, i).total_cmp(&optional(&rows.q_hat_target, j)))
+            .then_with(|| {
+                let (a, b) = (
+                    &rows.features[i * d..(i + 1) * d],
+                    &rows.features[j * d..(j + 1) * d],
+                );
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| x.total_cmp(y))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    });
+    order
+}
+
+/// The rows in unit order (a unit's rows by age, ties in file order) and each
+/// unit's first position in it.
 fn unit_order(unit: &[u32], ages: &[u32], units: usize) -> (Vec<usize>, Vec<usize>) {
     let mut starts = vec![0usize; units + 1];
     for &u in unit {
@@ -662,6 +917,18 @@ fn check_episodes(
 ) -> Result<(), LogError> {
     for (u, user) in users.iter().enumerate() {
         let unit = &order[starts[u]..starts[u + 1]];
+        let first = unit[0];
+        if rows.ages[first] != 0 {
+            return Err(LogError::Episode {
+                path: path.into(),
+                line: rows.lines[first],
+                message: format!(
+                    "user {user}'s first decision is at age {}: a user's decisions start \
+                     at age 0, the signup day, and cover every day from there",
+                    rows.ages[first]
+                ),
+            });
+        }
         for pair in unit.windows(2) {
             let (before, after) = (pair[0], pair[1]);
             let (a, b) = (rows.ages[before], rows.ages[after]);
