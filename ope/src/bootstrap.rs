@@ -77,8 +77,9 @@ pub fn bootstrap_replicates(
 
 /// The percentile interval at `level` of bootstrap `replicates` around `estimate`:
 /// the `(1 − level)/2` and `(1 + level)/2` quantiles, linearly interpolated between
-/// order statistics (numpy's default, which OBP uses). Undefined when there are no
-/// replicates.
+/// order statistics (numpy's default, which OBP uses). Undefined with fewer than
+/// [`min_replicates`] replicates (each end would be the most extreme replicate or
+/// beyond, not a quantile), or where a replicate or an end is not finite.
 pub fn percentile_interval(
     estimate: f64,
     replicates: &[f64],
@@ -87,13 +88,24 @@ pub fn percentile_interval(
     let level = check_level(level)?;
     let mut sorted = replicates.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let bounds = (!sorted.is_empty()).then(|| {
-        (
-            quantile(&sorted, (1.0 - level) / 2.0),
-            quantile(&sorted, (1.0 + level) / 2.0),
-        )
-    });
+    let bounds = (sorted.len() >= min_replicates(level) && sorted.iter().all(|r| r.is_finite()))
+        .then(|| {
+            (
+                quantile(&sorted, (1.0 - level) / 2.0),
+                quantile(&sorted, (1.0 + level) / 2.0),
+            )
+        })
+        .filter(|(low, high)| low.is_finite() && high.is_finite());
     Ok(Interval { estimate, bounds })
+}
+
+/// The fewest replicates whose percentile interval at `level` has a replicate
+/// beyond each end: `⌈2 / (1 − level)⌉`, 40 at 95 %. With fewer, the
+/// `(1 − level)/2` quantile is the smallest replicate itself (one replicate gives
+/// an interval of zero width), and the interval is as wide as the replicates
+/// happen to spread, whatever the level says.
+pub fn min_replicates(level: f64) -> usize {
+    (2.0 / (1.0 - level) - 1e-9).ceil().max(1.0) as usize
 }
 
 /// Percentile bootstrap intervals of every estimator, from the same replicates.

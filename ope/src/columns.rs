@@ -74,7 +74,8 @@ impl Columns {
     }
 
     /// Checks that the columns fit together: [`Columns::check_shape`], then
-    /// propensities in (0, 1], target probabilities in [0, 1], every value finite.
+    /// propensities in (0, 1] and at least the smallest normal number (so that every
+    /// importance weight is finite), target probabilities in [0, 1], every value finite.
     /// Readers validate rows with their file and line before building columns; this is
     /// the estimators' own guard.
     pub fn check(&self) -> Result<(), OpeError> {
@@ -82,11 +83,13 @@ impl Columns {
         if let Some(i) = self
             .propensity
             .iter()
-            .position(|p| !(*p > 0.0 && *p <= 1.0))
+            .position(|p| !(*p >= f64::MIN_POSITIVE && *p <= 1.0))
         {
             return Err(OpeError::Columns(format!(
-                "row {i}: propensity {} is outside (0, 1]",
-                self.propensity[i]
+                "row {i}: propensity {:e} is outside [{:e}, 1] (a positive propensity whose \
+                 importance weight is finite)",
+                self.propensity[i],
+                f64::MIN_POSITIVE
             )));
         }
         if let Some(i) = self.target.iter().position(|p| !(0.0..=1.0).contains(p)) {

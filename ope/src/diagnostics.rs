@@ -59,28 +59,49 @@ impl WeightDiagnostics {
 /// does, and with it trajectory-wise importance sampling.
 pub fn trajectory_ess(columns: &Columns) -> Result<f64, OpeError> {
     columns.check_shape()?;
-    let (sum, squares) = (0..columns.units())
+    // In logarithms, relative to the largest product: the products themselves may
+    // overflow (or underflow) over a long horizon, their ratios do not.
+    let logs: Vec<f64> = (0..columns.units())
         .map(|u| {
             columns
                 .unit(u)
-                .map(|i| columns.target[i] / columns.propensity[i])
-                .product::<f64>()
+                .map(|i| (columns.target[i] / columns.propensity[i]).ln())
+                .sum::<f64>()
         })
-        .fold((0.0, 0.0), |(s, q), rho| (s + rho, q + rho * rho));
-    Ok(if squares > 0.0 && squares.is_finite() {
-        sum * sum / squares
-    } else {
-        0.0
-    })
+        .collect();
+    Ok(kish(&logs))
+}
+
+/// Kish's effective sample size `(Σ w)² / Σ w²` of weights given by their
+/// logarithms `logs`, each scaled by the largest weight so that neither sum
+/// overflows; 0 when every weight is 0.
+fn kish(logs: &[f64]) -> f64 {
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !top.is_finite() {
+        return 0.0;
+    }
+    let (sum, squares) = logs
+        .iter()
+        .map(|l| (l - top).exp())
+        .fold((0.0, 0.0), |(s, q), w| (s + w, q + w * w));
+    sum * sum / squares
 }
 
 /// The weight diagnostics of `columns`.
 pub fn weight_diagnostics(columns: &Columns) -> Result<WeightDiagnostics, OpeError> {
     columns.check()?;
     let mut weights = columns.weights();
-    let (sum, squares, max_weight) = weights.iter().fold((0.0, 0.0, 0.0_f64), |(s, q, m), w| {
-        (s + w, q + w * w, m.max(*w))
-    });
+    let max_weight = weights.iter().copied().fold(0.0_f64, f64::max);
+    // Scaled by the largest weight: the sums of weights up to 1/propensity, and of
+    // their squares, may overflow; the scaled ones are at most the number of rows.
+    let (sum, squares) = if max_weight > 0.0 {
+        weights
+            .iter()
+            .map(|w| w / max_weight)
+            .fold((0.0, 0.0), |(s, q), w| (s + w, q + w * w))
+    } else {
+        (0.0, 0.0)
+    };
     let rank = (0.99 * weights.len() as f64).ceil() as usize;
     let (_, p99_weight, _) = weights.select_nth_unstable_by(rank.max(1) - 1, f64::total_cmp);
     Ok(WeightDiagnostics {
@@ -93,7 +114,7 @@ pub fn weight_diagnostics(columns: &Columns) -> Result<WeightDiagnostics, OpeErr
         },
         max_weight,
         p99_weight: *p99_weight,
-        max_weight_share: if sum > 0.0 { max_weight / sum } else { 0.0 },
+        max_weight_share: if sum > 0.0 { 1.0 / sum } else { 0.0 },
     })
 }
 
@@ -177,9 +198,13 @@ pub fn warnings(weights: &WeightDiagnostics, unsupported: Option<f64>) -> Vec<St
     }
     if weights.max_weight_share > MAX_WEIGHT_SHARE_WARNING {
         out.push(format!(
-            "the largest weight ({:.3}) carries {:.1} % of the total weight (more than \
+            "the largest weight ({}) carries {:.1} % of the total weight (more than \
              {:.0} %): one decision sways the weighted estimates",
-            weights.max_weight,
+            if weights.max_weight < 1e6 {
+                format!("{:.3}", weights.max_weight)
+            } else {
+                format!("{:.3e}", weights.max_weight)
+            },
             100.0 * weights.max_weight_share,
             100.0 * MAX_WEIGHT_SHARE_WARNING
         ));

@@ -33,7 +33,9 @@ impl UnitStats {
         &self.values[u * self.k..(u + 1) * self.k]
     }
 
-    /// The mean of each statistic over the units.
+    /// The mean of each statistic over the units. Where a sum overflows though its
+    /// terms are finite, the mean is taken over the terms divided by the count
+    /// instead, which stays finite.
     pub fn means(&self) -> Vec<f64> {
         let mut means = vec![0.0; self.k];
         for unit in self.values.chunks_exact(self.k.max(1)) {
@@ -42,8 +44,42 @@ impl UnitStats {
             }
         }
         let n = self.units().max(1) as f64;
-        means.iter_mut().for_each(|m| *m /= n);
+        for (j, m) in means.iter_mut().enumerate() {
+            *m = if m.is_finite() {
+                *m / n
+            } else {
+                self.values
+                    .iter()
+                    .skip(j)
+                    .step_by(self.k)
+                    .map(|v| v / n)
+                    .sum()
+            };
+        }
         means
+    }
+
+    /// `estimator`'s estimate from these statistics, or why there is none: a
+    /// statistic or the estimate beyond the range of floating-point numbers (huge
+    /// importance weights times huge rewards, or products of weights over a long
+    /// trajectory).
+    pub fn estimate(&self, estimator: &dyn Estimator) -> Result<f64, OpeError> {
+        let overflow = |what: &str| OpeError::Unavailable {
+            estimator: estimator.name(),
+            why: format!(
+                "{what} beyond the range of floating-point numbers (about ±1.8e308): \
+                 the log's importance weights or rewards are too large for it"
+            ),
+        };
+        if self.values.iter().any(|v| !v.is_finite()) {
+            return Err(overflow("a user's statistics go"));
+        }
+        let estimate = estimator.finish(&self.means());
+        if estimate.is_finite() {
+            Ok(estimate)
+        } else {
+            Err(overflow("its estimate goes"))
+        }
     }
 }
 

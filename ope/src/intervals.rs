@@ -24,18 +24,19 @@ pub struct Interval {
     /// The estimate from all units.
     pub estimate: f64,
     /// `(lower, upper)`, or `None` where the interval is undefined (fewer than two
-    /// units, or a non-finite width).
+    /// units, too few bootstrap replicates, or an end beyond the range of
+    /// floating-point numbers).
     pub bounds: Option<(f64, f64)>,
 }
 
 impl Interval {
-    /// An interval `estimate ± half_width`, undefined when the width is not finite.
+    /// An interval `estimate ± half_width`, undefined when either end is not finite.
     fn around(estimate: f64, half_width: Option<f64>) -> Self {
         Self {
             estimate,
             bounds: half_width
-                .filter(|h| h.is_finite())
-                .map(|h| (estimate - h, estimate + h)),
+                .map(|h| (estimate - h, estimate + h))
+                .filter(|(low, high)| low.is_finite() && high.is_finite()),
         }
     }
 }

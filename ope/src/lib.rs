@@ -23,7 +23,7 @@ pub mod per_decision;
 pub mod trajectory;
 
 pub use bootstrap::{
-    BootstrapConfig, bootstrap_intervals, bootstrap_replicates, percentile_interval,
+    BootstrapConfig, bootstrap_intervals, bootstrap_replicates, min_replicates, percentile_interval,
 };
 pub use columns::{Columns, Predictions};
 pub use diagnostics::{
