@@ -10,9 +10,11 @@
 //!   copy of the user with the same random draws (common random numbers), under
 //!   each action the target might take, weighted by its probability.
 
-use super::evaluate::{Evaluation, EvaluationPlan, Family, Target, evaluate};
+use super::evaluate::{EstimateRow, Evaluation, EvaluationPlan, Family, Target, evaluate};
 use super::logging::{Behaviour, StepView, simulate_log};
+use super::outputs::figure;
 use crate::ab::run::derive_seed;
+use crate::output::cell;
 use crate::plots::{ForestRow, forest};
 use crate::policies::policy_from_spec;
 use crate::report::{Page, escape};
@@ -48,12 +50,22 @@ pub struct BenchPlan {
 
 impl BenchPlan {
     /// Checks the plan before any work: the exploration share, the evaluation, at
-    /// least one truth user, and 2 to [`MAX_REPS`] replicates.
+    /// least 2 truth users (for the truth's standard error) and 2 users per log (for
+    /// an interval), and 2 to [`MAX_REPS`] replicates.
     pub fn check(&self) -> Result<()> {
         super::log_command::check_epsilon(self.epsilon)?;
         self.evaluation.check()?;
-        if self.truth_users == 0 {
-            bail!("--truth-users: the truth needs at least 1 user, got 0");
+        if self.truth_users < 2 {
+            bail!(
+                "--truth-users: the truth's standard error needs at least 2 users, got {}",
+                self.truth_users
+            );
+        }
+        if self.users < 2 {
+            bail!(
+                "--users: an interval over users needs at least 2 users per log, got {}",
+                self.users
+            );
         }
         if self.reps > MAX_REPS {
             bail!(
@@ -95,10 +107,19 @@ pub struct BenchRow {
     pub sd: f64,
     /// Root mean squared error against the truth.
     pub rmse: f64,
-    /// Share of replicates whose t interval covers the truth.
-    pub t_coverage: f64,
-    /// Share whose bootstrap interval covers it, if bootstrapped.
+    /// Share of replicates whose t interval covers the truth; `None` where some
+    /// replicate has no t interval (see [`Evaluation`]'s rows), so that no share
+    /// counts an interval that does not exist as a miss.
+    pub t_coverage: Option<f64>,
+    /// Share whose bootstrap interval covers it, if bootstrapped; `None` as for
+    /// the t interval.
     pub bootstrap_coverage: Option<f64>,
+    /// Replicates that computed the estimate (the others could not: an overflow);
+    /// the mean, bias, sd and rmse are over them.
+    pub computed: usize,
+    /// Replicates without a t interval, and without a bootstrap one when
+    /// bootstrapped.
+    pub missing: (usize, usize),
 }
 
 /// The benchmark's result.
@@ -215,7 +236,12 @@ pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<Be
         })
         .collect::<Result<_>>()?;
     progress.finish_and_clear();
-    Ok(summarise(per_decision, per_trajectory, &evaluations))
+    Ok(summarise(
+        per_decision,
+        per_trajectory,
+        &evaluations,
+        plan.evaluation.bootstrap > 0,
+    ))
 }
 
 /// Simulates one log with `log_seed` and evaluates the target on it.
@@ -258,6 +284,7 @@ fn summarise(
     per_decision: Truth,
     per_trajectory: Truth,
     evaluations: &[Evaluation],
+    bootstrapped: bool,
 ) -> BenchResult {
     let reps = evaluations.len();
     let truth = |family| match family {
@@ -265,38 +292,51 @@ fn summarise(
         Family::PerTrajectory => per_trajectory.value,
     };
     let covers = |interval: (f64, f64), truth: f64| interval.0 <= truth && truth <= interval.1;
-    let rows = evaluations[0]
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(k, first)| {
-            let truth = truth(first.family);
-            let estimates: Vec<f64> = evaluations.iter().map(|e| e.rows[k].value).collect();
+    // Every estimator some replicate computed, in the order they come.
+    let mut names: Vec<(Family, &str)> = Vec::new();
+    for row in evaluations.iter().flat_map(|e| &e.rows) {
+        if !names.contains(&(row.family, row.name.as_str())) {
+            names.push((row.family, &row.name));
+        }
+    }
+    let rows = names
+        .into_iter()
+        .map(|(family, name)| {
+            let truth = truth(family);
+            // The estimator's row of each replicate that computed it.
+            let found: Vec<&EstimateRow> = evaluations
+                .iter()
+                .filter_map(|e| e.rows.iter().find(|r| r.family == family && r.name == name))
+                .collect();
+            let n = found.len();
+            let estimates: Vec<f64> = found.iter().map(|r| r.value).collect();
             let spread = mean_and_error(&estimates);
-            let sd = spread.standard_error * (reps as f64).sqrt();
-            let mse = estimates.iter().map(|v| (v - truth).powi(2)).sum::<f64>() / reps as f64;
-            let share = |hits: usize| hits as f64 / reps as f64;
+            let mse = estimates.iter().map(|v| (v - truth).powi(2)).sum::<f64>() / n as f64;
+            // The share of replicates whose interval covers the truth, and how many
+            // have none; no share where any has none.
+            let coverage = |interval: fn(&EstimateRow) -> Option<(f64, f64)>| {
+                let intervals: Vec<_> = found.iter().filter_map(|r| interval(r)).collect();
+                let missing = reps - intervals.len();
+                let hits = intervals.iter().filter(|i| covers(**i, truth)).count();
+                ((missing == 0).then(|| hits as f64 / reps as f64), missing)
+            };
+            let (t_coverage, t_missing) = coverage(|r| r.t);
+            let (bootstrap_coverage, bootstrap_missing) = if bootstrapped {
+                coverage(|r| r.bootstrap)
+            } else {
+                (None, 0)
+            };
             BenchRow {
-                family: first.family,
-                name: first.name.clone(),
+                family,
+                name: name.to_string(),
                 mean: spread.value,
                 bias: spread.value - truth,
-                sd,
+                sd: spread.standard_error * (n as f64).sqrt(),
                 rmse: mse.sqrt(),
-                t_coverage: share(
-                    evaluations
-                        .iter()
-                        .filter(|e| e.rows[k].t.is_some_and(|t| covers(t, truth)))
-                        .count(),
-                ),
-                bootstrap_coverage: first.bootstrap.map(|_| {
-                    share(
-                        evaluations
-                            .iter()
-                            .filter(|e| e.rows[k].bootstrap.is_some_and(|b| covers(b, truth)))
-                            .count(),
-                    )
-                }),
+                t_coverage,
+                bootstrap_coverage,
+                computed: n,
+                missing: (t_missing, bootstrap_missing),
             }
         })
         .collect();
@@ -307,6 +347,27 @@ fn summarise(
         rows,
         reps,
     }
+}
+
+/// Why some of `row`'s numbers are `–`, if any are: the replicates without an
+/// estimate or an interval.
+fn missing_note(row: &BenchRow, reps: usize) -> Option<String> {
+    let mut parts = Vec::new();
+    if row.computed < reps {
+        parts.push(format!(
+            "no estimate on {} of {reps} logs (its numbers are over the other {})",
+            reps - row.computed,
+            row.computed
+        ));
+    }
+    for (missing, which) in [(row.missing.0, "t"), (row.missing.1, "bootstrap")] {
+        if missing > 0 {
+            parts.push(format!(
+                "no {which} interval on {missing} of {reps} logs, so no {which} coverage"
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", row.name, parts.join("; ")))
 }
 
 /// The result as a text table.
@@ -320,10 +381,10 @@ pub fn render(result: &BenchResult) -> String {
         let truth = result.truth(family);
         let _ = writeln!(
             out,
-            "{}: truth {:.4} ± {:.4} (standard error)",
+            "{}: truth {} ± {} (standard error)",
             super::outputs::quantity(family),
-            truth.value,
-            truth.standard_error
+            figure(truth.value),
+            figure(truth.standard_error)
         );
         let _ = writeln!(
             out,
@@ -331,23 +392,42 @@ pub fn render(result: &BenchResult) -> String {
             "estimator", "mean", "bias", "sd", "rmse", "t cover", "boot cover"
         );
         for r in result.rows.iter().filter(|r| r.family == family) {
-            let boot = r
-                .bootstrap_coverage
-                .map_or("–".to_string(), |c| format!("{:.0} %", 100.0 * c));
             let _ = writeln!(
                 out,
-                "  {:<18} {:>10.4} {:>+10.4} {:>10.4} {:>10.4} {:>9.0} % {:>10}",
+                "  {:<18} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
                 r.name,
-                r.mean,
-                r.bias,
-                r.sd,
-                r.rmse,
-                100.0 * r.t_coverage,
-                boot
+                figure(r.mean),
+                signed(r.bias),
+                figure(r.sd),
+                figure(r.rmse),
+                percent(r.t_coverage),
+                percent(r.bootstrap_coverage)
             );
         }
     }
+    for note in result
+        .rows
+        .iter()
+        .filter_map(|r| missing_note(r, result.reps))
+    {
+        let _ = writeln!(out, "–: {note}");
+    }
     out
+}
+
+/// A share as a whole percentage, `–` where there is none.
+fn percent(share: Option<f64>) -> String {
+    share.map_or("–".to_string(), |c| format!("{:.0} %", 100.0 * c))
+}
+
+/// A difference with its sign, as [`figure`] shows numbers.
+fn signed(x: f64) -> String {
+    let shown = figure(x);
+    if x >= 0.0 && x.is_finite() {
+        format!("+{shown}")
+    } else {
+        shown
+    }
 }
 
 /// Writes `ope-bench.csv`, a plot per family and `report.html` into `folder`.
@@ -370,14 +450,13 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
             vec![
                 r.family.name().to_string(),
                 r.name.clone(),
-                result.truth(r.family).value.to_string(),
-                r.mean.to_string(),
-                r.bias.to_string(),
-                r.sd.to_string(),
-                r.rmse.to_string(),
-                r.t_coverage.to_string(),
-                r.bootstrap_coverage
-                    .map_or(String::new(), |c| c.to_string()),
+                cell(result.truth(r.family).value),
+                cell(r.mean),
+                cell(r.bias),
+                cell(r.sd),
+                cell(r.rmse),
+                r.t_coverage.map_or(String::new(), cell),
+                r.bootstrap_coverage.map_or(String::new(), cell),
             ]
         })
         .collect();
@@ -423,23 +502,22 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
             Some(("truth", truth.value)),
         )?;
         page.heading(&format!(
-            "{} (truth {:.4} ± {:.4})",
+            "{} (truth {} ± {})",
             super::outputs::quantity(family),
-            truth.value,
-            truth.standard_error
+            figure(truth.value),
+            figure(truth.standard_error)
         ));
         let table: Vec<Vec<String>> = family_rows
             .iter()
             .map(|r| {
                 vec![
                     escape(&r.name),
-                    format!("{:.4}", r.mean),
-                    format!("{:+.4}", r.bias),
-                    format!("{:.4}", r.sd),
-                    format!("{:.4}", r.rmse),
-                    format!("{:.0} %", 100.0 * r.t_coverage),
-                    r.bootstrap_coverage
-                        .map_or("–".into(), |c| format!("{:.0} %", 100.0 * c)),
+                    figure(r.mean),
+                    signed(r.bias),
+                    figure(r.sd),
+                    figure(r.rmse),
+                    percent(r.t_coverage),
+                    percent(r.bootstrap_coverage),
                 ]
             })
             .collect();
@@ -460,6 +538,12 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
             "Mean estimate and ± 1 standard deviation over the logs; the black line is the truth."
                 .into(),
         )]);
+        for note in family_rows
+            .iter()
+            .filter_map(|r| missing_note(r, result.reps))
+        {
+            page.paragraph(&format!("–: {note}"), true);
+        }
     }
     page.write()
 }

@@ -7,8 +7,9 @@ use ndarray::{Array2, ArrayView2};
 use onboard_agents::Policy;
 use onboard_ope::{
     BootstrapConfig, Estimator, Log, Method, ModelConfig, ModelInput, OpeError,
-    PerDecisionEstimator, UnitStats, bootstrap_intervals, default_per_decision, default_trajectory,
-    evaluate_per_decision, interval, parse_per_decision, parse_trajectory, reward_model,
+    PerDecisionEstimator, TRAJECTORY_ESTIMATORS, UnitStats, bootstrap_intervals,
+    default_per_decision, default_trajectory, evaluate_per_decision, interval, min_replicates,
+    parse_per_decision, parse_trajectory, per_decision::DEFAULT_SPECS, reward_model,
     unsupported_mass, value_model, warnings, weight_diagnostics,
 };
 
@@ -61,13 +62,23 @@ pub struct EvaluationPlan {
 pub const MAX_BOOTSTRAP: usize = 100_000;
 
 impl EvaluationPlan {
-    /// Checks the plan before any work: the level in (0, 1), at most
-    /// [`MAX_BOOTSTRAP`] replicates, the model's options, and every estimator spec.
+    /// Checks the plan before any work: the level in (0, 1), no bootstrap or from
+    /// [`min_replicates`] to [`MAX_BOOTSTRAP`] replicates, the model's options, and
+    /// every estimator spec.
     pub fn check(&self) -> Result<()> {
         if !(self.level > 0.0 && self.level < 1.0) {
             bail!(
                 "--level: the interval level must lie in (0, 1), got {}",
                 self.level
+            );
+        }
+        let fewest = min_replicates(self.level);
+        if self.bootstrap > 0 && self.bootstrap < fewest {
+            bail!(
+                "--bootstrap: a {} % percentile interval needs at least {fewest} replicates \
+                 (one beyond each end), got {}; 0 turns the bootstrap off",
+                100.0 * self.level,
+                self.bootstrap
             );
         }
         if self.bootstrap > MAX_BOOTSTRAP {
@@ -163,7 +174,11 @@ impl Evaluation {
             ],
             vec![
                 "largest weight, 99th percentile".into(),
-                format!("{:.3}, {:.3}", self.weights.0, self.weights.1),
+                format!(
+                    "{}, {}",
+                    super::outputs::figure(self.weights.0),
+                    super::outputs::figure(self.weights.1)
+                ),
             ],
             vec![
                 "decisions where the target acts otherwise".into(),
@@ -273,7 +288,7 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
         .zip(per_decision_results)
         .chain(std::iter::repeat(Family::PerTrajectory).zip(trajectory_results));
     for (family, (estimator, result)) in families_of {
-        match result {
+        match result.and_then(|s| s.estimate(estimator).map(|_| s)) {
             Ok(s) => {
                 families.push(family);
                 chosen.push(estimator);
@@ -324,6 +339,12 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
         None => None,
     };
     let mut notes = warnings(&diagnostics, unsupported);
+    let certain = log.propensity.iter().filter(|p| **p >= 1.0).count();
+    if let Some(note) =
+        super::log_command::deterministic_note(certain as f64 / log.rows().max(1) as f64)
+    {
+        notes.push(note);
+    }
     let trajectory_ess = if log.independent() {
         None
     } else {
@@ -370,21 +391,34 @@ fn estimators(
     }
     let (mut per_decision, mut trajectory) = (Vec::new(), Vec::new());
     for spec in &plan.estimators {
+        let (name, lambda) = match spec.split_once(':') {
+            Some((name, _)) => (name.trim(), true),
+            None => (spec.trim(), false),
+        };
+        if TRAJECTORY_ESTIMATORS.contains(&name) {
+            if lambda {
+                return Err(OpeError::Parameter(format!(
+                    "estimator spec '{spec}': {name} takes no λ"
+                )));
+            }
+            if independent {
+                return Err(OpeError::Parameter(format!(
+                    "estimator '{name}' follows users' trajectories, and this log has no user column"
+                )));
+            }
+            trajectory.push(parse_trajectory(name)?);
+            continue;
+        }
         match parse_per_decision(spec) {
             Ok(e) => per_decision.push(e),
-            Err(per_decision_error) => match parse_trajectory(spec) {
-                Ok(_) if independent => {
-                    return Err(OpeError::Parameter(format!(
-                        "estimator '{spec}' follows users' trajectories, and this log has no user column"
-                    )));
-                }
-                Ok(e) => trajectory.push(e),
-                Err(trajectory_error) => {
-                    return Err(OpeError::Parameter(format!(
-                        "{per_decision_error}; nor is it a per-trajectory one: {trajectory_error}"
-                    )));
-                }
-            },
+            // A per-decision estimator's own complaint (a bad λ) is the whole story.
+            Err(e) if DEFAULT_SPECS.contains(&name) => return Err(e),
+            Err(per_decision_error) => {
+                return Err(OpeError::Parameter(format!(
+                    "{per_decision_error}; nor is it a per-trajectory one ({})",
+                    TRAJECTORY_ESTIMATORS.join(", ")
+                )));
+            }
         }
     }
     Ok((per_decision, trajectory))

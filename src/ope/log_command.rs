@@ -42,16 +42,22 @@ pub struct LogSummary {
 impl LogSummary {
     /// A warning when the behaviour gave other actions no chance on most rows.
     pub fn warning(&self) -> Option<String> {
-        (self.deterministic > 0.5).then(|| {
-            format!(
-                "warning: on {:.0} % of the rows the behaviour chose its action with probability 1: \
-                 the log holds no decision of another action there, so no other policy can be \
-                 evaluated on those rows (importance weights are 0 or undefined); log a stochastic \
-                 policy, or add exploration with --epsilon 0.1",
-                100.0 * self.deterministic
-            )
-        })
+        deterministic_note(self.deterministic).map(|note| format!("warning: {note}"))
     }
+}
+
+/// What to say of a log where a share `certain` of the rows logged an action of
+/// probability 1, when that is most of them: the behaviour was deterministic there.
+pub fn deterministic_note(certain: f64) -> Option<String> {
+    (certain > 0.5).then(|| {
+        format!(
+            "on {:.0} % of the rows the behaviour chose its action with probability 1: \
+             the log holds no decision of another action there, so no other policy can be \
+             evaluated on those rows (importance weights are 0 or undefined); log a stochastic \
+             policy, or add exploration (onboard log --epsilon 0.1)",
+            100.0 * certain
+        )
+    })
 }
 
 /// Checks `epsilon` is a share.
@@ -67,6 +73,9 @@ pub fn check_epsilon(epsilon: f64) -> Result<()> {
 /// ([`write_atomically`]).
 pub fn write_log(scenario: Scenario, plan: &LogPlan, quiet: bool) -> Result<LogSummary> {
     check_epsilon(plan.epsilon)?;
+    if plan.users == 0 {
+        bail!("--users: a log needs at least 1 user, got 0");
+    }
     let seed = plan.seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
     let mut policy = policy_from_spec(&plan.policy, &model, seed)?;

@@ -15,7 +15,7 @@ use crate::policies::policy_from_spec;
 use anyhow::{Context, Result};
 use evaluate::{Evaluation, EvaluationPlan, Target, evaluate};
 use onboard_envs::{Model, Scenario};
-use onboard_ope::{ColumnMap, ReadOptions, read_log};
+use onboard_ope::{ColumnMap, LogError, ReadOptions, read_log};
 use std::path::{Path, PathBuf};
 
 /// What `onboard ope` evaluates.
@@ -52,11 +52,20 @@ pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
                 actions: Some(model.actions().names()),
                 features: Some(model.layout().names()),
             };
-            let log = read_log(&command.log, &options).with_context(|| {
-                format!(
-                    "reading a log of scenario '{}' (give the log's scenario with --scenario)",
-                    model.scenario().name
-                )
+            let log = read_log(&command.log, &options).map_err(|e| {
+                // Only a missing feature or an unknown action hints at another scenario.
+                let other_scenario = matches!(&e, LogError::MissingColumn { .. })
+                    || matches!(&e, LogError::Value { message, .. }
+                        if message.starts_with("unknown action"));
+                let e = anyhow::Error::from(e);
+                if other_scenario {
+                    e.context(format!(
+                        "reading a log of scenario '{}' (give the log's scenario with --scenario)",
+                        model.scenario().name
+                    ))
+                } else {
+                    e
+                }
             })?;
             let mut policy = policy_from_spec(spec, &model, seed)?;
             evaluate(&log, Target::Policy(policy.as_mut()), &command.plan)

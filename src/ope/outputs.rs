@@ -2,7 +2,7 @@
 //! plot per family of estimators and `report.html`.
 
 use super::evaluate::{Evaluation, Family};
-use crate::output::write_csv;
+use crate::output::{cell, write_csv};
 use crate::plots::{ForestRow, forest};
 use crate::report::{Page, escape};
 use anyhow::Result;
@@ -11,7 +11,22 @@ use std::path::{Path, PathBuf};
 
 /// `[low, high]`, or `–` where there is no interval.
 fn bracket(interval: Option<(f64, f64)>) -> String {
-    interval.map_or("–".to_string(), |(lo, hi)| format!("[{lo:.4}, {hi:.4}]"))
+    interval.map_or("–".to_string(), |(lo, hi)| {
+        format!("[{}, {}]", figure(lo), figure(hi))
+    })
+}
+
+/// `x` as tables show it: four decimals, or where that would take more than a
+/// dozen characters (|x| ≥ 10⁶), four significant digits in exponent form; `–` for
+/// a value that is not a finite number.
+pub fn figure(x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if x.abs() >= 1e6 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
 }
 
 /// The quantity a family estimates, for headings and axes.
@@ -21,6 +36,11 @@ pub fn quantity(family: Family) -> &'static str {
         Family::PerTrajectory => "return per user (the whole window)",
     }
 }
+
+/// Why an interval may be missing (`–`).
+pub const NO_INTERVAL: &str = "no interval: the bootstrap was off (--bootstrap 0), the log has \
+     fewer than 2 units, an end lies beyond the range of floating-point numbers, or, for the \
+     empirical Bernstein bound, the estimator is not an importance-weighted mean";
 
 /// What the intervals of the model-based estimators do not hold.
 pub const MODEL_NOTE: &str = "the intervals of dm and fqe hold the spread over users only, not the \
@@ -50,14 +70,21 @@ pub fn render(evaluation: &Evaluation) -> String {
         for r in rows {
             let _ = writeln!(
                 out,
-                "  {:<18} {:>10.4}  {:<24} {:<24} {:<24}",
+                "  {:<18} {:>10}  {:<24} {:<24} {:<24}",
                 r.name,
-                r.value,
+                figure(r.value),
                 bracket(r.t),
                 bracket(r.bootstrap),
                 bracket(r.bernstein)
             );
         }
+    }
+    if evaluation
+        .rows
+        .iter()
+        .any(|r| r.t.is_none() || r.bootstrap.is_none() || r.bernstein.is_none())
+    {
+        let _ = writeln!(out, "–: {NO_INTERVAL}");
     }
     for line in evaluation.facts() {
         let _ = writeln!(out, "{line}");
@@ -88,18 +115,14 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
     ];
     let optional = |x: Option<(f64, f64)>| {
         x.map_or([String::new(), String::new()], |(lo, hi)| {
-            [lo.to_string(), hi.to_string()]
+            [cell(lo), cell(hi)]
         })
     };
     let rows: Vec<Vec<String>> = evaluation
         .rows
         .iter()
         .map(|r| {
-            let mut row = vec![
-                r.family.name().to_string(),
-                r.name.clone(),
-                r.value.to_string(),
-            ];
+            let mut row = vec![r.family.name().to_string(), r.name.clone(), cell(r.value)];
             row.extend(optional(r.t));
             row.extend(optional(r.bootstrap));
             row.extend(optional(r.bernstein));
@@ -153,7 +176,7 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
             .map(|r| {
                 vec![
                     escape(&r.name),
-                    format!("{:.4}", r.value),
+                    figure(r.value),
                     bracket(r.t),
                     bracket(r.bootstrap),
                     bracket(r.bernstein),
@@ -176,6 +199,7 @@ pub fn write(folder: &Path, title: &str, evaluation: &Evaluation) -> Result<Path
         )]);
     }
     page.paragraph(&format!("Note: {MODEL_NOTE}."), true);
+    page.paragraph(&format!("–: {NO_INTERVAL}."), true);
     if !evaluation.warnings.is_empty() || !evaluation.skipped.is_empty() {
         page.heading("Warnings");
         for w in &evaluation.warnings {
