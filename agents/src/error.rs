@@ -46,10 +46,12 @@ pub enum AgentError {
     Write(#[from] WriteError),
 }
 
-/// Parses RON text into `T`, naming `origin`, line and column on error. Optional
+/// Parses RON text into `T` (a leading byte-order mark aside), naming `origin`,
+/// line and column on error. Optional
 /// fields take a plain value (`final_learning_rate: 0.00002`), no `Some(…)` needed,
 /// and an enum variant wraps its struct's fields directly (`LinUcb(alpha: 1.0, …)`).
 pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, AgentError> {
+    let text = onboard_envs::without_byte_order_mark(text);
     ron_options().from_str(text).map_err(|e| AgentError::Parse {
         origin: origin.to_string(),
         line: e.span.start.line,

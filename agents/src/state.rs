@@ -155,8 +155,9 @@ fn read_state(path: &Path, bytes: Vec<u8>) -> Result<SavedLearner, AgentError> {
     let text = String::from_utf8(bytes)
         .map_err(|_| state_error(path, format!("neither text nor a zip archive: {expected}")))?;
     let origin = path.display().to_string();
-    let saved: SavedAgent = ron_options().from_str(&text).map_err(|e| {
-        if AgentConfig::from_ron(&text, &origin).is_ok() {
+    let text = onboard_envs::without_byte_order_mark(&text);
+    let saved: SavedAgent = ron_options().from_str(text).map_err(|e| {
+        if AgentConfig::from_ron(text, &origin).is_ok() {
             return state_error(
                 path,
                 "is an agent configuration, not a saved agent state: train it \

@@ -36,6 +36,7 @@ pub struct QLearningConfig {
     /// ε never falls below this, in `[0, epsilon]`.
     pub epsilon_min: f64,
     /// Ascending cut points per feature name: `k` cuts make `k + 1` bins.
+    #[serde(deserialize_with = "onboard_envs::unique_keys::deserialize")]
     pub bins: BTreeMap<String, Vec<f32>>,
 }
 

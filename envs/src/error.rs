@@ -34,6 +34,13 @@ pub fn parse_message(message: &str) -> String {
     shown
 }
 
+/// `text` without the UTF-8 byte-order mark that some editors (Notepad, Excel's
+/// CSV export) write first: it is no part of what the user wrote, and a parser
+/// given it would report a bad first character the user cannot see.
+pub fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// One broken rule in a scenario: where (a field path) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

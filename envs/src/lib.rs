@@ -117,6 +117,7 @@ mod model;
 mod observation;
 mod random;
 mod scenario;
+pub mod unique_keys;
 mod user;
 mod validate;
 
@@ -127,7 +128,7 @@ pub use arrivals::{MAX_SIGNUPS_PER_DAY, expected_signups, signups};
 pub use cohort::{Cohort, Transitions};
 pub use dynamics::{DayOutcome, RECENT_MESSAGES_DECAY, sigmoid, step_user};
 pub use env::{Step, UserEnv};
-pub use error::{Problem, ScenarioError, StepError, parse_message};
+pub use error::{Problem, ScenarioError, StepError, parse_message, without_byte_order_mark};
 pub use metrics::{AgeMetrics, AgeTotals, CohortMetrics, Estimate, Moments, Quantity};
 pub use model::Model;
 pub use observation::ObservationLayout;

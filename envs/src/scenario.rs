@@ -118,6 +118,7 @@ pub struct Channel {
     /// Probability that a signup comes through this channel.
     pub share: f64,
     /// Probability of each segment (by name) among this channel's signups.
+    #[serde(deserialize_with = "crate::unique_keys::deserialize")]
     pub segments: BTreeMap<String, f64>,
 }
 
@@ -214,10 +215,10 @@ pub struct Lever {
     #[serde(default)]
     pub discount: f64,
     /// Log-odds added to the visit probability when delivered, per segment name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_keys::deserialize")]
     pub visit: BTreeMap<String, f64>,
     /// Log-odds added to the purchase probability when delivered, per segment name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_keys::deserialize")]
     pub purchase: BTreeMap<String, f64>,
     /// Whether the lever uses what the platform knows of the user (adds η_k · knowledge).
     #[serde(default)]
@@ -233,7 +234,7 @@ pub struct Lever {
     pub dependence: f64,
     /// Message only: probability that a signup of each channel (by name) opts in to
     /// this lever. Every channel must be listed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_keys::deserialize")]
     pub opt_in: BTreeMap<String, f64>,
     /// Message only: log-odds that the message, delivered to a dormant (churned)
     /// user, wins them back: they visit that day and are live again. None: never.
@@ -274,7 +275,7 @@ pub struct TerminalValue {
     #[serde(default)]
     pub dependence: f64,
     /// Value of a live subscription, per message lever name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_keys::deserialize")]
     pub subscription: BTreeMap<String, f64>,
 }
 
@@ -351,6 +352,7 @@ impl Scenario {
         // Optional fields take plain values: `win_back: -3.0`, not `Some(-3.0)`.
         let options = ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let text = crate::error::without_byte_order_mark(text);
         let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Parse {
             origin: origin.to_string(),
             line: e.span.start.line,
