@@ -44,6 +44,12 @@ pub trait AgentKind: Learner + Sized + 'static {
     /// Checks the hyperparameters; the error names the field.
     fn validate(config: &Self::Config) -> Result<(), AgentError>;
 
+    /// The transitions the agent must see before it takes its first learning
+    /// step, or why it never would; most learn from the first.
+    fn transitions_before_learning(_config: &Self::Config) -> Result<u64, String> {
+        Ok(1)
+    }
+
     /// The agent for `context`; unknown names are errors.
     fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError>;
 }
@@ -95,6 +101,16 @@ macro_rules! agent_kinds {
                     $( Self::$variant(config) => <$agent as AgentKind>::validate(config), )*
                     $( Self::$cvariant(config) => <$cagent as AgentKind>::validate(config), )*
                     $( Self::$uvariant => <$uagent as AgentKind>::validate(&()), )*
+                }
+            }
+
+            /// For an agent that learns ([`Self::learns`]): the transitions it must see
+            /// before its first learning step, or why it never would take one.
+            pub fn transitions_before_learning(&self) -> Result<u64, String> {
+                match self {
+                    $( Self::$variant(config) => <$agent as AgentKind>::transitions_before_learning(config), )*
+                    $( Self::$cvariant(config) => <$cagent as AgentKind>::transitions_before_learning(config), )*
+                    $( Self::$uvariant => <$uagent as AgentKind>::transitions_before_learning(&()), )*
                 }
             }
 

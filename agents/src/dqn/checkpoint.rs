@@ -16,6 +16,20 @@ fn first_line(error: &tch::TchError) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
+/// What libtorch says is wrong with an archive, without its advice about
+/// corrupted files and its internal names: "failed finding central directory".
+fn libtorch_reason(error: &tch::TchError) -> String {
+    let line = first_line(error);
+    let reason = line
+        .split("zip archive: ")
+        .nth(1)
+        .unwrap_or(&line)
+        .split(". This is")
+        .next()
+        .unwrap_or_default();
+    reason.trim_end_matches('.').to_string()
+}
+
 /// Why a checkpoint could not be encoded or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
@@ -34,7 +48,7 @@ pub enum CheckpointError {
         message: String,
     },
     /// The file is not a complete onboard DQN checkpoint.
-    #[error("{}: not an onboard DQN checkpoint: {problem}", path.display())]
+    #[error("{}: not a checkpoint onboard can read: {problem}", path.display())]
     Format {
         /// The checkpoint file.
         path: PathBuf,
@@ -189,11 +203,23 @@ impl Dqn {
             path: path.to_path_buf(),
             problem,
         };
+        // libtorch's own message for a file that is no zip archive ("internal
+        // miniz error") says nothing a user can act on.
+        if bytes.is_empty() {
+            return Err(format("the file is empty".into()));
+        }
+        if !bytes.starts_with(b"PK\x03\x04") {
+            return Err(format(
+                "a checkpoint is a zip archive, as `onboard train` writes best.ot and \
+                 checkpoint.ot, and this file is not one"
+                    .into(),
+            ));
+        }
         let tensors = Tensor::load_multi_from_stream(std::io::Cursor::new(bytes)).map_err(|e| {
-            CheckpointError::File {
-                path: path.to_path_buf(),
-                message: first_line(&e),
-            }
+            format(format!(
+                "the archive is damaged or not libtorch's (libtorch: {})",
+                libtorch_reason(&e)
+            ))
         })?;
         let get = |name: &str| {
             tensors

@@ -163,7 +163,7 @@ impl DqnConfig {
             if x.is_finite() && x > 0.0 {
                 Ok(())
             } else {
-                fail(path, format!("must be above 0, got {x}"))
+                fail(path, format!("must be a finite number above 0, got {x}"))
             }
         };
         if self.hidden.is_empty() || self.hidden.iter().any(|&h| h == 0 || h > 65_536) {
@@ -198,6 +198,16 @@ impl DqnConfig {
                 format!(
                     "must be at least 1 and at most buffer_size ({}), got {}",
                     self.buffer_size, self.batch_size
+                ),
+            );
+        }
+        if self.learning_starts > self.buffer_size as u64 {
+            return fail(
+                "learning_starts",
+                format!(
+                    "must be at most buffer_size ({}), which is all the buffer ever holds: \
+                     got {}, so no learning step would ever be taken",
+                    self.buffer_size, self.learning_starts
                 ),
             );
         }

@@ -496,6 +496,18 @@ impl AgentKind for Dqn {
         config.validate()
     }
 
+    /// Learning starts once the buffer holds `learning_starts` transitions and
+    /// `train_frequency` more have arrived since; with `gradient_steps: 0` never.
+    fn transitions_before_learning(config: &Self::Config) -> Result<u64, String> {
+        if config.gradient_steps == 0 {
+            return Err("gradient_steps is 0: the network would never take a learning step".into());
+        }
+        Ok(config
+            .learning_starts
+            .max(1)
+            .saturating_add(config.train_frequency - 1))
+    }
+
     fn build(config: &Self::Config, context: BuildContext<'_>) -> Result<Self, AgentError> {
         Self::for_actions(config, context.layout.len(), context.options, context.seed)?
             .guided(context.layout)
