@@ -330,11 +330,21 @@ fn render(stem: &Path, figure: &impl Figure) -> Result<ChartFiles, PlotError> {
         let root = SVGBackend::new(partial, figure.size()).into_drawing_area();
         figure.draw(&root).and_then(|()| root.present())
     })
-    .map_err(|e| draw_error(&files.svg, e.to_string()))?;
+    .map_err(|e| draw_error(&e.path, e.message))?;
+    // The PNG is drawn in memory and encoded apart, so that a failed write (a
+    // full disk) reads as the I/O error it is.
+    let (width, height) = figure.size();
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        figure
+            .draw(&root)
+            .and_then(|()| root.present())
+            .map_err(|e| draw_error(&files.png, e.to_string()))?;
+    }
     write_atomically(&files.png, |partial| {
-        let root = BitMapBackend::new(partial, figure.size()).into_drawing_area();
-        figure.draw(&root).and_then(|()| root.present())
+        image::save_buffer(partial, &pixels, width, height, image::ColorType::Rgb8)
     })
-    .map_err(|e| draw_error(&files.png, e.to_string()))?;
+    .map_err(|e| draw_error(&e.path, e.message))?;
     Ok(files)
 }
