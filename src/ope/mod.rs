@@ -34,6 +34,8 @@ pub struct OpeCommand {
     pub plan: EvaluationPlan,
     /// Output folder (default: results/ope-<timestamp>).
     pub out: Option<PathBuf>,
+    /// Write into `out` even where another kind of command wrote.
+    pub force: bool,
 }
 
 /// Reads the log, evaluates the target and writes `ope.csv`, the forest plots and
@@ -41,7 +43,11 @@ pub struct OpeCommand {
 pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
     let columns = ColumnMap::parse(&command.columns).map_err(anyhow::Error::msg)?;
     command.plan.check()?;
-    let folder = crate::output::run_folder(command.out.as_deref(), "ope")?;
+    let writer = crate::folder::Writer {
+        command: "ope",
+        force: command.force,
+    };
+    let folder = crate::folder::run_folder(command.out.as_deref(), "ope", writer)?;
     let evaluation = match &command.target {
         Some(spec) => {
             let scenario = Scenario::load(&command.scenario)?;

@@ -5,16 +5,20 @@
 //! (`scenario.levers[1].cost=0.5`); its **seed** derives from the spec's seed and
 //! the key, not from the cell's position, so adding values to a grid never changes
 //! the cells already there. Its **fingerprint** hashes everything its result
-//! depends on (the base experiment as resolved, the key, the replicates, the
-//! metrics): a finished cell whose fingerprint no longer matches the spec is stale.
+//! depends on (the base experiment as resolved, the files its policies name, the
+//! seed, the key, the replicates, the metrics): a finished cell whose fingerprint
+//! no longer matches the spec is stale. A cell's file read back is checked against
+//! the sweep's layout before its numbers are used ([`CellStore::get`]).
 
+use super::outputs::Layout;
 use super::spec::Metric;
+use super::{MAX_CELL_BYTES, read_text};
 use crate::ab::run::derive_seed;
 use crate::output::write_json;
 use crate::stats::Z95;
 use anyhow::{Context, Result};
 use onboard_envs::Estimate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::path::{Path, PathBuf};
 
 /// 64-bit FNV-1a of `bytes`. Written by hand (five lines) because the hash must
@@ -47,24 +51,16 @@ impl Cell {
         Self { values, key }
     }
 
-    /// The cell of `key`, for reading its file back (its values are in the file).
-    pub fn from_key(key: &str) -> Self {
-        Self {
-            values: Vec::new(),
-            key: key.to_string(),
-        }
-    }
-
     /// The seed of replicate `replicate` (0, 1, …) of this cell in a sweep seeded
     /// with `seed`.
     pub fn seed(&self, seed: u64, replicate: usize) -> u64 {
         derive_seed(seed, &[fnv1a(self.key.as_bytes()), replicate as u64])
     }
+}
 
-    /// The name of its file: the key's hash, in hex.
-    pub fn file_name(&self) -> String {
-        format!("{:016x}.json", fnv1a(self.key.as_bytes()))
-    }
+/// The name of the file of the cell of `key`: the key's hash, in hex.
+pub fn file_name(key: &str) -> String {
+    format!("{:016x}.json", fnv1a(key.as_bytes()))
 }
 
 /// Every combination of `values` (one list per parameter, the first varying
@@ -123,12 +119,33 @@ pub fn random(paths: &[String], values: &[Vec<f64>], count: usize, seed: u64) ->
 pub struct CellMetric {
     /// The metric's column name.
     pub name: String,
-    /// Mean of the replicates' means.
+    /// Mean of the replicates' means (NaN where undefined, `null` in the file).
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean: f64,
     /// Lower end of the 95 % interval.
+    #[serde(deserialize_with = "nan_if_null")]
     pub low: f64,
     /// Upper end.
+    #[serde(deserialize_with = "nan_if_null")]
     pub high: f64,
+}
+
+/// A number that JSON writes as `null` when undefined (NaN), read back as NaN: an
+/// undefined metric (a lift without pairs) is a finished cell, not a missing one.
+fn nan_if_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
+impl CellMetric {
+    /// Whether the numbers can be this metric's: all undefined, or finite with the
+    /// mean inside its interval.
+    fn is_consistent(&self) -> bool {
+        let all = [self.mean, self.low, self.high];
+        all.iter().all(|x| x.is_nan())
+            || (all.iter().all(|x| x.is_finite())
+                && self.low <= self.mean
+                && self.mean <= self.high)
+    }
 }
 
 impl CellMetric {
@@ -182,37 +199,90 @@ pub enum Stored {
     Stale,
     /// Not finished.
     Missing,
+    /// A file that is not this cell as `onboard sweep` writes it: the file and
+    /// what is wrong.
+    Invalid(String),
 }
 
 impl CellStore {
-    /// The store in `folder` (created if missing).
-    pub fn open(folder: &Path) -> Result<Self> {
-        std::fs::create_dir_all(folder)
-            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
-        Ok(Self {
+    /// The store in `folder`, which may not exist yet (nothing is created).
+    pub fn at(folder: &Path) -> Self {
+        Self {
             folder: folder.to_path_buf(),
-        })
+        }
     }
 
-    /// What the store holds for `cell` under `fingerprint`. A file that cannot be
-    /// read as a cell counts as missing (it is rewritten).
-    pub fn get(&self, cell: &Cell, fingerprint: u64) -> Stored {
-        let path = self.folder.join(cell.file_name());
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return Stored::Missing;
+    /// The store in `folder`, created if missing, to keep cells in.
+    pub fn create(folder: &Path) -> Result<Self> {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+        Ok(Self::at(folder))
+    }
+
+    /// What the store holds for the cell of `key` of the sweep `layout`: its file
+    /// is read back only if it is the cell's, of this spec, with the layout's
+    /// parameters, values, replicates and metrics, and numbers a metric can have.
+    pub fn get(&self, layout: &Layout, key: &str) -> Stored {
+        let path = self.folder.join(file_name(key));
+        let invalid = |reason: String| Stored::Invalid(format!("{}: {reason}", path.display()));
+        let text = match read_text(&path, MAX_CELL_BYTES, "a cell's file") {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Stored::Missing,
+            Err(error) => return invalid(error.to_string()),
         };
-        match serde_json::from_str::<CellResult>(&text) {
-            Ok(result) if result.key == cell.key && result.fingerprint == fingerprint => {
-                Stored::Fresh(result)
+        let result = match serde_json::from_str::<CellResult>(&text) {
+            Ok(result) => result,
+            Err(error) => {
+                return invalid(format!("not a cell as `onboard sweep` writes it: {error}"));
             }
-            Ok(result) if result.key == cell.key => Stored::Stale,
-            _ => Stored::Missing,
+        };
+        if result.key != key {
+            return invalid(format!("holds the cell {}, not {key}", result.key));
+        }
+        if result.fingerprint != layout.fingerprint(key) {
+            return Stored::Stale;
+        }
+        match check(layout, &result) {
+            Ok(()) => Stored::Fresh(result),
+            Err(reason) => invalid(format!("the cell {key} {reason}")),
         }
     }
 
     /// Keeps `result`, atomically.
-    pub fn put(&self, cell: &Cell, result: &CellResult) -> Result<()> {
-        write_json(&self.folder.join(cell.file_name()), result)?;
+    pub fn put(&self, result: &CellResult) -> Result<()> {
+        write_json(&self.folder.join(file_name(&result.key)), result)?;
+        Ok(())
+    }
+}
+
+/// Checks a finished cell's contents against the sweep's `layout`.
+fn check(layout: &Layout, result: &CellResult) -> Result<(), String> {
+    let names: Vec<String> = layout.metrics.iter().map(|m| m.name()).collect();
+    let found: Vec<&str> = result.metrics.iter().map(|m| m.name.as_str()).collect();
+    if result.values.len() != layout.paths.len()
+        || Cell::new(&layout.paths, result.values.clone()).key != result.key
+    {
+        Err(format!(
+            "has the values {:?}, which are not its key's",
+            result.values
+        ))
+    } else if result.replicates != layout.replicates {
+        Err(format!(
+            "has {} replicates; the sweep runs {}",
+            result.replicates, layout.replicates
+        ))
+    } else if found != names {
+        Err(format!(
+            "has the metrics {}; the sweep's are {}",
+            found.join(", "),
+            names.join(", ")
+        ))
+    } else if let Some(bad) = result.metrics.iter().find(|m| !m.is_consistent()) {
+        Err(format!(
+            "has {} = {} in [{}, {}], which no metric can be",
+            bad.name, bad.mean, bad.low, bad.high
+        ))
+    } else {
         Ok(())
     }
 }

@@ -1,10 +1,20 @@
 //! `onboard sweep merge DIR…`: the shards of a sweep (`--shard K/N`), each in its
 //! own folder, combined into the table and charts a single run gives, byte for
 //! byte: the same cells, read back exactly, in the same grid order.
+//!
+//! Everything read back is checked again: every folder's layout
+//! ([`Layout::load`]) must be the first's in all that its cells depend on
+//! ([`Layout::difference`]), every folder's copy of the spec must be the one its
+//! layout was written with, and every cell file must be its cell's, of this spec
+//! ([`CellStore::get`]); anything else is refused, naming the folder or file.
 
-use super::cells::{Cell, CellResult, CellStore, Stored};
+use super::cells::{CellResult, CellStore, Stored, fnv1a};
+use super::error::SweepError;
 use super::outputs::{Layout, draw, write_report, write_table};
-use super::{CELLS_FOLDER, SPEC_COPY, SWEEP_CSV, SweepOutcome, check_folder, keep_spec};
+use super::{
+    CELLS_FOLDER, MAX_SPEC_BYTES, SPEC_COPY, SWEEP_CSV, SweepOutcome, check_folder, counted,
+    keep_spec, read_text,
+};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
@@ -16,61 +26,68 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>) -> Result<SweepOutcome> {
         bail!("merge needs at least one sweep folder");
     };
     let layout = Layout::load(first)?;
+    let spec = spec_copy(first, &layout)?;
     for folder in &folders[1..] {
-        if Layout::load(folder)? != layout {
+        let other = Layout::load(folder)?;
+        if let Some(difference) = layout.difference(&other) {
             bail!(
-                "{} holds another sweep than {} (or the same one with another spec): \
-                 only shards of one sweep merge",
+                "{} holds another sweep than {}: {difference}; only shards of one sweep, \
+                 run with one spec, merge",
                 folder.display(),
                 first.display()
             );
         }
+        spec_copy(folder, &other)?;
     }
-    let stores = folders
+    let stores: Vec<CellStore> = folders
         .iter()
-        .map(|folder| CellStore::open(&folder.join(CELLS_FOLDER)))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|folder| CellStore::at(&folder.join(CELLS_FOLDER)))
+        .collect();
     let mut results: Vec<CellResult> = Vec::with_capacity(layout.keys.len());
     let mut missing = Vec::new();
+    let mut invalid = Vec::new();
     for key in &layout.keys {
-        let cell = Cell::from_key(key);
-        let found =
-            stores
-                .iter()
-                .find_map(|store| match store.get(&cell, layout.fingerprint(key)) {
-                    Stored::Fresh(result) => Some(result),
-                    Stored::Stale | Stored::Missing => None,
-                });
+        let mut found = None;
+        for store in &stores {
+            match store.get(&layout, key) {
+                Stored::Fresh(result) => {
+                    found = Some(result);
+                    break;
+                }
+                Stored::Invalid(problem) => invalid.push(problem),
+                Stored::Stale | Stored::Missing => {}
+            }
+        }
         match found {
             Some(result) => results.push(result),
             None => missing.push(key.clone()),
         }
     }
-    if !missing.is_empty() {
-        let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+    if !invalid.is_empty() {
         bail!(
-            "{} of {} cells are finished in none of the folders (a shard missing or \
-             unfinished? rerun it): {}{}",
+            "{} not as `onboard sweep` writes them (rerun the sweep or shard into its \
+             folder: it runs such cells again): {}",
+            counted(invalid.len(), "cell file is", "cell files are"),
+            first_few(&invalid, "; ")
+        );
+    }
+    if !missing.is_empty() {
+        bail!(
+            "{} of {} cells {} finished in none of the folders (a shard missing or \
+             unfinished? rerun it): {}",
             missing.len(),
             layout.keys.len(),
-            shown.join(", "),
-            if missing.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            }
+            if missing.len() == 1 { "is" } else { "are" },
+            first_few(&missing, ", ")
         );
     }
     let folder = out.map_or_else(
         || Path::new("results").join(format!("sweep-{}", layout.name)),
         Path::to_path_buf,
     );
-    check_folder(&folder)?;
+    check_folder(&folder, &layout)?;
     std::fs::create_dir_all(&folder)
-        .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", folder.display()))?;
-    let spec_path = first.join(SPEC_COPY);
-    let spec = std::fs::read_to_string(&spec_path)
-        .with_context(|| format!("cannot read the sweep's spec {}", spec_path.display()))?;
+        .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     keep_spec(&folder, &spec, &layout)?;
     write_table(&folder.join(SWEEP_CSV), &layout, &results)?;
     draw(&folder, &layout, &results)?;
@@ -82,6 +99,42 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>) -> Result<SweepOutcome> {
         ran: 0,
         skipped: layout.keys.len(),
         stale: Vec::new(),
+        invalid: Vec::new(),
         results: Some(results),
     })
+}
+
+/// The copy of the spec in `folder`, checked against its layout `layout`: the text
+/// it was written with (a layout of an earlier version, which has no hash of it,
+/// is taken at its word).
+fn spec_copy(folder: &Path, layout: &Layout) -> Result<String> {
+    let path = folder.join(SPEC_COPY);
+    let text = read_text(&path, MAX_SPEC_BYTES, "a sweep spec")
+        .with_context(|| format!("cannot read the sweep's spec {}", path.display()))?;
+    if layout
+        .spec_fingerprint
+        .is_some_and(|hash| hash != fnv1a(text.as_bytes()))
+    {
+        Err(SweepError::BadFile {
+            path,
+            reason: format!(
+                "is not the spec that {} beside it was written with (edited since, or left \
+                 by a sweep stopped as it started?); run the sweep again into {}",
+                super::outputs::LAYOUT_JSON,
+                folder.display()
+            ),
+        })?;
+    }
+    Ok(text)
+}
+
+/// The first five of `items` joined by `separator`, with `…` when there are more.
+fn first_few(items: &[String], separator: &str) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    let more = if items.len() > shown.len() {
+        format!("{separator}…")
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join(separator))
 }

@@ -5,8 +5,10 @@
 //! `onboard sweep SPEC --jobs N` ([`run_sweep`]):
 //!
 //! 1. reads the spec ([`spec::SweepSpec`]) and checks, before any cell runs, that
-//!    every path exists and holds a number, and that every cell's scenario is
-//!    valid: an error names the path or the cell and what was expected;
+//!    every path exists and holds a number, that no field, value or metric is
+//!    given twice, that every count is within its bound, and that every cell's
+//!    scenario is valid: an error names the path, value, metric or cell and what
+//!    was expected ([`error::SweepError`]);
 //! 2. runs the cells not yet finished on `N` threads, showing a progress bar with
 //!    an ETA. The cells run in a rayon pool of `N` threads of its own, and the
 //!    cohort stepper's own parallel chunks run inside that pool too, so the sweep
@@ -14,7 +16,10 @@
 //! 3. keeps every finished cell in its own file under `cells/`, written atomically
 //!    ([`cells::CellStore`]): a rerun of the same spec skips them, so a killed
 //!    sweep loses only the cells that were running; cells finished with a spec that
-//!    has since changed in what they depend on are named as stale and run again;
+//!    has since changed in what they depend on are named as stale and run again,
+//!    and so are cell files that are not as a sweep writes them. A folder holds
+//!    one sweep (its name and parameters, [`outputs::Layout`]): another sweep is
+//!    refused there, and nothing in the folder is changed;
 //! 4. writes `sweep.csv` (one row per cell, in grid order: the parameters, the
 //!    replicates, each metric's mean and 95 % interval), a chart per metric
 //!    against the first parameter (one line per combination of the others, the
@@ -25,6 +30,7 @@
 //! the cell's key ([`cells::Cell::seed`]).
 
 pub mod cells;
+pub mod error;
 mod merge;
 pub mod outputs;
 pub mod params;
@@ -36,17 +42,19 @@ pub use merge::merge;
 pub use slurm::{SlurmOptions, SlurmOutcome, write_slurm};
 
 use crate::output::write_atomically;
+use crate::policies::PRIOR_PREFIX;
 use crate::policies::policy_from_spec;
 use crate::train::build_learner;
 use anyhow::{Context, Result, anyhow, bail};
 use cells::{Cell, CellMetric, CellResult, CellStore, Stored, fnv1a, grid, random};
+use error::SweepError;
 use onboard_agents::AgentConfig;
 use onboard_envs::{Model, Scenario};
 use outputs::{Layout, draw, write_report, write_table};
 use params::{Documents, Target};
 use rayon::prelude::*;
 use serde_json::Value;
-use spec::{Base, Design, MAX_CELLS, MAX_REPLICATES, SweepSpec};
+use spec::{Base, Design, MAX_CELLS, SweepSpec};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -56,6 +64,46 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 pub const CELLS_FOLDER: &str = "cells";
 /// The copy of the spec a sweep keeps in its folder.
 pub const SPEC_COPY: &str = "sweep.ron";
+/// Threads a sweep may run per core it may use (`--jobs`): more only wait for a
+/// core, each holding a cell's users in memory.
+pub const MAX_JOBS_PER_CORE: usize = 4;
+/// The largest spec file read (and its copy in a sweep's folder), in bytes.
+pub const MAX_SPEC_BYTES: u64 = 16 << 20;
+/// The largest layout read back, in bytes: its keys are every cell's parameters.
+pub const MAX_LAYOUT_BYTES: u64 = 256 << 20;
+/// The largest cell file read back, in bytes.
+pub const MAX_CELL_BYTES: u64 = 1 << 20;
+
+/// The text of `path`, `what` in messages (e.g. `a cell's file`): refused without
+/// reading if it is not a plain file or is larger than `most` bytes, so that no
+/// file read back (a spec, its copy, a layout, a cell) can hold a sweep for ever.
+pub(crate) fn read_text(path: &Path, most: u64, what: &str) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("is not a file; {what} is expected"),
+        ));
+    }
+    let too_large = |size: u64| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("is {size} bytes; {what} is at most {most} bytes"),
+        )
+    };
+    if metadata.len() > most {
+        return Err(too_large(metadata.len()));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(most + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > most {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
+}
 
 /// One cell, ready to run: its scenario, its base experiment and its agent, with
 /// the cell's values applied.
@@ -75,22 +123,8 @@ struct Plan {
 
 impl Plan {
     fn new(mut spec: SweepSpec, spec_dir: &Path) -> Result<Self> {
+        spec.check()?;
         spec.base = spec.base.resolve(spec_dir)?;
-        if spec.parameters.is_empty() {
-            bail!("parameters: a sweep needs at least one parameter");
-        }
-        if !(1..=MAX_REPLICATES).contains(&spec.replicates) {
-            bail!(
-                "replicates: must lie in [1, {MAX_REPLICATES}], got {}",
-                spec.replicates
-            );
-        }
-        if spec.metrics.is_empty() {
-            bail!(
-                "metrics: name at least one (Profit, Revenue, Reward, Conversion, Active(N), \
-                 Lift(Profit))"
-            );
-        }
         let scenario = load_scenario(spec.base.scenario(), spec_dir)?;
         for metric in &spec.metrics {
             metric.check(scenario.horizon, spec.base.control().is_some())?;
@@ -114,6 +148,14 @@ impl Plan {
             .iter()
             .map(|path| documents.target(path))
             .collect::<Result<Vec<_>>>()?;
+        for (j, target) in targets.iter().enumerate() {
+            if let Some(i) = targets[..j].iter().position(|t| t == target) {
+                Err(SweepError::DuplicatePath {
+                    first: paths[i].clone(),
+                    second: paths[j].clone(),
+                })?;
+            }
+        }
         let values = spec
             .parameters
             .iter()
@@ -126,27 +168,44 @@ impl Plan {
         if let Some(first) = cells.first() {
             check_policies(first, spec.seed)?;
         }
+        // Everything a cell's result depends on besides its key.
         let base_fingerprint = fnv1a(
             format!(
-                "{}|{}|{}|{}|{:?}",
+                "{}|{}|{}|{}|{}|{:?}|{}",
                 documents.scenario,
                 documents
                     .agent
                     .as_ref()
                     .map_or(String::new(), Value::to_string),
                 documents.experiment,
+                policy_files(&spec.base)?,
                 spec.replicates,
-                spec.metrics
+                spec.metrics,
+                spec.seed,
             )
             .as_bytes(),
         );
+        let keys: Vec<String> = cells.iter().map(|c| c.cell.key.clone()).collect();
+        let key_bytes: usize = keys.iter().map(|k| k.len() + 4).sum();
+        if key_bytes as u64 > MAX_LAYOUT_BYTES / 2 {
+            bail!(
+                "parameters: the keys of {} cells over {} parameters would take {key_bytes} \
+                 bytes in {}, more than the {} a sweep's folder may hold; sweep fewer \
+                 parameters or fewer cells",
+                keys.len(),
+                paths.len(),
+                outputs::LAYOUT_JSON,
+                MAX_LAYOUT_BYTES / 2
+            );
+        }
         let layout = Layout {
             name: spec.name.clone(),
             paths,
             metrics: spec.metrics.clone(),
             replicates: spec.replicates,
-            keys: cells.iter().map(|c| c.cell.key.clone()).collect(),
+            keys,
             base_fingerprint,
+            spec_fingerprint: None,
         };
         Ok(Self {
             layout,
@@ -157,12 +216,14 @@ impl Plan {
 
     /// The plan of the spec file at `spec_path`, with the file's text.
     fn load(spec_path: &Path) -> Result<(Self, String)> {
-        let text = std::fs::read_to_string(spec_path)
+        let text = read_text(spec_path, MAX_SPEC_BYTES, "a sweep spec")
             .with_context(|| format!("cannot read {}", spec_path.display()))?;
         let spec: SweepSpec = onboard_agents::from_ron(&text, &spec_path.display().to_string())?;
         let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
-        let plan = Self::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
+        let mut plan =
+            Self::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
         crate::output::check_name(&plan.spec.name)?;
+        plan.layout.spec_fingerprint = Some(fnv1a(text.as_bytes()));
         Ok((plan, text))
     }
 }
@@ -186,6 +247,46 @@ fn design_cells(design: Design, paths: &[String], values: &[Vec<f64>]) -> Result
         ),
         Design::Random { count, seed } => Ok(random(paths, values, count, seed)),
     }
+}
+
+/// The files that the base's policies name (a saved learner or an agent file),
+/// each as the policy and the hash of the file's bytes, for the fingerprint: a
+/// cell's result depends on what the file holds, not only on its name.
+fn policy_files(base: &Base) -> Result<String> {
+    let policies = match base {
+        Base::Run {
+            policy, control, ..
+        } => [Some(policy.as_str()), control.as_deref()],
+        Base::Train { control, .. } => [None, control.as_deref()],
+        Base::Ab { .. } => [None, None],
+    };
+    let mut hashes = Vec::new();
+    for policy in policies.into_iter().flatten() {
+        let file = Path::new(policy.strip_prefix(PRIOR_PREFIX).unwrap_or(policy));
+        if file.is_file() {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            hashes.push(format!("{policy}#{:016x}", fnv1a(&bytes)));
+        }
+    }
+    Ok(hashes.join("|"))
+}
+
+/// `n` and the words after it, singular or plural: `1 cell was`, `2 cells were`.
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Refuses `count` shards (`what`, the option) of a sweep of `cells` cells when
+/// some would have nothing to run.
+fn check_shards(what: &str, count: usize, cells: usize) -> Result<()> {
+    if count > cells {
+        bail!(
+            "{what}: {count} shards for {cells} cells would leave shards with nothing to run; \
+             use at most {cells}"
+        );
+    }
+    Ok(())
 }
 
 /// Builds the policies of the cell `first` once, so that a bad policy, control or
@@ -260,6 +361,9 @@ pub struct SweepOutcome {
     pub skipped: usize,
     /// Keys of cells found finished with a different spec, run again.
     pub stale: Vec<String>,
+    /// Cell files that were not as a sweep writes them (the file and why), whose
+    /// cells were run again.
+    pub invalid: Vec<String>,
 }
 
 impl SweepOutcome {
@@ -274,18 +378,23 @@ impl SweepOutcome {
             )
         });
         let mut text = format!(
-            "{} cells{of}: {} run, {} already finished\n",
-            self.cells, self.ran, self.skipped
+            "{}{of}: {} run, {} already finished\n",
+            counted(self.cells, "cell", "cells"),
+            self.ran,
+            self.skipped
         );
-        if !self.stale.is_empty() {
-            text.push_str(&format!(
-                "{} cells were finished with a spec that has changed since, and were run again:\n",
-                self.stale.len()
-            ));
-            for key in &self.stale {
-                text.push_str(&format!("  {key}\n"));
-            }
-        }
+        let stale = counted(self.stale.len(), "cell was", "cells were");
+        push_list(
+            &mut text,
+            &format!("{stale} finished with a spec that has changed since, and run again"),
+            &self.stale,
+        );
+        let invalid = counted(self.invalid.len(), "cell file was", "cell files were");
+        push_list(
+            &mut text,
+            &format!("{invalid} not as `onboard sweep` writes them; their cells were run again"),
+            &self.invalid,
+        );
         match self.shard {
             Some(_) => text.push_str(&format!(
                 "cells kept in {}: combine the shards with `onboard sweep merge`\n",
@@ -297,6 +406,17 @@ impl SweepOutcome {
             )),
         }
         text
+    }
+}
+
+/// Appends `heading` and each of `items` on a line of its own, when there are any.
+fn push_list(text: &mut String, heading: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    text.push_str(&format!("{heading}:\n"));
+    for item in items {
+        text.push_str(&format!("  {item}\n"));
     }
 }
 
@@ -346,6 +466,19 @@ pub fn run_sweep(
     if jobs == 0 {
         bail!("--jobs: must be at least 1");
     }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let most = MAX_JOBS_PER_CORE * cores;
+    if jobs > most {
+        Err(SweepError::TooMany {
+            what: "--jobs",
+            given: jobs,
+            most,
+            why: format!(
+                "{MAX_JOBS_PER_CORE} × the {cores} cores this process may use: more threads \
+                 only wait for a core, each holding a cell's users in memory"
+            ),
+        })?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -361,6 +494,9 @@ fn sweep_in_pool(
     quiet: bool,
 ) -> Result<SweepOutcome> {
     let (plan, text) = Plan::load(spec_path)?;
+    if let Some(shard) = shard {
+        check_shards("--shard", shard.count, plan.cells.len())?;
+    }
     let folder = out.map_or_else(
         || {
             let suffix = shard.map_or(String::new(), |s| {
@@ -370,28 +506,30 @@ fn sweep_in_pool(
         },
         Path::to_path_buf,
     );
-    check_folder(&folder)?;
-    let store = CellStore::open(&folder.join(CELLS_FOLDER))?;
+    check_folder(&folder, &plan.layout)?;
+    let store = CellStore::create(&folder.join(CELLS_FOLDER))?;
     keep_spec(&folder, &text, &plan.layout)?;
 
     let layout = &plan.layout;
     let mut results: Vec<Option<CellResult>> = Vec::with_capacity(plan.cells.len());
     let mut stale = Vec::new();
+    let mut invalid = Vec::new();
     let mut todo = Vec::new();
     let mine = |i: usize| shard.is_none_or(|s| s.holds(i));
     for (i, prepared) in plan.cells.iter().enumerate() {
-        match store.get(&prepared.cell, layout.fingerprint(&prepared.cell.key)) {
-            Stored::Fresh(result) => results.push(Some(result)),
-            Stored::Stale if mine(i) => {
-                stale.push(prepared.cell.key.clone());
-                todo.push(i);
-                results.push(None);
+        let stored = store.get(layout, &prepared.cell.key);
+        if let Stored::Fresh(result) = stored {
+            results.push(Some(result));
+            continue;
+        }
+        results.push(None);
+        if mine(i) {
+            match stored {
+                Stored::Stale => stale.push(prepared.cell.key.clone()),
+                Stored::Invalid(problem) => invalid.push(problem),
+                Stored::Fresh(_) | Stored::Missing => {}
             }
-            Stored::Missing if mine(i) => {
-                todo.push(i);
-                results.push(None);
-            }
-            Stored::Stale | Stored::Missing => results.push(None),
+            todo.push(i);
         }
     }
     let skipped = (0..plan.cells.len()).filter(|&i| mine(i)).count() - todo.len();
@@ -402,7 +540,7 @@ fn sweep_in_pool(
         .map(|&i| {
             let prepared = &plan.cells[i];
             let result = run_cell(&plan, prepared, layout.fingerprint(&prepared.cell.key))?;
-            store.put(&prepared.cell, &result)?;
+            store.put(&result)?;
             progress.inc(1);
             Ok((i, result))
         })
@@ -430,6 +568,7 @@ fn sweep_in_pool(
         ran: todo.len(),
         skipped,
         stale,
+        invalid,
         shard,
         results: table,
     })
@@ -443,19 +582,32 @@ fn keep_spec(folder: &Path, text: &str, layout: &Layout) -> Result<()> {
     layout.save(folder)
 }
 
-/// Refuses a non-empty `folder` that is not a sweep's: a sweep reuses its folder
-/// (that is how it resumes), so it must never mix its files with others.
-pub(crate) fn check_folder(folder: &Path) -> Result<()> {
+/// Refuses a non-empty `folder` that is not the folder of the sweep `ours` (its
+/// name and parameters, [`Layout::same_sweep`]): a sweep reuses its folder (that
+/// is how it resumes), so it must never mix its files with others', nor replace
+/// another sweep's table. Its layout is read back and checked ([`Layout::load`]).
+pub(crate) fn check_folder(folder: &Path, ours: &Layout) -> Result<()> {
     let Ok(mut entries) = std::fs::read_dir(folder) else {
         return Ok(());
     };
-    if entries.next().is_some() && !folder.join(outputs::LAYOUT_JSON).is_file() {
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !folder.join(outputs::LAYOUT_JSON).exists() {
         bail!(
             "{} is not empty and is not a sweep's folder (it has no {}): give an empty or \
              new folder, or the folder of an earlier run of this sweep",
             folder.display(),
             outputs::LAYOUT_JSON
         );
+    }
+    let theirs = Layout::load(folder)?;
+    if !theirs.same_sweep(ours) {
+        Err(SweepError::OtherSweep {
+            folder: folder.to_path_buf(),
+            theirs: theirs.describe(),
+            ours: ours.describe(),
+        })?;
     }
     Ok(())
 }

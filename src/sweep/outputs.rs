@@ -4,12 +4,14 @@
 //! parameters are swept, and `report.html`.
 
 use super::cells::CellResult;
-use super::spec::Metric;
+use super::error::SweepError;
+use super::spec::{MAX_CELLS, MAX_METRICS, MAX_PARAMETERS, MAX_REPLICATES, Metric};
+use super::{MAX_LAYOUT_BYTES, read_text};
 use crate::output::{cell, write_csv, write_json};
 use crate::plots::{Series, heatmap, line_chart};
 use crate::report::{self, Page, escape};
 use crate::stats::Interval;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -18,7 +20,9 @@ use std::path::Path;
 pub const LAYOUT_JSON: &str = "layout.json";
 
 /// Everything a sweep's table and charts need besides the cells' results: the
-/// grid in order, and what each cell's fingerprint derives from.
+/// grid in order, and what each cell's fingerprint derives from. Together with the
+/// cells it is the sweep's identity: a folder holds one sweep, and only folders of
+/// one identity merge ([`Layout::difference`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     /// The sweep's name.
@@ -31,8 +35,15 @@ pub struct Layout {
     pub replicates: usize,
     /// Every cell's key, in grid order.
     pub keys: Vec<String>,
-    /// What every cell depends on beyond its key, hashed.
+    /// What every cell depends on beyond its key, hashed: the scenario, the base
+    /// experiment, the agent, the files its policies name, the seed, the
+    /// replicates and the metrics.
     pub base_fingerprint: u64,
+    /// The hash of the spec's text kept beside it ([`super::SPEC_COPY`]), so that
+    /// a copy that is not this layout's is caught when read back (absent in the
+    /// folders of earlier versions).
+    #[serde(default)]
+    pub spec_fingerprint: Option<u64>,
 }
 
 impl Layout {
@@ -41,24 +52,113 @@ impl Layout {
         super::cells::fnv1a(format!("{}|{key}", self.base_fingerprint).as_bytes())
     }
 
+    /// The sweep in words, for messages: `'name' over path, path`.
+    pub fn describe(&self) -> String {
+        format!("'{}' over {}", self.name, self.paths.join(", "))
+    }
+
+    /// Whether a folder of `self` can take the cells of `other`: the same name and
+    /// parameters (a changed base, replicates or metrics make its cells stale, which
+    /// are run again and named).
+    pub fn same_sweep(&self, other: &Layout) -> bool {
+        self.name == other.name && self.paths == other.paths
+    }
+
+    /// How `other` differs from `self` in what its cells are (everything but the
+    /// spec's text), in words; `None` when their cells are the same.
+    pub fn difference(&self, other: &Layout) -> Option<String> {
+        let metrics = |l: &Layout| l.metrics.iter().map(|m| m.name()).collect::<Vec<_>>();
+        if !self.same_sweep(other) {
+            Some(format!("it is the sweep {}", other.describe()))
+        } else if self.metrics != other.metrics {
+            Some(format!("its metrics are {}", metrics(other).join(", ")))
+        } else if self.replicates != other.replicates {
+            Some(format!("it runs {} replicates a cell", other.replicates))
+        } else if self.keys != other.keys {
+            Some("its cells differ (the parameters' values or the design)".into())
+        } else if self.base_fingerprint != other.base_fingerprint {
+            Some(
+                "its base differs (the scenario, base experiment, agent, policy files or \
+                 seed)"
+                    .into(),
+            )
+        } else {
+            None
+        }
+    }
+
     /// Writes the layout into `folder`.
     pub fn save(&self, folder: &Path) -> Result<()> {
         write_json(&folder.join(LAYOUT_JSON), self)?;
         Ok(())
     }
 
-    /// Reads the layout of the sweep folder `folder`.
+    /// Reads the layout of the sweep folder `folder`, checked: bounded in size and
+    /// counts, a name that can name a folder, no metric or cell twice, and every
+    /// key of the layout's parameters.
     pub fn load(folder: &Path) -> Result<Self> {
         let path = folder.join(LAYOUT_JSON);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "{} is not a sweep's folder: cannot read {LAYOUT_JSON}",
+        let text = read_text(&path, MAX_LAYOUT_BYTES, "a sweep's layout").map_err(|e| {
+            anyhow!(
+                "{} is not a sweep's folder: cannot read {LAYOUT_JSON}: {e}",
                 folder.display()
             )
         })?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not as `onboard sweep` writes it", path.display()))
+        let bad = |reason: String| SweepError::BadFile {
+            path: path.clone(),
+            reason: format!(
+                "not as `onboard sweep` writes it ({reason}); give another folder, or run \
+                 the sweep again into a new one"
+            ),
+        };
+        let layout: Layout = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        layout.check().map_err(bad)?;
+        Ok(layout)
     }
+
+    /// What [`Layout::load`] checks beyond the JSON's shape.
+    fn check(&self) -> Result<(), String> {
+        crate::output::check_name(&self.name).map_err(|e| e.to_string())?;
+        let bounds = [
+            ("paths", self.paths.len(), MAX_PARAMETERS),
+            ("metrics", self.metrics.len(), MAX_METRICS),
+            ("replicates", self.replicates, MAX_REPLICATES),
+            ("keys", self.keys.len(), MAX_CELLS),
+        ];
+        if let Some((what, n, most)) = bounds.iter().find(|(_, n, most)| !(1..=*most).contains(n)) {
+            return Err(format!("{n} {what}, not 1 to {most}"));
+        }
+        let names: Vec<String> = self.metrics.iter().map(|m| m.name()).collect();
+        if let Some(twice) = first_repeat(&names) {
+            return Err(format!("the metric {twice} twice"));
+        }
+        if let Some(twice) = first_repeat(&self.keys) {
+            return Err(format!("the cell {twice} twice"));
+        }
+        if let Some(bad) = self.keys.iter().find(|key| !self.is_key(key)) {
+            return Err(format!(
+                "the key '{bad}' is not one of the parameters' values"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `key` is `path=value` for every path, in order.
+    fn is_key(&self, key: &str) -> bool {
+        let parts: Vec<&str> = key.split(';').collect();
+        parts.len() == self.paths.len()
+            && parts.iter().zip(&self.paths).all(|(part, path)| {
+                part.strip_prefix(path.as_str())
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .is_some_and(|value| value.parse::<f64>().is_ok_and(f64::is_finite))
+            })
+    }
+}
+
+/// The first item of `items` that appears twice.
+fn first_repeat(items: &[String]) -> Option<&String> {
+    let mut seen = std::collections::HashSet::new();
+    items.iter().find(|item| !seen.insert(item.as_str()))
 }
 
 /// `sweep.csv`: one row per cell, in grid order.
@@ -313,4 +413,74 @@ pub fn draw(folder: &Path, layout: &Layout, results: &[CellResult]) -> Result<()
             }
             Ok(())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout {
+            name: "s".into(),
+            paths: vec!["scenario.margin".into(), "experiment.users".into()],
+            metrics: vec![Metric::Profit],
+            replicates: 1,
+            keys: vec!["scenario.margin=0.3;experiment.users=100.0".into()],
+            base_fingerprint: 1,
+            spec_fingerprint: None,
+        }
+    }
+
+    #[test]
+    fn a_layout_read_back_holds_only_keys_of_its_parameters_within_bounds() {
+        assert_eq!(layout().check(), Ok(()));
+        for (key, says) in [
+            (
+                "scenario.margin=0.3",
+                "is not one of the parameters' values",
+            ),
+            (
+                "experiment.users=100.0;scenario.margin=0.3",
+                "is not one of",
+            ),
+            ("scenario.margin=x;experiment.users=100.0", "is not one of"),
+            (
+                "scenario.margin=inf;experiment.users=100.0",
+                "is not one of",
+            ),
+        ] {
+            let bad = Layout {
+                keys: vec![key.into()],
+                ..layout()
+            };
+            let error = bad.check().expect_err(key);
+            assert!(error.contains(says), "{key}: {error}");
+        }
+        let none = Layout {
+            replicates: 0,
+            ..layout()
+        };
+        assert_eq!(
+            none.check(),
+            Err(format!("0 replicates, not 1 to {MAX_REPLICATES}"))
+        );
+        let other = Layout {
+            base_fingerprint: 2,
+            ..layout()
+        };
+        assert!(
+            layout()
+                .difference(&other)
+                .is_some_and(|d| d.contains("its base differs")),
+        );
+        let copy = Layout {
+            spec_fingerprint: Some(3),
+            ..layout()
+        };
+        assert_eq!(
+            layout().difference(&copy),
+            None,
+            "the spec's text is no cell's"
+        );
+    }
 }

@@ -10,7 +10,8 @@
 //! by absolute paths, so they run from any folder of a cluster whose nodes share the
 //! file system; a shard that fails can be rerun and goes on where it stopped.
 
-use super::{Plan, SWEEP_CSV, check_folder, keep_spec};
+use super::error::SweepError;
+use super::{Plan, SWEEP_CSV, check_folder, check_shards, counted, keep_spec};
 use crate::output::write_atomically;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ use std::process::Command;
 
 /// The most shards of a job array.
 pub const MAX_ARRAY: usize = 10_000;
+/// The most CPUs per task (`--cpus`), which are also each shard's `--jobs`: more
+/// than a node of any cluster has, so larger is a typo.
+pub const MAX_CPUS: usize = 1_024;
 
 /// How the job array is asked of Slurm.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +57,10 @@ impl SlurmOutcome {
     /// A few lines for the terminal.
     pub fn summary(&self) -> String {
         let mut text = format!(
-            "{} cells in {} shards; scripts in {}: {ARRAY_SCRIPT} (the shards), \
+            "{} in {}; scripts in {}: {ARRAY_SCRIPT} (the shards), \
              {MERGE_SCRIPT} (the merge), {SUBMIT_SCRIPT}\n",
-            self.cells,
-            self.array,
+            counted(self.cells, "cell", "cells"),
+            counted(self.array, "shard", "shards"),
             self.scripts.display(),
         );
         match &self.jobs {
@@ -89,18 +93,12 @@ pub fn write_slurm(
     check_options(options)?;
     let (plan, text) = Plan::load(spec_path)?;
     let cells = plan.cells.len();
-    if options.array > cells {
-        bail!(
-            "--array: {} shards for {cells} cells would leave shards with nothing to run; \
-             use at most {cells}",
-            options.array
-        );
-    }
+    check_shards("--array", options.array, cells)?;
     let folder = out.map_or_else(
         || Path::new("results").join(format!("sweep-{}", plan.spec.name)),
         Path::to_path_buf,
     );
-    check_folder(&folder)?;
+    check_folder(&folder, &plan.layout)?;
     let folder = absolute(&folder)?;
     if folder.to_string_lossy().contains(['"', '\n']) {
         bail!(
@@ -155,6 +153,14 @@ fn check_options(options: &SlurmOptions) -> Result<()> {
     }
     if options.cpus == 0 {
         bail!("--cpus: must be at least 1");
+    }
+    if options.cpus > MAX_CPUS {
+        Err(SweepError::TooMany {
+            what: "--cpus",
+            given: options.cpus,
+            most: MAX_CPUS,
+            why: "more than a node of any cluster has; they are also each shard's --jobs".into(),
+        })?;
     }
     if let Some(partition) = &options.partition
         && (partition.is_empty()

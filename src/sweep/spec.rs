@@ -32,6 +32,7 @@
 //! An `Ab(experiment: "default-abn.ron", arm: "recs")` base measures one arm of an
 //! A/B/n file against the file's control arm ([`Base::resolve`]).
 
+use super::error::SweepError;
 use crate::ab::experiment::{Assignment, Experiment, resolve};
 use crate::simulate::{Simulation, UserRecord};
 use crate::stats::{PairedStats, compare_paired};
@@ -44,6 +45,11 @@ use std::path::Path;
 pub const MAX_CELLS: usize = 100_000;
 /// The most replicates per cell.
 pub const MAX_REPLICATES: usize = 1_000;
+/// The most parameters of a sweep: each is a column of the table and a part of
+/// every cell's key, and a parameter with one value belongs in the base.
+pub const MAX_PARAMETERS: usize = 64;
+/// The most metrics of a sweep: each is three columns of the table and a chart.
+pub const MAX_METRICS: usize = 64;
 
 /// A sweep: the base experiment run once per cell and replicate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +77,54 @@ pub struct SweepSpec {
 
 fn one() -> usize {
     1
+}
+
+impl SweepSpec {
+    /// Checks what needs no file: the counts of parameters, replicates and
+    /// metrics, and that no metric is named twice (two columns of one name).
+    pub fn check(&self) -> Result<()> {
+        if self.parameters.is_empty() {
+            bail!("parameters: a sweep needs at least one parameter");
+        }
+        if self.parameters.len() > MAX_PARAMETERS {
+            Err(SweepError::TooMany {
+                what: "parameters",
+                given: self.parameters.len(),
+                most: MAX_PARAMETERS,
+                why: "each is a column and a part of every cell's key; set a field that \
+                      takes one value in the base instead"
+                    .into(),
+            })?;
+        }
+        if !(1..=MAX_REPLICATES).contains(&self.replicates) {
+            bail!(
+                "replicates: must lie in [1, {MAX_REPLICATES}], got {}",
+                self.replicates
+            );
+        }
+        if self.metrics.is_empty() {
+            bail!(
+                "metrics: name at least one (Profit, Revenue, Reward, Conversion, Active(N), \
+                 Lift(Profit))"
+            );
+        }
+        if self.metrics.len() > MAX_METRICS {
+            Err(SweepError::TooMany {
+                what: "metrics",
+                given: self.metrics.len(),
+                most: MAX_METRICS,
+                why: "each is three columns and a chart".into(),
+            })?;
+        }
+        for (i, metric) in self.metrics.iter().enumerate() {
+            if self.metrics[..i].iter().any(|m| m.name() == metric.name()) {
+                Err(SweepError::DuplicateMetric {
+                    metric: format!("{metric:?}"),
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The experiment a cell runs.
@@ -235,7 +289,8 @@ pub enum Values {
 }
 
 impl Values {
-    /// The values, checked: finite, at least one, and positive ends for a log range.
+    /// The values, checked: finite, at least one, none twice (two cells of one key),
+    /// and positive ends for a log range.
     pub fn expand(&self, path: &str) -> Result<Vec<f64>> {
         let values = match *self {
             Values::List(ref values) => values.clone(),
@@ -270,6 +325,17 @@ impl Values {
         }
         if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
             bail!("{path}: values must be finite numbers, got {bad}");
+        }
+        // Sorted, equal values are neighbours (0.0 and -0.0 are equal too: the same
+        // value to the model).
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        if let Some(pair) = sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+            Err(SweepError::DuplicateValue {
+                path: path.to_string(),
+                // The later of the two: 0, not -0, when both are given.
+                value: pair[1],
+            })?;
         }
         Ok(values)
     }
