@@ -3,7 +3,8 @@
 use crate::ab::run_experiment_file;
 use crate::cohort_plots::write_cohort_plots;
 use crate::demo::{DemoOptions, run_demo};
-use crate::output::{run_folder, write_metrics_csv};
+use crate::folder::{Writer, run_folder};
+use crate::output::write_metrics_csv;
 use crate::policies::policy_from_spec;
 use crate::report::{self, RunReport};
 use crate::simulate::{Population, simulate};
@@ -56,6 +57,10 @@ enum Command {
         /// Where to write the outputs.
         #[arg(long, default_value = "results/demo")]
         out: PathBuf,
+        /// Write into --out even where another kind of command wrote (none of its
+        /// files is deleted; files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Simulates a scenario under a policy; prints and writes cohort metrics.
     ///
@@ -80,6 +85,10 @@ enum Command {
         /// Output folder (default: results/<scenario>-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into --out even where another kind of command wrote (none of its
+        /// files is deleted; files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Trains an agent (any agents/configs/*.ron file) on training cohorts, or with
     /// --online during a launch; at every evaluation point freezes it and evaluates
@@ -137,11 +146,15 @@ enum Command {
         /// Output folder (default: results/<scenario>-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into --out even where another kind of command wrote (none of its
+        /// files is deleted; files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
         /// Go on with the interrupted run in this folder, as it was set up (the
         /// scenario, agent and plan are read from the folder).
         #[arg(long, value_name = "DIR", conflicts_with_all = [
             "scenario", "agent", "cohorts", "users", "eval_users", "eval_every",
-            "online", "at_signup", "seed", "agent_seed", "privileged", "out",
+            "online", "at_signup", "seed", "agent_seed", "privileged", "out", "force",
         ])]
         resume: Option<PathBuf>,
     },
@@ -183,6 +196,10 @@ enum Command {
         /// Output folder (default: results/<experiment>-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into --out even where another kind of command wrote (none of its
+        /// files is deleted; files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Writes a log of a behaviour policy's decisions on a simulated cohort: one
     /// CSV row per user-day with the observation features, the action, its
@@ -254,6 +271,10 @@ enum Command {
         /// Output folder (default: results/ope-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into --out even where another kind of command wrote (none of its
+        /// files is deleted; files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Checks every off-policy estimator against the simulator's truth: simulates
     /// logs of the behaviour REPS times, estimates the target on each, and reports
@@ -296,6 +317,10 @@ enum Command {
         /// Output folder (default: results/ope-bench-<timestamp>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into --out even where another kind of command wrote (none of its
+        /// files is deleted; files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Lists the built-in scenarios.
     ///
@@ -358,6 +383,7 @@ pub fn run(cli: Cli) -> Result<()> {
             eval_users,
             replicates,
             out,
+            force,
         } => {
             let options = DemoOptions {
                 dqn_cohorts,
@@ -367,6 +393,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 users,
                 replicates,
                 out,
+                force,
                 quiet: cli.quiet,
             };
             let result = run_demo(&options)?;
@@ -387,6 +414,7 @@ pub fn run(cli: Cli) -> Result<()> {
             launch,
             seed,
             out,
+            force,
         } => {
             let population = match launch {
                 Some(days) => Population::Launch { days },
@@ -397,7 +425,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 &policy,
                 population,
                 seed,
-                out,
+                Output { out, force },
                 cli.quiet,
             )
         }
@@ -414,6 +442,7 @@ pub fn run(cli: Cli) -> Result<()> {
             agent_seed,
             privileged,
             out,
+            force,
             resume,
         } => {
             let outcome = match (resume, scenario, agent) {
@@ -424,8 +453,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     let name = agent
                         .file_stem()
                         .map_or("agent".to_string(), |s| s.to_string_lossy().into_owned());
-                    let folder = run_folder(out.as_deref(), &format!("{}-{name}", scenario.name))?;
-                    let mut options = TrainOptions::new(scenario, config, name, folder);
+                    let mut options = TrainOptions::new(scenario, config, name, PathBuf::new());
                     options.plan = TrainingPlan {
                         cohorts,
                         users,
@@ -438,6 +466,17 @@ pub fn run(cli: Cli) -> Result<()> {
                     options.agent_seed = agent_seed;
                     options.privileged = privileged;
                     options.quiet = cli.quiet;
+                    // Before the folder is made: a run refused leaves nothing behind.
+                    options.check()?;
+                    if let Some(out) = &out {
+                        crate::train::resume::check_no_interrupted_run(out, force)?;
+                    }
+                    let default_name = format!("{}-{}", options.scenario.name, options.agent_name);
+                    let writer = Writer {
+                        command: "train",
+                        force,
+                    };
+                    options.out = run_folder(out.as_deref(), &default_name, writer)?;
                     train_agent(&options)?
                 }
                 _ => bail!("train needs a scenario and --agent, or --resume DIR"),
@@ -492,8 +531,16 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", outcome.summary());
             Ok(())
         }
-        Command::Ab { experiment, out } => {
-            let result = run_experiment_file(&experiment, out.as_deref(), cli.quiet)?;
+        Command::Ab {
+            experiment,
+            out,
+            force,
+        } => {
+            let writer = Writer {
+                command: "ab",
+                force,
+            };
+            let result = run_experiment_file(&experiment, out.as_deref(), writer, cli.quiet)?;
             print!("{}", table::render_experiment(&result.analysis));
             println!(
                 "report written to {}",
@@ -542,6 +589,7 @@ pub fn run(cli: Cli) -> Result<()> {
             level,
             seed,
             out,
+            force,
         } => {
             let plan = crate::ope::evaluate::EvaluationPlan {
                 estimators,
@@ -557,6 +605,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 columns,
                 plan,
                 out,
+                force,
             };
             let (evaluation, folder) = crate::ope::run_ope(&command)?;
             print!("{}", crate::ope::outputs::render(&evaluation));
@@ -576,6 +625,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ridge,
             seed,
             out,
+            force,
         } => {
             let evaluation = crate::ope::evaluate::EvaluationPlan {
                 estimators,
@@ -599,7 +649,11 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let scenario = Scenario::load(&scenario)?;
             plan.check()?;
-            let folder = run_folder(out.as_deref(), "ope-bench")?;
+            let writer = Writer {
+                command: "ope-bench",
+                force,
+            };
+            let folder = run_folder(out.as_deref(), "ope-bench", writer)?;
             let title = format!(
                 "ope-bench on {}: {} under {}",
                 scenario.name, plan.target, plan.behaviour
@@ -620,12 +674,18 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Where `run` writes: `--out` and `--force`.
+struct Output {
+    out: Option<PathBuf>,
+    force: bool,
+}
+
 fn simulate_policy(
     scenario: Scenario,
     action: &str,
     population: Population,
     seed: Option<u64>,
-    out: Option<PathBuf>,
+    output: Output,
     quiet: bool,
 ) -> Result<()> {
     let name = scenario.name.clone();
@@ -633,7 +693,11 @@ fn simulate_policy(
     let model = Arc::new(Model::new(scenario)?);
     let mut policy = policy_from_spec(action, &model, seed)?;
     let simulation = simulate(Arc::clone(&model), seed, population, policy.as_mut(), quiet)?;
-    let folder = run_folder(out.as_deref(), &name)?;
+    let writer = Writer {
+        command: "run",
+        force: output.force,
+    };
+    let folder = run_folder(output.out.as_deref(), &name, writer)?;
     let csv = folder.join("metrics.csv");
     write_metrics_csv(&csv, &simulation.metrics)
         .with_context(|| format!("writing the results of '{name}'"))?;

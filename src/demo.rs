@@ -9,7 +9,8 @@
 use crate::ab::experiment::{Arm, Assignment, Experiment};
 use crate::ab::run::{PolicyFactory, frozen_factory, spec_factory};
 use crate::ab::{ExperimentResult, run_experiment_with};
-use crate::output::{run_folder, write_atomically};
+use crate::folder::{Writer, run_folder};
+use crate::output::write_atomically;
 use crate::plots::{Series, line_chart};
 use crate::simulate::{Population, simulate};
 use crate::train::outputs::evaluated;
@@ -65,6 +66,8 @@ pub struct DemoOptions {
     pub replicates: usize,
     /// Output folder.
     pub out: PathBuf,
+    /// Write into `out` even where another kind of command wrote.
+    pub force: bool,
     /// Hide progress bars.
     pub quiet: bool,
 }
@@ -81,12 +84,21 @@ impl Default for DemoOptions {
             users: USERS,
             replicates: REPLICATES,
             out: PathBuf::from("results/demo"),
+            force: false,
             quiet: false,
         }
     }
 }
 
 impl DemoOptions {
+    /// Who writes the demo's folder.
+    fn writer(&self) -> Writer {
+        Writer {
+            command: "demo",
+            force: self.force,
+        }
+    }
+
     /// The training plan of a learner trained on `cohorts` cohorts.
     fn plan(&self, cohorts: u64) -> TrainingPlan {
         TrainingPlan::episodic(
@@ -162,7 +174,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
     // The A/B/n's sizes are checked before any training, with the arms' names as
     // their policies until the trained ones are known.
     experiment(options, &seeds, ARMS.map(String::from)).check()?;
-    run_folder(Some(&options.out), "demo")?;
+    run_folder(Some(&options.out), "demo", options.writer())?;
 
     // DQN trains on one core while everything else before the A/B/n runs on the
     // other: the work is independent, so the results are those of running it in turn.
@@ -220,6 +232,7 @@ pub fn run_demo(options: &DemoOptions) -> Result<ExperimentResult> {
         &model,
         factories,
         Some(&options.out),
+        options.writer(),
         options.quiet,
     )
 }

@@ -14,13 +14,15 @@
 //! - [`plots`] draws charts to SVG and PNG, [`cohort_plots`] the retention,
 //!   conversion and profit charts of simulated cohorts;
 //! - [`report`] writes `report.html`, [`table`] renders tables for the terminal,
-//!   [`output`] writes run folders and metric CSVs, [`progress`] draws progress bars;
+//!   [`folder`] prepares output folders and keeps the list of files onboard wrote
+//!   there, [`output`] writes tables and metric CSVs, [`progress`] draws progress bars;
 //! - [`cli`] is the `onboard` command.
 
 pub mod ab;
 pub mod cli;
 pub mod cohort_plots;
 pub mod demo;
+pub mod folder;
 pub mod journeys;
 pub mod ope;
 pub mod output;

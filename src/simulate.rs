@@ -64,7 +64,7 @@ impl Population {
             Population::Launch { days } => (
                 "launch".to_string(),
                 format!(
-                    "{days} days at scenario '{}''s arrival rate expect {expected:.1}",
+                    "{days} days of signups, in which scenario '{}' expects {expected:.1} users",
                     model.scenario().name
                 ),
             ),

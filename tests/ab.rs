@@ -8,6 +8,7 @@ use onboard::ab::experiment::{Arm, Assignment, Experiment};
 use onboard::ab::run::{replicate_p_values, spec_factory};
 use onboard::ab::run_experiment;
 use onboard::cohort_plots::lever_shares;
+use onboard::folder::Writer;
 use onboard::policies::policy_from_spec;
 use onboard::simulate::{Population, simulate};
 use onboard::stats::ks_uniform;
@@ -16,6 +17,12 @@ use onboard_agents::from_ron;
 use onboard_envs::{Model, Scenario};
 use std::path::Path;
 use std::sync::Arc;
+
+/// Who writes these experiments' folders.
+const AB: Writer = Writer {
+    command: "ab",
+    force: false,
+};
 
 fn experiment(arms: &[(&str, &str)], assignment: Assignment, users: usize) -> Experiment {
     Experiment {
@@ -49,8 +56,15 @@ fn a_paired_test_of_a_policy_against_itself_has_exactly_zero_lift() {
         Assignment::Paired,
         5_000,
     );
-    let result = run_experiment(experiment, tiny(), Path::new("."), Some(dir.path()), true)
-        .expect("the experiment runs");
+    let result = run_experiment(
+        experiment,
+        tiny(),
+        Path::new("."),
+        Some(dir.path()),
+        AB,
+        true,
+    )
+    .expect("the experiment runs");
     // Profit, revenue, conversion, day-7 retention and survival days, all paired
     // per user, so even the intervals of the difference and the lift collapse.
     assert_eq!(result.analysis.lifts.len(), 5);
@@ -110,8 +124,15 @@ fn a_known_better_policy_is_detected_in_both_assignments() {
             assignment,
             20_000,
         );
-        let result = run_experiment(experiment, tiny(), Path::new("."), Some(dir.path()), true)
-            .expect("the experiment runs");
+        let result = run_experiment(
+            experiment,
+            tiny(),
+            Path::new("."),
+            Some(dir.path()),
+            AB,
+            true,
+        )
+        .expect("the experiment runs");
         let profit = result
             .analysis
             .lifts
@@ -148,8 +169,15 @@ fn outputs_are_written_and_parse() {
         2_000,
     );
     experiment.replicates = 20;
-    let result = run_experiment(experiment, tiny(), Path::new("."), Some(dir.path()), true)
-        .expect("the experiment runs");
+    let result = run_experiment(
+        experiment,
+        tiny(),
+        Path::new("."),
+        Some(dir.path()),
+        AB,
+        true,
+    )
+    .expect("the experiment runs");
     let folder = dir.path();
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(folder.join("summary.json")).expect("summary.json"),
@@ -221,8 +249,15 @@ fn replicate_tests_and_experiments_do_not_depend_on_the_number_of_threads() {
                 Assignment::Split,
                 3_000,
             );
-            let result = run_experiment(experiment, tiny(), Path::new("."), Some(dir.path()), true)
-                .expect("the experiment runs");
+            let result = run_experiment(
+                experiment,
+                tiny(),
+                Path::new("."),
+                Some(dir.path()),
+                AB,
+                true,
+            )
+            .expect("the experiment runs");
             let lifts: Vec<(f64, f64)> = result
                 .analysis
                 .lifts

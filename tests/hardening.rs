@@ -13,6 +13,7 @@ mod common;
 
 use common::{kill_when, onboard, onboard_with_progress, stderr};
 use std::path::Path;
+use std::process::Command;
 
 /// Asserts that `args` fail with exit code 2 and one message containing
 /// `expected`, with no panic or allocation abort; returns the message.
@@ -89,6 +90,29 @@ fn sizes_a_run_cannot_hold_are_refused_before_any_work() {
         &["--launch", "4000000000"],
         "launch: must last 1 to 3660 days",
     );
+    // Training sizes that would run for days are refused, before the folder is made.
+    let linucb = "agents/configs/linucb.ron";
+    let train = |extra: &[&str], expected: &str| {
+        let mut args = vec!["train", "tiny", "--agent", linucb, "--out", out];
+        args.extend_from_slice(extra);
+        refused(&args, expected);
+    };
+    train(
+        &["--cohorts", "1000000000000"],
+        "a training run takes at most 10000000000",
+    );
+    train(
+        &["--users", "100000000"],
+        "users: a training cohort holds at most",
+    );
+    train(
+        &["--eval-users", "100000000"],
+        "eval_users: an evaluation cohort holds",
+    );
+    train(
+        &["--online", "100000"],
+        "online: a launch lasts 1 to 3660 days",
+    );
     assert!(
         !Path::new(out).exists(),
         "nothing is written for a refused run"
@@ -103,6 +127,38 @@ fn sizes_a_run_cannot_hold_are_refused_before_any_work() {
     refused(
         &["train", "tiny", "--agent", &wide, "--out", out],
         "hidden: [65536, 65536] gives",
+    );
+}
+
+#[test]
+fn a_learner_that_could_not_take_one_learning_step_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("utf-8");
+    let never = dqn_config(dir.path(), "never.ron", &[("gradient_steps", "0")]);
+    refused(
+        &short_training(&never, "2", out),
+        "would never learn: gradient_steps is 0",
+    );
+    // tiny's users live 8 days: 2 cohorts of 200 give 3,200 transitions, short of
+    // the 5,000 the shipped configuration waits for.
+    let shipped = format!("{}/agents/configs/dqn.ron", env!("CARGO_MANIFEST_DIR"));
+    refused(
+        &short_training(&shipped, "2", out),
+        "training gives 3200 transitions (2 cohorts × 200 users × 8 decisions each)",
+    );
+    let unreachable = dqn_config(
+        dir.path(),
+        "unreachable.ron",
+        &[("buffer_size", "1000"), ("learning_starts", "2000")],
+    );
+    refused(
+        &short_training(&unreachable, "40", out),
+        "learning_starts: must be at most buffer_size (1000)",
+    );
+    assert!(
+        !Path::new(out).exists(),
+        "nothing is written for a refused run"
     );
 }
 
@@ -169,6 +225,44 @@ fn a_training_run_killed_midway_resumes_to_the_results_of_an_uninterrupted_one()
     let record = run_record(&killed);
     assert_eq!(record["status"], "running", "{record}");
     assert!(record["step"].as_u64().expect("a step") < 30, "{record}");
+    // Neither another command nor a new training run takes the interrupted run's
+    // folder: its resume state stays.
+    let killed_out = killed.to_str().expect("utf-8");
+    refused(
+        &["run", "tiny", "--users", "200", "--out", killed_out],
+        "holds the output of `onboard train`",
+    );
+    refused(
+        &train(&killed)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "holds an interrupted training run",
+    );
+    assert!(killed.join("resume").join("setup.json").exists());
+
+    // What a resume reads back is checked again: an edited plan that would run for
+    // days is refused.
+    let edited = dir.path().join("edited");
+    std::fs::create_dir_all(edited.join("resume")).expect("mkdir");
+    std::fs::copy(killed.join("run.json"), edited.join("run.json")).expect("copy");
+    for entry in std::fs::read_dir(killed.join("resume")).expect("read") {
+        let name = entry.expect("entry").file_name();
+        std::fs::copy(
+            killed.join("resume").join(&name),
+            edited.join("resume").join(&name),
+        )
+        .expect("copy");
+    }
+    let setup = edited.join("resume").join("setup.json");
+    let mut plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&setup).expect("read")).expect("JSON");
+    plan["plan"]["cohorts"] = 1_000_000_000_000u64.into();
+    std::fs::write(&setup, plan.to_string()).expect("write");
+    refused(
+        &["train", "--resume", edited.to_str().expect("utf-8")],
+        "a training run takes at most",
+    );
 
     let resumed = onboard(&["train", "--resume", killed.to_str().expect("utf-8")]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
@@ -323,23 +417,111 @@ fn outputs_stay_in_a_folder_of_their_own() {
         "is not empty and is not an onboard output folder",
     );
     assert!(Path::new(theirs).join("thesis.tex").exists());
-    // An earlier run's folder is cleared: nothing of the first run stays.
+}
+
+/// The names in `folder`, sorted.
+fn names(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .expect("read")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn onboard_deletes_only_files_it_wrote_and_never_another_commands() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |out: &str, policy: &str, more: &[&str]| {
+        let mut args = vec!["run", "tiny", "--policy", policy, "--users", "200"];
+        args.extend(["--out", out]);
+        args.extend(more);
+        onboard(&args)
+    };
+    // A rerun into the same folder replaces the first run's files and keeps the
+    // user's own, files and folders.
     let ours = dir.path().join("ours");
-    let ours = ours.to_str().expect("utf-8");
-    let first = onboard(&[
-        "run", "tiny", "--policy", "push", "--users", "200", "--out", ours,
-    ]);
+    let ours_out = ours.to_str().expect("utf-8");
+    let first = run(ours_out, "push", &[]);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(Path::new(ours).join("actions-push.svg").exists());
-    let second = onboard(&[
-        "run", "tiny", "--policy", "coupon", "--users", "200", "--out", ours,
-    ]);
+    std::fs::write(ours.join("notes.txt"), "mine").expect("write");
+    std::fs::create_dir(ours.join("mydata")).expect("mkdir");
+    std::fs::write(ours.join("mydata").join("a.csv"), "1").expect("write");
+    let second = run(ours_out, "coupon", &[]);
     assert!(second.status.success(), "{}", stderr(&second));
-    assert!(Path::new(ours).join("actions-coupon.svg").exists());
+    assert!(ours.join("notes.txt").exists() && ours.join("mydata").join("a.csv").exists());
+    assert!(ours.join("actions-coupon.svg").exists());
     assert!(
-        !Path::new(ours).join("actions-push.svg").exists(),
+        !ours.join("actions-push.svg").exists(),
         "a stale file of the first run"
     );
+
+    // A finished training run's folder is refused by another command; with
+    // --force the other command writes beside it and deletes none of its files.
+    let trained = dir.path().join("trained");
+    let trained_out = trained.to_str().expect("utf-8");
+    let training = onboard(&[
+        "train",
+        "tiny",
+        "--agent",
+        "agents/configs/linucb.ron",
+        "--cohorts",
+        "2",
+        "--users",
+        "100",
+        "--eval-users",
+        "100",
+        "--out",
+        trained_out,
+    ]);
+    assert!(training.status.success(), "{}", stderr(&training));
+    let before = names(&trained);
+    assert!(
+        before.contains(&"checkpoint.agent.ron".to_string()),
+        "{before:?}"
+    );
+    refused(
+        &["run", "tiny", "--users", "200", "--out", trained_out],
+        "holds the output of `onboard train`",
+    );
+    assert_eq!(names(&trained), before);
+    let forced = run(trained_out, "push", &["--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let after = names(&trained);
+    assert!(
+        before.iter().all(|name| after.contains(name)),
+        "{before:?} → {after:?}"
+    );
+    // A rerun of `run` there deletes `run`'s files only.
+    let again = run(trained_out, "coupon", &["--force"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let last = names(&trained);
+    assert!(
+        before.iter().all(|name| last.contains(name)),
+        "{before:?} → {last:?}"
+    );
+    assert!(!last.contains(&"actions-push.svg".to_string()), "{last:?}");
+
+    // A folder onboard never marked is refused wherever it is, under results/ too.
+    let precious = dir.path().join("results").join("precious");
+    std::fs::create_dir_all(&precious).expect("mkdir");
+    std::fs::write(precious.join("data.csv"), "1").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "tiny",
+            "--users",
+            "200",
+            "--quiet",
+            "--out",
+            "results/precious",
+        ])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("is not an onboard output folder"));
+    assert_eq!(names(&precious), ["data.csv"]);
 }
 
 #[test]
@@ -630,4 +812,110 @@ fn an_experiment_checks_its_sizes_and_its_output_folder_before_any_work() {
         ],
         "cannot create the folder",
     );
+}
+
+/// `tiny` with `from` replaced by `to` once, written to `dir/name`.
+fn tiny_with(dir: &Path, name: &str, from: &str, to: &str) -> String {
+    let tiny =
+        std::fs::read_to_string(format!("{}/scenarios/tiny.ron", env!("CARGO_MANIFEST_DIR")))
+            .expect("tiny");
+    assert!(tiny.contains(from), "tiny has {from}");
+    let path = dir.join(name);
+    std::fs::write(&path, tiny.replacen(from, to, 1)).expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn a_map_that_names_a_key_twice_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let twice = tiny_with(
+        dir.path(),
+        "twice.ron",
+        r#"segments: {"browser": 0.6, "bargain_hunter": 0.4}"#,
+        r#"segments: {"browser": 0.6, "browser": 0.4}"#,
+    );
+    refused(
+        &["run", &twice, "--users", "100"],
+        "the key \"browser\" appears twice in one map",
+    );
+    let tabular = dir.path().join("tabular.ron");
+    std::fs::write(
+        &tabular,
+        "QLearning(gamma: 0.9, learning_rate: 0.1, epsilon: 0.1, epsilon_decay: 1.0, \
+         epsilon_min: 0.0, bins: {\"age\": [1.0], \"age\": [2.0]})",
+    )
+    .expect("write");
+    refused(
+        &["train", "tiny", "--agent", tabular.to_str().expect("utf-8")],
+        "the key \"age\" appears twice",
+    );
+}
+
+#[test]
+fn messages_say_what_is_wrong_in_the_users_terms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    // A byte-order mark (Notepad writes one) is no part of the file.
+    let tiny =
+        std::fs::read_to_string(format!("{}/scenarios/tiny.ron", env!("CARGO_MANIFEST_DIR")))
+            .expect("tiny");
+    let marked = dir.path().join("marked.ron");
+    std::fs::write(&marked, format!("\u{feff}{tiny}")).expect("write");
+    let output = onboard(&[
+        "run",
+        marked.to_str().expect("utf-8"),
+        "--users",
+        "100",
+        "--out",
+        &out("marked"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A file that is no checkpoint is named as such, without libtorch's internals.
+    for (name, bytes) in [
+        ("empty.ot", Vec::new()),
+        ("text.ot", b"LinUcb(alpha: 1.0)".to_vec()),
+        ("damaged.ot", b"PK\x03\x04 not really a zip".to_vec()),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let message = refused(
+            &[
+                "run",
+                "tiny",
+                "--policy",
+                path.to_str().expect("utf-8"),
+                "--users",
+                "10",
+            ],
+            "not a checkpoint onboard can read",
+        );
+        assert!(!message.contains("miniz"), "{message}");
+    }
+    // A launch that expects nobody says so in a sentence.
+    let quiet = tiny_with(dir.path(), "quiet.ron", "rate: 200.0", "rate: 0.0000001");
+    let message = refused(
+        &["run", &quiet, "--launch", "1"],
+        "1 days of signups, in which scenario 'tiny' expects 0.0 users",
+    );
+    assert!(!message.contains("''s"), "{message}");
+    // An infinite value is not 'not above 0'.
+    let infinite = dqn_config(dir.path(), "inf.ron", &[("reward_scale", "inf")]);
+    refused(
+        &short_training(&infinite, "2", &out("inf")),
+        "reward_scale: must be a finite number above 0, got inf",
+    );
+    // A chart that cannot be written: the file once, and the system's reason.
+    let charts = out("charts");
+    let first = onboard(&["run", "tiny", "--users", "100", "--out", &charts]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::create_dir(Path::new(&charts).join(".partial-survival.png")).expect("mkdir");
+    let message = stderr(&onboard(&[
+        "run", "tiny", "--users", "100", "--out", &charts,
+    ]));
+    assert!(
+        message.contains("survival.png: Is a directory"),
+        "{message}"
+    );
+    assert!(!message.contains("ImageError"), "{message}");
+    assert_eq!(message.matches("survival.png").count(), 1, "{message}");
 }

@@ -13,7 +13,7 @@ pub mod outputs;
 pub mod run;
 pub mod verdict;
 
-use crate::output::run_folder;
+use crate::folder::{Writer, run_folder};
 use analysis::{Analysis, ArmSummary, PowerPlan, analyse, power_plan, power_point};
 use anyhow::{Context, Result};
 use experiment::{Assignment, Experiment, resolve};
@@ -45,13 +45,14 @@ pub struct ExperimentResult {
 pub fn run_experiment_file(
     path: &Path,
     out: Option<&Path>,
+    writer: Writer,
     quiet: bool,
 ) -> Result<ExperimentResult> {
     let experiment = Experiment::from_file(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let scenario = Scenario::load(&resolve(&experiment.scenario, base))
         .with_context(|| format!("{}: scenario", path.display()))?;
-    run_experiment(experiment, scenario, base, out, quiet)
+    run_experiment(experiment, scenario, base, out, writer, quiet)
 }
 
 /// Runs `experiment` on `scenario`; policy files are found from `base`.
@@ -60,6 +61,7 @@ pub fn run_experiment(
     scenario: Scenario,
     base: &Path,
     out: Option<&Path>,
+    writer: Writer,
     quiet: bool,
 ) -> Result<ExperimentResult> {
     let model = Arc::new(Model::new(scenario)?);
@@ -71,7 +73,7 @@ pub fn run_experiment(
                 .with_context(|| format!("arm '{}'", arm.name))
         })
         .collect::<Result<_>>()?;
-    run_experiment_with(experiment, &model, factories, out, quiet)
+    run_experiment_with(experiment, &model, factories, out, writer, quiet)
 }
 
 /// Runs `experiment` on `model` with arm `k`'s policy made by `factories[k]` (the
@@ -82,6 +84,7 @@ pub fn run_experiment_with(
     model: &Arc<Model>,
     factories: Vec<PolicyFactory>,
     out: Option<&Path>,
+    writer: Writer,
     quiet: bool,
 ) -> Result<ExperimentResult> {
     experiment.check()?;
@@ -95,7 +98,7 @@ pub fn run_experiment_with(
     let seed = experiment.seed.unwrap_or(scenario.seed);
     let name = scenario.name.clone();
     // Before any work: an output folder that cannot be written is found now.
-    let folder = run_folder(out, &experiment.name)?;
+    let folder = run_folder(out, &experiment.name, writer)?;
     let runs = run_arms(&experiment, &factories, model, seed, quiet)?;
     let control = experiment.control_index();
     let horizon = model.horizon() as usize;

@@ -75,6 +75,14 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
+    /// Checks, before any work, the agent's hyperparameters (those a resume reads
+    /// back too), the plan's sizes, and that the agent can learn in the plan.
+    pub fn check(&self) -> Result<()> {
+        self.agent.validate()?;
+        self.plan.validate(&self.scenario)?;
+        self.plan.check_learning(&self.scenario, &self.agent)
+    }
+
     /// Options with the usual plan ([`TrainingPlan::default`]) and the scenario's
     /// seed.
     pub fn new(
@@ -185,7 +193,7 @@ impl TrainOutcome {
 /// evaluation, the charts and the report; [`resume::RUN_JSON`] says where the run
 /// stands.
 pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
-    options.plan.validate(&options.scenario)?;
+    options.check()?;
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
     let log = resume::RunLog::start(options)?;
@@ -198,7 +206,7 @@ pub fn train_agent(options: &TrainOptions) -> Result<TrainOutcome> {
 pub fn resume_training(folder: &Path, quiet: bool) -> Result<TrainOutcome> {
     let (log, mut options, point) = resume::RunLog::open(folder)?;
     options.quiet = quiet;
-    options.plan.validate(&options.scenario)?;
+    options.check()?;
     let learner = log.learner()?;
     run_logged(&options, log, learner, point)
 }

@@ -1,8 +1,15 @@
 //! What a training run does: its sizes, evaluations and decision mode.
 
+use crate::simulate::{MAX_LAUNCH_DAYS, MAX_USERS};
 use anyhow::{Result, bail};
+use onboard_agents::AgentConfig;
 use onboard_envs::Scenario;
 use serde::{Deserialize, Serialize};
+
+/// Most user-days one training run simulates: about two days of DQN training on
+/// one core (72,000 user-days a second), the most a run without a checkpoint
+/// schedule of its own should take.
+pub const MAX_TRAINING_USER_DAYS: u64 = 10_000_000_000;
 
 /// How a learner trains and how often its frozen copy is evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,10 +46,16 @@ impl TrainingPlan {
         }
     }
 
-    /// Checks the sizes and the decision mode against `scenario`.
+    /// Checks the sizes and the decision mode against `scenario`: every size is
+    /// bounded ([`MAX_USERS`], [`MAX_LAUNCH_DAYS`], [`MAX_TRAINING_USER_DAYS`]), so
+    /// that no typo starts a run that would not end (a resume checks its saved
+    /// plan again).
     pub fn validate(&self, scenario: &Scenario) -> Result<()> {
         match self.online {
-            Some(0) => bail!("a launch needs at least one day of arrivals (online: 0)"),
+            Some(days) if !(1..=MAX_LAUNCH_DAYS).contains(&days) => bail!(
+                "online: a launch lasts 1 to {MAX_LAUNCH_DAYS} days of arrivals (ten years), \
+                 got {days}"
+            ),
             Some(_) => {}
             None => {
                 if self.cohorts == 0 {
@@ -51,10 +64,37 @@ impl TrainingPlan {
                 if self.users == 0 {
                     bail!("a training cohort needs at least one user (users: 0)");
                 }
+                if self.users as u64 > MAX_USERS {
+                    bail!(
+                        "users: a training cohort holds at most {MAX_USERS} users (about 1 KB \
+                         each), got {}",
+                        self.users
+                    );
+                }
+                let user_days = (self.cohorts as u64)
+                    .saturating_mul(self.users as u64)
+                    .saturating_mul(u64::from(scenario.horizon));
+                if user_days > MAX_TRAINING_USER_DAYS {
+                    bail!(
+                        "cohorts: {} cohorts of {} users over {} days are {user_days} user-days; \
+                         a training run takes at most {MAX_TRAINING_USER_DAYS} (about two days \
+                         of DQN on one core): train on fewer cohorts or users",
+                        self.cohorts,
+                        self.users,
+                        scenario.horizon
+                    );
+                }
             }
         }
         if self.eval_users == 0 {
             bail!("the evaluation needs at least one user (eval_users: 0)");
+        }
+        if self.eval_users as u64 > MAX_USERS {
+            bail!(
+                "eval_users: an evaluation cohort holds at most {MAX_USERS} users (about 1 KB \
+                 each), got {}",
+                self.eval_users
+            );
         }
         if self.decide_at_signup && scenario.journeys.is_empty() {
             bail!(
@@ -62,6 +102,41 @@ impl TrainingPlan {
                  the scenario's `journeys`, so add some to the scenario (see the default \
                  scenario) or decide every user-day",
                 scenario.name
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks that `agent`, if it learns, can take a learning step in this plan on
+    /// `scenario`: a run that never learns would be reported as trained. An online
+    /// run's arrivals are random, so only a learner that never learns is refused
+    /// there.
+    pub fn check_learning(&self, scenario: &Scenario, agent: &AgentConfig) -> Result<()> {
+        if !agent.learns() {
+            return Ok(());
+        }
+        let needed = agent
+            .transitions_before_learning()
+            .map_err(|why| anyhow::anyhow!("this agent would never learn: {why}"))?;
+        if self.online.is_some() {
+            return Ok(());
+        }
+        let per_user = if self.decide_at_signup {
+            1
+        } else {
+            u64::from(scenario.horizon)
+        };
+        let transitions = (self.cohorts as u64)
+            .saturating_mul(self.users as u64)
+            .saturating_mul(per_user);
+        if transitions < needed {
+            bail!(
+                "this agent would never learn: training gives {transitions} transitions \
+                 ({} cohorts × {} users × {per_user} decisions each) and its first learning \
+                 step needs {needed} (learning_starts and train_frequency): train on more \
+                 cohorts or users, or lower learning_starts",
+                self.cohorts,
+                self.users
             );
         }
         Ok(())

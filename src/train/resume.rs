@@ -115,6 +115,33 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     })
 }
 
+/// Refuses to start a new run in `folder` if it holds an interrupted run that
+/// `train --resume` can go on from an evaluation point, unless `force`: a new run
+/// there would replace that run's checkpoints and resume state.
+pub fn check_no_interrupted_run(folder: &Path, force: bool) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(folder.join(RUN_JSON)) else {
+        return Ok(());
+    };
+    let Ok(record) = serde_json::from_str::<RunRecord>(&text) else {
+        return Ok(());
+    };
+    // A run stopped before its first evaluation point has nothing to lose: a
+    // resume would start it over too.
+    let (Some(step), false) = (record.step, force || record.status == Status::Finished) else {
+        return Ok(());
+    };
+    if !record.resumable {
+        return Ok(());
+    }
+    bail!(
+        "{} holds an interrupted training run (its last evaluation point is step {step}): \
+         go on with it by `onboard train --resume {}`, give another --out, or add --force \
+         to start a new run there (which replaces its checkpoints and resume state)",
+        folder.display(),
+        folder.display()
+    )
+}
+
 /// The record of a training run in its folder, kept up to date as it goes.
 #[derive(Debug)]
 pub struct RunLog {
