@@ -343,6 +343,10 @@ fn messages_say_what_is_wrong_without_echoing_a_huge_field() {
         ],
         "pdis takes no λ",
     );
+    refused(
+        &["ope", &path("bandit.csv"), "--folds", "0", "--out", &out],
+        "--folds: cross-fitting needs at least 1 fold",
+    );
     let message = refused(
         &["log", "tiny", "--users", "0", "--out", &path("never.csv")],
         "--users: a log needs at least 1 user, got 0",

@@ -87,6 +87,15 @@ impl EvaluationPlan {
                 self.bootstrap
             );
         }
+        if self.model.folds == 0 {
+            bail!("--folds: cross-fitting needs at least 1 fold (1: none), got 0");
+        }
+        if !(self.model.ridge.is_finite() && self.model.ridge > 0.0) {
+            bail!(
+                "--ridge: the models' penalty must be a finite number > 0, got {}",
+                self.model.ridge
+            );
+        }
         self.model.check()?;
         estimators(self, false)?;
         Ok(())
