@@ -260,7 +260,7 @@ enum Command {
         #[arg(long, default_value_t = onboard_ope::ModelConfig::default().folds)]
         folds: usize,
         /// Ridge penalty of the linear reward and value models.
-        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().ridge)]
+        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().ridge, allow_negative_numbers = true)]
         ridge: f64,
         /// Interval level.
         #[arg(long, default_value_t = 0.95)]
@@ -309,7 +309,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         estimators: Vec<String>,
         /// Ridge penalty of the linear reward and value models.
-        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().ridge)]
+        #[arg(long, default_value_t = onboard_ope::ModelConfig::default().ridge, allow_negative_numbers = true)]
         ridge: f64,
         /// Seed (default: the scenario's).
         #[arg(long)]

@@ -16,6 +16,9 @@ fn checkpoints(horizon: u32) -> Vec<u32> {
 }
 
 fn percent(e: Estimate, decimals: usize) -> String {
+    if !(e.low.is_finite() && e.high.is_finite()) {
+        return format!("{:5.d$}% [–]", 100.0 * e.mean, d = decimals);
+    }
     format!(
         "{:5.d$}% [{:4.d$}, {:4.d$}]",
         100.0 * e.mean,
@@ -26,6 +29,9 @@ fn percent(e: Estimate, decimals: usize) -> String {
 }
 
 fn money(e: Estimate) -> String {
+    if !(e.low.is_finite() && e.high.is_finite()) {
+        return format!("{:7.2} [–]", e.mean);
+    }
     format!("{:7.2} [{:.2}, {:.2}]", e.mean, e.low, e.high)
 }
 
@@ -60,6 +66,9 @@ fn line(cells: &[String; 8]) -> String {
 pub fn render(metrics: &CohortMetrics) -> String {
     let rows = metrics.by_age();
     let mut out = format!("{} users; 95 % intervals in brackets\n", metrics.users());
+    if metrics.users() == 1 {
+        out.push_str("one user: no interval can be estimated ([–])\n");
+    }
     out += &line(&COLUMNS.map(String::from));
     out.push('\n');
     for age in checkpoints(metrics.horizon()) {

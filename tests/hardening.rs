@@ -904,6 +904,32 @@ fn messages_say_what_is_wrong_in_the_users_terms() {
         &short_training(&infinite, "2", &out("inf")),
         "reward_scale: must be a finite number above 0, got inf",
     );
+    // A log that cannot be read leaves no output folder; a negative penalty is a
+    // value the user typed, not an unknown flag.
+    let never = out("never");
+    refused(
+        &[
+            "ope",
+            &out("missing.csv"),
+            "--target",
+            "recs",
+            "--out",
+            &never,
+        ],
+        "missing.csv: No such file",
+    );
+    assert!(!Path::new(&never).exists());
+    refused(
+        &[
+            "ope",
+            &out("missing.csv"),
+            "--target",
+            "recs",
+            "--ridge",
+            "-1",
+        ],
+        "--ridge: the models' penalty must be a finite number > 0, got -1",
+    );
     // A chart that cannot be written: the file once, and the system's reason.
     let charts = out("charts");
     let first = onboard(&["run", "tiny", "--users", "100", "--out", &charts]);
@@ -918,4 +944,34 @@ fn messages_say_what_is_wrong_in_the_users_terms() {
     );
     assert!(!message.contains("ImageError"), "{message}");
     assert_eq!(message.matches("survival.png").count(), 1, "{message}");
+}
+
+#[test]
+fn one_users_value_is_shown_without_an_interval() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("one");
+    let output = onboard(&[
+        "run",
+        "tiny",
+        "--users",
+        "1",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("no interval can be estimated"), "{table}");
+    // Profit per user of one user: its value and "–", not [x, x].
+    let day0 = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("0 "))
+        .expect("day 0");
+    assert!(day0.contains("[–]"), "{day0}");
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).expect("metrics.csv");
+    let header: Vec<&str> = metrics.lines().next().expect("header").split(',').collect();
+    let row: Vec<&str> = metrics.lines().nth(1).expect("day 0").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    assert!(!row[column("profit_per_user")].is_empty());
+    assert_eq!(row[column("profit_per_user_low")], "", "{metrics}");
+    assert_eq!(row[column("profit_per_user_high")], "", "{metrics}");
 }

@@ -202,18 +202,22 @@ impl Estimate {
         }
     }
 
-    /// A mean over `n` values from their sum and sum of squares, with a normal interval.
+    /// A mean over `n` values from their sum and sum of squares, with a normal
+    /// interval. One value says nothing of the spread: its interval's ends are NaN
+    /// (undefined, shown as "–"), not the value itself.
     pub fn mean(moments: Moments, n: u64) -> Self {
         if n == 0 {
             return Self::undefined();
         }
         let nf = n as f64;
         let mean = moments.sum / nf;
-        let variance = if n > 1 {
-            ((moments.sum_sq - nf * mean * mean) / (nf - 1.0)).max(0.0)
-        } else {
-            0.0
-        };
+        if n == 1 {
+            return Self {
+                mean,
+                ..Self::undefined()
+            };
+        }
+        let variance = ((moments.sum_sq - nf * mean * mean) / (nf - 1.0)).max(0.0);
         let half = Z95 * (variance / nf).sqrt();
         Self {
             mean,

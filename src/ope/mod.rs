@@ -47,8 +47,10 @@ pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
         command: "ope",
         force: command.force,
     };
-    let folder = crate::folder::run_folder(command.out.as_deref(), "ope", writer)?;
-    let evaluation = match &command.target {
+    // Once the log is read, before the evaluation's work: a log refused leaves no
+    // folder behind, a folder that cannot be written is found before the work.
+    let prepare = || crate::folder::run_folder(command.out.as_deref(), "ope", writer);
+    let (evaluation, folder) = match &command.target {
         Some(spec) => {
             let scenario = Scenario::load(&command.scenario)?;
             let seed = scenario.seed;
@@ -74,7 +76,11 @@ pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
                 }
             })?;
             let mut policy = policy_from_spec(spec, &model, seed)?;
-            evaluate(&log, Target::Policy(policy.as_mut()), &command.plan)
+            let folder = prepare()?;
+            (
+                evaluate(&log, Target::Policy(policy.as_mut()), &command.plan),
+                folder,
+            )
         }
         None => {
             let log = read_log(
@@ -84,10 +90,11 @@ pub fn run_ope(command: &OpeCommand) -> Result<(Evaluation, PathBuf)> {
                     ..ReadOptions::default()
                 },
             )?;
-            evaluate(&log, Target::Logged, &command.plan)
+            let folder = prepare()?;
+            (evaluate(&log, Target::Logged, &command.plan), folder)
         }
-    }
-    .with_context(|| format!("evaluating {}", command.log.display()))?;
+    };
+    let evaluation = evaluation.with_context(|| format!("evaluating {}", command.log.display()))?;
     let title = format!(
         "Off-policy evaluation of {} on {}",
         command.target.as_deref().unwrap_or("the log's pi_e"),

@@ -86,8 +86,12 @@ impl TrainingPlan {
                 }
             }
         }
-        if self.eval_users == 0 {
-            bail!("the evaluation needs at least one user (eval_users: 0)");
+        if self.eval_users < 2 {
+            bail!(
+                "eval_users: the validation and test cohorts need at least 2 users each (one \
+                 user's value has no interval), got {}",
+                self.eval_users
+            );
         }
         if self.eval_users as u64 > MAX_USERS {
             bail!(
