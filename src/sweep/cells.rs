@@ -137,18 +137,21 @@ fn nan_if_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Err
 }
 
 impl CellMetric {
-    /// Whether the numbers can be this metric's: all undefined, or finite with the
-    /// mean inside its interval.
+    /// Whether the numbers can be this metric's: undefined (NaN) all three, a mean
+    /// without an interval (one user has none), or finite with the mean inside its
+    /// interval.
     fn is_consistent(&self) -> bool {
-        let all = [self.mean, self.low, self.high];
-        all.iter().all(|x| x.is_nan())
-            || (all.iter().all(|x| x.is_finite())
-                && self.low <= self.mean
-                && self.mean <= self.high)
+        let no_interval = self.low.is_nan() && self.high.is_nan();
+        if self.mean.is_nan() || no_interval {
+            return no_interval && !self.mean.is_infinite();
+        }
+        [self.mean, self.low, self.high]
+            .iter()
+            .all(|x| x.is_finite())
+            && self.low <= self.mean
+            && self.mean <= self.high
     }
-}
 
-impl CellMetric {
     /// `metric` over replicates of equal size: the mean of their means, with the
     /// normal interval of that mean, each replicate's standard error read back from
     /// its own interval, so that one replicate gives its own interval.
@@ -284,5 +287,37 @@ fn check(layout: &Layout, result: &CellResult) -> Result<(), String> {
         ))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_metric_read_back_is_undefined_a_mean_alone_or_a_mean_inside_its_interval() {
+        let nan = f64::NAN;
+        let metric = |mean, low, high| CellMetric {
+            name: "profit".into(),
+            mean,
+            low,
+            high,
+        };
+        for (mean, low, high) in [(1.0, 0.5, 2.0), (1.0, nan, nan), (nan, nan, nan)] {
+            assert!(
+                metric(mean, low, high).is_consistent(),
+                "{mean} {low} {high}"
+            );
+        }
+        for (mean, low, high) in [(1.0, 2.0, 3.0), (nan, 0.0, 1.0), (1.0, nan, 2.0)] {
+            assert!(
+                !metric(mean, low, high).is_consistent(),
+                "{mean} {low} {high}"
+            );
+        }
+        let read: CellMetric =
+            serde_json::from_str(r#"{"name": "x", "mean": 1.0, "low": null, "high": null}"#)
+                .expect("null reads as NaN");
+        assert!(read.low.is_nan() && read.high.is_nan());
     }
 }

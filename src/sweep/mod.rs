@@ -9,7 +9,8 @@
 //!    given twice, that every count is within its bound, and that every cell's
 //!    scenario is valid: an error names the path, value, metric or cell and what
 //!    was expected ([`error::SweepError`]);
-//! 2. runs the cells not yet finished on `N` threads, showing a progress bar with
+//! 2. runs the cells not yet finished on `N` threads (at most [`MAX_JOBS_PER_CORE`]
+//!    times the cores the process may use), showing a progress bar with
 //!    an ETA. The cells run in a rayon pool of `N` threads of its own, and the
 //!    cohort stepper's own parallel chunks run inside that pool too, so the sweep
 //!    never uses more than `N` cores; libtorch, for a DQN policy, runs one thread;
@@ -220,9 +221,17 @@ impl Plan {
             .with_context(|| format!("cannot read {}", spec_path.display()))?;
         let spec: SweepSpec = onboard_agents::from_ron(&text, &spec_path.display().to_string())?;
         let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
+        if crate::output::check_name(&spec.name).is_err() {
+            let shown: String = spec.name.chars().take(60).collect();
+            bail!(
+                "{}: name: '{shown}' cannot name a sweep: use letters, digits, '-', '_', '.' \
+                 and '+', not starting with '.' (it names the sweep's default folder \
+                 results/sweep-<name> and its Slurm jobs)",
+                spec_path.display()
+            );
+        }
         let mut plan =
             Self::new(spec, spec_dir).with_context(|| spec_path.display().to_string())?;
-        crate::output::check_name(&plan.spec.name)?;
         plan.layout.spec_fingerprint = Some(fnv1a(text.as_bytes()));
         Ok((plan, text))
     }
@@ -242,8 +251,9 @@ fn design_cells(design: Design, paths: &[String], values: &[Vec<f64>]) -> Result
         }
         Design::Grid => Ok(grid(paths, values)),
         Design::Random { count, .. } if count == 0 || count > most => bail!(
-            "design: Random(count: {count}) must lie in [1, {most}] (the grid has {grid_size} \
-             combinations; a sweep may have at most {MAX_CELLS} cells)"
+            "design: Random(count: {count}) must lie in [1, {most}] (the grid has {}; a sweep \
+             may have at most {MAX_CELLS} cells)",
+            counted(grid_size, "combination", "combinations")
         ),
         Design::Random { count, seed } => Ok(random(paths, values, count, seed)),
     }
@@ -587,6 +597,12 @@ fn keep_spec(folder: &Path, text: &str, layout: &Layout) -> Result<()> {
 /// is how it resumes), so it must never mix its files with others', nor replace
 /// another sweep's table. Its layout is read back and checked ([`Layout::load`]).
 pub(crate) fn check_folder(folder: &Path, ours: &Layout) -> Result<()> {
+    if folder.exists() && !folder.is_dir() {
+        bail!(
+            "{} is a file, not a folder: give a folder for the sweep's files (--out)",
+            folder.display()
+        );
+    }
     let Ok(mut entries) = std::fs::read_dir(folder) else {
         return Ok(());
     };

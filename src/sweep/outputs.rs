@@ -11,7 +11,7 @@ use crate::output::{cell, write_csv, write_json};
 use crate::plots::{Series, heatmap, line_chart};
 use crate::report::{self, Page, escape};
 use crate::stats::Interval;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -98,11 +98,27 @@ impl Layout {
     /// key of the layout's parameters.
     pub fn load(folder: &Path) -> Result<Self> {
         let path = folder.join(LAYOUT_JSON);
+        if !folder.is_dir() {
+            bail!(
+                "{} is not a sweep's folder: {}",
+                folder.display(),
+                if folder.exists() {
+                    "it is a file"
+                } else {
+                    "there is no such folder"
+                }
+            );
+        }
         let text = read_text(&path, MAX_LAYOUT_BYTES, "a sweep's layout").map_err(|e| {
-            anyhow!(
-                "{} is not a sweep's folder: cannot read {LAYOUT_JSON}: {e}",
-                folder.display()
-            )
+            if e.kind() == std::io::ErrorKind::NotFound {
+                anyhow!(
+                    "{} is not a sweep's folder: it has no {LAYOUT_JSON} (give folders that \
+                     `onboard sweep` wrote, such as its shards' --out)",
+                    folder.display()
+                )
+            } else {
+                anyhow!("{}: cannot read it: {e}", path.display())
+            }
         })?;
         let bad = |reason: String| SweepError::BadFile {
             path: path.clone(),
