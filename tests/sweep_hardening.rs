@@ -55,6 +55,15 @@ fn text(path: &Path) -> String {
     path.to_str().expect("utf-8").to_string()
 }
 
+/// A cell file of the sweep's `cells` folder.
+fn first_cell(cells: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(cells)
+        .expect("cells")
+        .map(|e| e.expect("entry").path())
+        .next()
+        .expect("a cell")
+}
+
 /// Everything in `folder`, by relative path, with its bytes.
 fn snapshot(folder: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
@@ -256,11 +265,7 @@ fn merge_refuses_shards_of_another_spec_and_files_not_as_written() {
 
     // A cell file changed after the fact: named, with what is wrong.
     let cells = Path::new(&two).join("cells");
-    let cell = std::fs::read_dir(&cells)
-        .expect("cells")
-        .map(|e| e.expect("entry").path())
-        .next()
-        .expect("a cell");
+    let cell = first_cell(&cells);
     let original = std::fs::read_to_string(&cell).expect("read");
     for (from, to, says) in [
         (
@@ -357,11 +362,7 @@ fn resumed_cells_are_checked_again_and_an_undefined_number_is_still_finished() {
     );
 
     // A cell file that is not a cell is named, and its cell run again.
-    let cell = std::fs::read_dir(out.join("cells"))
-        .expect("cells")
-        .map(|e| e.expect("entry").path())
-        .next()
-        .expect("a cell");
+    let cell = first_cell(&out.join("cells"));
     std::fs::write(&cell, "{\"key\": 3}").expect("write");
     let summary = succeeds(&["sweep", &spec, "--out", &text(&out)]);
     assert!(
@@ -446,4 +447,44 @@ fn a_field_given_twice_in_the_spec_is_refused_naming_it() {
     )
     .expect("write");
     refused(&["sweep", &text(&path)], "duplicate field named `path`");
+}
+
+#[test]
+fn wrong_folders_and_names_are_refused_saying_what_was_expected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "mine").expect("write");
+    refused(
+        &["sweep", "merge", &text(&empty)],
+        "is not a sweep's folder: it has no layout.json (give folders that `onboard sweep` \
+         wrote",
+    );
+    refused(
+        &["sweep", "merge", &text(&file)],
+        "is not a sweep's folder: it is a file",
+    );
+    refused(
+        &["sweep", "merge", &text(&dir.path().join("gone"))],
+        "is not a sweep's folder: there is no such folder",
+    );
+    let spec = spec(dir.path(), "named", "named", &margin("0.3"), 1, "Profit");
+    refused(
+        &["sweep", &spec, "--out", &text(&file)],
+        "is a file, not a folder: give a folder for the sweep's files (--out)",
+    );
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
+    let badly = spec.replace("named.ron", "badly.ron");
+    std::fs::write(
+        &badly,
+        std::fs::read_to_string(&spec)
+            .expect("read")
+            .replace("\"named\"", "\"../up\""),
+    )
+    .expect("write");
+    refused(
+        &["sweep", &badly, "--out", &text(&dir.path().join("out"))],
+        "badly.ron: name: '../up' cannot name a sweep",
+    );
 }
