@@ -643,11 +643,12 @@ fn bad_options_are_refused_with_the_field_named() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let base = options(dir.path(), LINUCB, "linucb");
     type Change = fn(&mut TrainOptions);
-    let cases: [(Change, &str); 4] = [
+    let cases: [(Change, &str); 5] = [
         (|o| o.plan.cohorts = 0, "cohorts: 0"),
         (|o| o.plan.users = 0, "users: 0"),
-        (|o| o.plan.eval_users = 0, "eval_users: 0"),
-        (|o| o.plan.online = Some(0), "online: 0"),
+        (|o| o.plan.eval_users = 0, "at least 2 users each"),
+        (|o| o.plan.eval_users = 1, "at least 2 users each"),
+        (|o| o.plan.online = Some(0), "online: a launch lasts 1 to"),
     ];
     for (change, expected) in cases {
         let mut options = base.clone();
