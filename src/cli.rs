@@ -233,7 +233,11 @@ enum Command {
     /// policy's decisions: per-decision (DM, IPS, clipped IPS, SNIPS, DR, SNDR,
     /// Switch-DR, DR-OS, sub-Gaussian IPS) and per-trajectory (trajectory IS, PDIS,
     /// WPDIS, sequential DR, weighted DR, FQE) estimators with intervals and
-    /// diagnostics; writes ope.csv, forest plots and report.html.
+    /// diagnostics, each beside the behaviour's own value. Then it checks every
+    /// estimator on the log's twin (logs simulated like it, against the
+    /// simulator's truth) and recommends those that come near the truth with
+    /// intervals that cover, or says that the log cannot answer; writes ope.csv
+    /// (with a `recommended` column), forest plots and report.html.
     ///
     /// Example: onboard ope logs.csv --target recs --bootstrap 200
     Ope {
@@ -243,9 +247,31 @@ enum Command {
         /// pi_e column (a policy outside onboard).
         #[arg(long)]
         target: Option<String>,
-        /// The scenario of the log's actions and features (for --target).
-        #[arg(long, default_value = "default")]
-        scenario: String,
+        /// The scenario of the log's actions and features (for --target) and of
+        /// its twin (default: the one `onboard log` recorded beside the log, else
+        /// default).
+        #[arg(long)]
+        scenario: Option<String>,
+        /// The behaviour that wrote the log, as `run --policy` takes it, for the
+        /// twin (default: the one `onboard log` recorded beside the log).
+        #[arg(long)]
+        behaviour: Option<String>,
+        /// The uniform exploration mixed into --behaviour, in [0, 1] (default 0).
+        #[arg(long, requires = "behaviour")]
+        epsilon: Option<f64>,
+        /// Simulate no twin: nothing is then recommended.
+        #[arg(long)]
+        no_twin: bool,
+        /// Simulated logs of the twin.
+        #[arg(long, default_value_t = crate::ope::twin::DEFAULT_REPS)]
+        twin_reps: usize,
+        /// Users of each of the twin's truth cohorts.
+        #[arg(long, default_value_t = crate::ope::twin::DEFAULT_TRUTH_USERS)]
+        twin_truth_users: usize,
+        /// The largest twin RMSE of a recommended estimator, in floors (the error
+        /// of running the target on as many users).
+        #[arg(long, default_value_t = crate::ope::twin::DEFAULT_TOLERANCE)]
+        twin_tolerance: f64,
         /// Estimators, comma-separated (e.g. ips,clipped-ips:10,dr,pdis,fqe);
         /// default: all that the log supports.
         #[arg(long, value_delimiter = ',')]
@@ -565,8 +591,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 every_probability,
                 out,
             };
-            let summary =
-                crate::ope::log_command::write_log(Scenario::load(&scenario)?, &plan, cli.quiet)?;
+            let summary = crate::ope::log_command::write_log(
+                Scenario::load(&scenario)?,
+                &scenario,
+                &plan,
+                cli.quiet,
+            )?;
             println!(
                 "{} decisions written to {}",
                 summary.rows,
@@ -581,6 +611,12 @@ pub fn run(cli: Cli) -> Result<()> {
             log,
             target,
             scenario,
+            behaviour,
+            epsilon,
+            no_twin,
+            twin_reps,
+            twin_truth_users,
+            twin_tolerance,
             estimators,
             columns,
             bootstrap,
@@ -598,18 +634,31 @@ pub fn run(cli: Cli) -> Result<()> {
                 level,
                 model: onboard_ope::ModelConfig { folds, ridge },
             };
+            let twin = (!no_twin).then_some(crate::ope::TwinOptions {
+                reps: twin_reps,
+                truth_users: twin_truth_users,
+                tolerance: twin_tolerance,
+            });
             let command = crate::ope::OpeCommand {
                 log,
                 target,
                 scenario,
+                behaviour: behaviour.map(|b| (b, epsilon.unwrap_or(0.0))),
+                twin,
                 columns,
                 plan,
                 out,
                 force,
             };
-            let (evaluation, folder) = crate::ope::run_ope(&command)?;
-            print!("{}", crate::ope::outputs::render(&evaluation));
-            println!("report written to {}", folder.join("report.html").display());
+            let outcome = crate::ope::run_ope(&command, cli.quiet)?;
+            print!(
+                "{}",
+                crate::ope::outputs::render(&outcome.evaluation, &outcome.twin)
+            );
+            println!(
+                "report written to {}",
+                outcome.folder.join("report.html").display()
+            );
             Ok(())
         }
         Command::OpeBench {

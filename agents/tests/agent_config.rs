@@ -35,6 +35,7 @@ fn every_shipped_agent_file_builds_for_the_default_scenario() {
             "linucb",
             "rules",
             "rules",
+            "rules",
             "rules"
         ]
     );

@@ -12,7 +12,7 @@
 
 use super::evaluate::{EstimateRow, Evaluation, EvaluationPlan, Family, Target, evaluate};
 use super::logging::{Behaviour, StepView, simulate_log};
-use super::outputs::figure;
+use super::outputs::{figure, signed};
 use crate::ab::run::derive_seed;
 use crate::output::cell;
 use crate::plots::{ForestRow, forest};
@@ -90,6 +90,9 @@ pub struct Truth {
     pub value: f64,
     /// Its standard error (the truth cohort is finite).
     pub standard_error: f64,
+    /// The standard deviation of one user's value, from which the floor of any
+    /// estimate on a sample of users follows ([`BenchResult::floor`]).
+    pub sd: f64,
 }
 
 /// One estimator's record over the replicates.
@@ -135,6 +138,8 @@ pub struct BenchResult {
     pub rows: Vec<BenchRow>,
     /// Replicates.
     pub reps: usize,
+    /// Users per simulated log.
+    pub users: usize,
 }
 
 impl BenchResult {
@@ -144,6 +149,14 @@ impl BenchResult {
             Family::PerDecision => self.per_decision,
             Family::PerTrajectory => self.per_trajectory,
         }
+    }
+
+    /// The floor of `family`: the RMSE of the on-policy sample mean of the target on
+    /// as many users as a log holds (its standard error, `sd / √users`). No
+    /// estimator from a log of the behaviour can expect to do better than an
+    /// experiment that ran the target on the same users.
+    pub fn floor(&self, family: Family) -> f64 {
+        self.truth(family).sd / (self.users as f64).sqrt()
     }
 }
 
@@ -155,6 +168,7 @@ fn mean_and_error(values: &[f64]) -> Truth {
     Truth {
         value: mean,
         standard_error: (var / n).sqrt(),
+        sd: var.sqrt(),
     }
 }
 
@@ -241,6 +255,7 @@ pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<Be
         per_trajectory,
         &evaluations,
         plan.evaluation.bootstrap > 0,
+        plan.users,
     ))
 }
 
@@ -285,6 +300,7 @@ fn summarise(
     per_trajectory: Truth,
     evaluations: &[Evaluation],
     bootstrapped: bool,
+    users: usize,
 ) -> BenchResult {
     let reps = evaluations.len();
     let truth = |family| match family {
@@ -346,6 +362,7 @@ fn summarise(
         mismatch: evaluations.iter().map(|e| e.mismatch).sum::<f64>() / reps as f64,
         rows,
         reps,
+        users,
     }
 }
 
@@ -378,31 +395,14 @@ pub fn render(result: &BenchResult) -> String {
         100.0 * result.mismatch
     );
     for family in [Family::PerDecision, Family::PerTrajectory] {
-        let truth = result.truth(family);
-        let _ = writeln!(
-            out,
-            "{}: truth {} ± {} (standard error)",
-            super::outputs::quantity(family),
-            figure(truth.value),
-            figure(truth.standard_error)
-        );
-        let _ = writeln!(
-            out,
-            "  {:<18} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
-            "estimator", "mean", "bias", "sd", "rmse", "t cover", "boot cover"
-        );
+        let _ = writeln!(out, "{}", truth_line(result, family));
+        let line = |cells: &[String]| {
+            let rest: String = cells[1..].iter().map(|c| format!(" {c:>10}")).collect();
+            format!("  {:<18}{rest}", cells[0])
+        };
+        let _ = writeln!(out, "{}", line(&COLUMNS.map(String::from)));
         for r in result.rows.iter().filter(|r| r.family == family) {
-            let _ = writeln!(
-                out,
-                "  {:<18} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
-                r.name,
-                figure(r.mean),
-                signed(r.bias),
-                figure(r.sd),
-                figure(r.rmse),
-                percent(r.t_coverage),
-                percent(r.bootstrap_coverage)
-            );
+            let _ = writeln!(out, "{}", line(&shown(r, result)));
         }
     }
     for note in result
@@ -415,19 +415,58 @@ pub fn render(result: &BenchResult) -> String {
     out
 }
 
+/// The columns of a benchmark's table, as [`shown`] fills them.
+const COLUMNS: [&str; 9] = [
+    "estimator",
+    "mean",
+    "bias",
+    "sd",
+    "rmse",
+    "rmse/truth",
+    "rmse/floor",
+    "t cover",
+    "boot cover",
+];
+
+/// One estimator's record as the tables show it, in the order of [`COLUMNS`].
+fn shown(r: &BenchRow, result: &BenchResult) -> Vec<String> {
+    let ratio = |x: f64, of: f64| {
+        if of > 0.0 && (x / of).is_finite() {
+            format!("{:.2}", x / of)
+        } else {
+            "–".to_string()
+        }
+    };
+    let truth = result.truth(r.family).value;
+    vec![
+        r.name.clone(),
+        figure(r.mean),
+        signed(Some(r.bias)),
+        figure(r.sd),
+        figure(r.rmse),
+        ratio(r.rmse, truth.abs()),
+        ratio(r.rmse, result.floor(r.family)),
+        percent(r.t_coverage),
+        percent(r.bootstrap_coverage),
+    ]
+}
+
+/// The truth of `family` with its standard error, and the floor.
+fn truth_line(result: &BenchResult, family: Family) -> String {
+    let truth = result.truth(family);
+    format!(
+        "{}: truth {} ± {} (standard error); floor {} (the RMSE of the target's own mean on {} users)",
+        super::outputs::quantity(family),
+        figure(truth.value),
+        figure(truth.standard_error),
+        figure(result.floor(family)),
+        result.users
+    )
+}
+
 /// A share as a whole percentage, `–` where there is none.
 fn percent(share: Option<f64>) -> String {
     share.map_or("–".to_string(), |c| format!("{:.0} %", 100.0 * c))
-}
-
-/// A difference with its sign, as [`figure`] shows numbers.
-fn signed(x: f64) -> String {
-    let shown = figure(x);
-    if x >= 0.0 && x.is_finite() {
-        format!("+{shown}")
-    } else {
-        shown
-    }
 }
 
 /// Writes `ope-bench.csv`, a plot per family and `report.html` into `folder`.
@@ -436,6 +475,7 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
         "family",
         "estimator",
         "truth",
+        "floor",
         "mean",
         "bias",
         "sd",
@@ -451,6 +491,7 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
                 r.family.name().to_string(),
                 r.name.clone(),
                 cell(result.truth(r.family).value),
+                cell(result.floor(r.family)),
                 cell(r.mean),
                 cell(r.bias),
                 cell(r.sd),
@@ -501,38 +542,17 @@ pub fn write(folder: &Path, title: &str, result: &BenchResult) -> Result<PathBuf
             &bars,
             Some(("truth", truth.value)),
         )?;
-        page.heading(&format!(
-            "{} (truth {} ± {})",
-            super::outputs::quantity(family),
-            figure(truth.value),
-            figure(truth.standard_error)
-        ));
+        page.heading(super::outputs::quantity(family));
+        page.paragraph(&truth_line(result, family), false);
         let table: Vec<Vec<String>> = family_rows
             .iter()
             .map(|r| {
-                vec![
-                    escape(&r.name),
-                    figure(r.mean),
-                    signed(r.bias),
-                    figure(r.sd),
-                    figure(r.rmse),
-                    percent(r.t_coverage),
-                    percent(r.bootstrap_coverage),
-                ]
+                let mut cells = shown(r, result);
+                cells[0] = escape(&cells[0]);
+                cells
             })
             .collect();
-        page.table(
-            &[
-                "estimator",
-                "mean",
-                "bias",
-                "sd",
-                "rmse",
-                "t coverage",
-                "bootstrap coverage",
-            ],
-            &table,
-        );
+        page.table(&COLUMNS, &table);
         page.figures(&[(
             stem,
             "Mean estimate and ± 1 standard deviation over the logs; the black line is the truth."

@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use ndarray::{Array2, ArrayView2};
 use onboard_agents::Policy;
 use onboard_ope::{
-    BootstrapConfig, Estimator, Log, Method, ModelConfig, ModelInput, OpeError,
-    PerDecisionEstimator, TRAJECTORY_ESTIMATORS, UnitStats, bootstrap_intervals,
+    BootstrapConfig, Estimator, InverseProbabilityWeighting, Log, Method, ModelConfig, ModelInput,
+    OpeError, Pdis, PerDecisionEstimator, TRAJECTORY_ESTIMATORS, UnitStats, bootstrap_intervals,
     default_per_decision, default_trajectory, evaluate_per_decision, interval, min_replicates,
     parse_per_decision, parse_trajectory, per_decision::DEFAULT_SPECS, reward_model,
     unsupported_mass, value_model, warnings, weight_diagnostics,
@@ -120,11 +120,26 @@ pub struct EstimateRow {
     pub bernstein: Option<(f64, f64)>,
 }
 
+/// The behaviour's own value on the log, in one family: the mean reward per
+/// decision, or the mean return of a user's window, with its Student-t interval
+/// over units. Every estimate is shown beside it, as the change it predicts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoggedValue {
+    /// What it is the value of.
+    pub family: Family,
+    /// The value.
+    pub value: f64,
+    /// Its interval; `None` with fewer than 2 units.
+    pub t: Option<(f64, f64)>,
+}
+
 /// What an evaluation found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     /// The estimates.
     pub rows: Vec<EstimateRow>,
+    /// The behaviour's own value on the log, per family evaluated.
+    pub logged: Vec<LoggedValue>,
     /// The interval level.
     pub level: f64,
     /// Rows of the log.
@@ -151,6 +166,11 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// The behaviour's own value in `family`, if evaluated.
+    pub fn logged(&self, family: Family) -> Option<LoggedValue> {
+        self.logged.iter().copied().find(|l| l.family == family)
+    }
+
     /// The log and diagnostics facts, one line each.
     pub fn facts(&self) -> Vec<String> {
         self.facts_table()
@@ -363,12 +383,13 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
         notes.push(format!(
             "the products of a user's weights over the window have an effective sample size of \
              {ess:.1} of {} users: trajectory-is, pdis and wpdis rest on almost no user, whatever \
-             their intervals say; prefer seq-dr, wdr or fqe, or a behaviour closer to the target",
+             their intervals say, and the model-based estimators rest on their models alone",
             log.units()
         ));
     }
     Ok(Evaluation {
         rows,
+        logged: logged_values(log, plan.level)?,
         level: plan.level,
         decisions: log.rows(),
         units: log.units(),
@@ -381,6 +402,30 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
         skipped,
         warnings: notes,
     })
+}
+
+/// The behaviour's own value on `log`: its mean reward per decision and, for a log of
+/// users, its mean return per user, each the importance-weighted estimator with
+/// every weight 1, so with the same interval as theirs.
+fn logged_values(log: &Log, level: f64) -> Result<Vec<LoggedValue>, OpeError> {
+    let columns = log.columns(log.propensity.clone());
+    let ips = InverseProbabilityWeighting::new();
+    let mut families: Vec<(Family, &dyn Estimator)> = vec![(Family::PerDecision, &ips)];
+    if !log.independent() {
+        families.push((Family::PerTrajectory, &Pdis));
+    }
+    families
+        .into_iter()
+        .map(|(family, estimator)| {
+            let stats = estimator.unit_stats(&columns)?;
+            let t = interval(estimator, &stats, Method::StudentT, level)?;
+            Ok(LoggedValue {
+                family,
+                value: t.estimate,
+                t: t.bounds,
+            })
+        })
+        .collect()
 }
 
 /// The estimators `plan` names (every default when it names none), split by family;

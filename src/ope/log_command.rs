@@ -69,9 +69,15 @@ pub fn check_epsilon(epsilon: f64) -> Result<()> {
 }
 
 /// Simulates `plan.users` users of `scenario` under the behaviour and writes every
-/// decision to `plan.out`; the file appears whole or not at all
-/// ([`write_atomically`]).
-pub fn write_log(scenario: Scenario, plan: &LogPlan, quiet: bool) -> Result<LogSummary> {
+/// decision to `plan.out`, then the log's [`provenance`](super::provenance) beside
+/// it; each file appears whole or not at all ([`write_atomically`]). `scenario_spec`
+/// is how the scenario was named, for the provenance.
+pub fn write_log(
+    scenario: Scenario,
+    scenario_spec: &str,
+    plan: &LogPlan,
+    quiet: bool,
+) -> Result<LogSummary> {
     check_epsilon(plan.epsilon)?;
     if plan.users == 0 {
         bail!("--users: a log needs at least 1 user, got 0");
@@ -114,6 +120,16 @@ pub fn write_log(scenario: Scenario, plan: &LogPlan, quiet: bool) -> Result<LogS
     });
     progress.finish_and_clear();
     written?;
+    super::provenance::write(
+        &plan.out,
+        &super::provenance::Provenance {
+            scenario: super::provenance::resolved(scenario_spec),
+            behaviour: super::provenance::resolved(&plan.policy),
+            epsilon: plan.epsilon,
+            users: plan.users,
+            seed,
+        },
+    )?;
     Ok(LogSummary {
         path: plan.out.clone(),
         rows,
