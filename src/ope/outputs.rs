@@ -246,6 +246,7 @@ pub fn write(
         rows.iter().try_for_each(|row| w.write_record(row))
     })?;
     let mut page = Page::new(folder, title);
+    page.heading("Verdict");
     for verdict in check.verdicts(&families(evaluation)) {
         page.paragraph(&verdict, false);
     }
@@ -283,7 +284,9 @@ pub fn write(
             ),
             quantity(family),
             &bars,
-            None,
+            evaluation
+                .logged(family)
+                .map(|l| ("the behaviour's own value", l.value)),
         )?;
         page.heading(&format!("Estimates of the {}", quantity(family)));
         if let Some(logged) = evaluation.logged(family) {
@@ -307,7 +310,11 @@ pub fn write(
         page.table(&ESTIMATE_COLUMNS, &table);
         page.figures(&[(
             stem,
-            format!("Each estimator's {} with its interval.", quantity(family)),
+            format!(
+                "Each estimator's {} with its interval; the line is the behaviour's own value \
+                 on the log.",
+                quantity(family)
+            ),
         )]);
     }
     page.paragraph(&format!("{COLUMNS_NOTE}."), true);
