@@ -379,3 +379,20 @@ fn bad_input_gives_one_clear_line_and_exit_code_2() {
         "a refused demo writes nothing"
     );
 }
+
+/// `onboard … | head` ends quietly when the reader goes: the program is ended by
+/// SIGPIPE, as other Unix tools are, and does not panic on its next print. The
+/// reader closes before the program has loaded, so its first print meets a
+/// closed pipe.
+#[test]
+fn a_closed_pipe_ends_the_program_without_a_panic() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .arg("scenarios")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("it ends");
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
