@@ -39,6 +39,7 @@ fn log(starts: Vec<usize>) -> Columns {
         reward_model: Some(Predictions {
             logged,
             target: target_q,
+            folds: None,
         }),
         value_model: None,
     }

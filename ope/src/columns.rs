@@ -11,6 +11,54 @@ pub struct Predictions {
     pub logged: Vec<f64>,
     /// `Σ_a π_e(a|x_i) q̂(x_i, a)`, the prediction's expectation under the target.
     pub target: Vec<f64>,
+    /// For a cross-fitted value model, what each fold's chain of models predicts
+    /// for every unit's first row (a jackknife over folds reads them).
+    pub folds: Option<FoldPredictions>,
+}
+
+/// What each cross-fitting fold's chain of models says of every unit's first row:
+/// chain `c` is fitted without fold `c`'s units, so the chains are the model
+/// refitted `K` times on the log with one fold deleted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FoldPredictions {
+    /// The number of folds `K`.
+    pub count: usize,
+    /// The fold of each unit.
+    pub of_unit: Vec<usize>,
+    /// `first[u * count + c]`: chain `c`'s `V̂_0` of unit `u`'s first row.
+    pub first: Vec<f64>,
+}
+
+impl FoldPredictions {
+    /// The delete-a-fold jackknife (Quenouille, Tukey; grouped as in Efron & Tibshirani
+    /// 1993, §11.5) of the mean first-row value: `θ_c`, the mean of chain `c`'s
+    /// `V̂_0` over the units outside fold `c`, is the estimate with fold `c` deleted
+    /// and the model refitted; the standard error is `√((K − 1)/K · Σ_c (θ_c − θ̄)²)`.
+    /// It holds the model's variance as well as the units', not its bias. `None`
+    /// with fewer than 2 folds, or a fold that holds every unit.
+    pub fn jackknife_standard_error(&self) -> Option<f64> {
+        let k = self.count;
+        if k < 2 {
+            return None;
+        }
+        let deleted: Option<Vec<f64>> = (0..k)
+            .map(|c| {
+                let (sum, n) = self
+                    .of_unit
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, fold)| **fold != c)
+                    .fold((0.0, 0usize), |(sum, n), (u, _)| {
+                        (sum + self.first[u * k + c], n + 1)
+                    });
+                (n > 0).then(|| sum / n as f64)
+            })
+            .collect();
+        let deleted = deleted?;
+        let mean = deleted.iter().sum::<f64>() / k as f64;
+        let squares: f64 = deleted.iter().map(|d| (d - mean).powi(2)).sum();
+        Some(((k as f64 - 1.0) / k as f64 * squares).sqrt())
+    }
 }
 
 /// What the estimators read of a log, one entry per row.

@@ -104,6 +104,15 @@ pub trait Estimator: Send + Sync {
     /// Computes the per-unit statistics of `columns`, or says what is missing.
     fn unit_stats(&self, columns: &Columns) -> Result<UnitStats, OpeError>;
 
+    /// For an estimator whose model's error outweighs the units' spread (FQE), the
+    /// standard error of its estimate over refits of the model, with its degrees of
+    /// freedom; [`model_interval`](crate::intervals::model_interval) then replaces
+    /// the units' Student-t interval. `None` (the default): the units' spread is the
+    /// estimate's.
+    fn model_standard_error(&self, _columns: &Columns) -> Option<(f64, usize)> {
+        None
+    }
+
     /// The estimate from the means of the per-unit statistics. Never NaN: a ratio
     /// whose denominator is zero (no weight anywhere) is 0.
     fn finish(&self, means: &[f64]) -> f64;

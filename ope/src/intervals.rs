@@ -11,6 +11,7 @@
 //! *undefined* ([`Interval::bounds`] is `None`); with two or more units of identical
 //! contributions it has zero width.
 
+use crate::columns::Columns;
 use crate::error::OpeError;
 use crate::estimator::{Estimator, UnitStats};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -93,6 +94,26 @@ pub fn linearise(estimator: &dyn Estimator, stats: &UnitStats) -> Linearised {
         contributions,
         standard_error,
     }
+}
+
+/// The Student-t interval at `level` around `estimate` from the estimator's model
+/// refits ([`Estimator::model_standard_error`]), where it has them; `None` where the
+/// units' interval ([`interval`]) is the estimator's.
+pub fn model_interval(
+    estimator: &dyn Estimator,
+    columns: &Columns,
+    estimate: f64,
+    level: f64,
+) -> Option<Result<Interval, OpeError>> {
+    let (standard_error, df) = estimator.model_standard_error(columns)?;
+    Some(check_level(level).and_then(|level| {
+        let t = StudentsT::new(0.0, 1.0, df as f64)
+            .map_err(|e| OpeError::Parameter(format!("Student-t quantile: {e}")))?;
+        Ok(Interval::around(
+            estimate,
+            Some(t.inverse_cdf(0.5 + level / 2.0) * standard_error),
+        ))
+    }))
 }
 
 /// An analytic interval at `level` (in (0, 1), e.g. [`DEFAULT_LEVEL`]) for

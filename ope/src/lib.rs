@@ -25,13 +25,15 @@ pub mod trajectory;
 pub use bootstrap::{
     BootstrapConfig, bootstrap_intervals, bootstrap_replicates, min_replicates, percentile_interval,
 };
-pub use columns::{Columns, Predictions};
+pub use columns::{Columns, FoldPredictions, Predictions};
 pub use diagnostics::{
     WeightDiagnostics, trajectory_ess, unsupported_mass, warnings, weight_diagnostics,
 };
 pub use error::OpeError;
 pub use estimator::{Estimator, UnitStats};
-pub use intervals::{DEFAULT_LEVEL, Interval, Linearised, Method, interval, linearise};
+pub use intervals::{
+    DEFAULT_LEVEL, Interval, Linearised, Method, interval, linearise, model_interval,
+};
 pub use log::{ColumnMap, Log, LogBuilder, LogError, LogRow, LogWriter, ReadOptions, read_log};
 pub use models::{ModelConfig, ModelInput, reward_model, value_model};
 pub use per_decision::{

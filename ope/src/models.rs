@@ -85,6 +85,7 @@ pub fn reward_model(input: &ModelInput, config: &ModelConfig) -> Result<Predicti
     Ok(Predictions {
         logged: out.iter().step_by(2).copied().collect(),
         target: out.iter().skip(1).step_by(2).copied().collect(),
+        folds: None,
     })
 }
 

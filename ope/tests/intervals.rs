@@ -114,6 +114,7 @@ fn degenerate_cases_are_explicit() {
             .map(|m| onboard_ope::Predictions {
                 logged: m.logged[..1].to_vec(),
                 target: m.target[..1].to_vec(),
+                folds: None,
             }),
         ..Columns::independent(
             one_unit.propensity[..1].to_vec(),

@@ -17,6 +17,7 @@ fn hand_log(starts: Vec<usize>) -> Columns {
         reward_model: Some(Predictions {
             logged: vec![0.6, 0.2, 0.5, 0.4],
             target: vec![0.55, 0.3, 0.45, 0.7],
+            folds: None,
         }),
         value_model: None,
     }
@@ -215,6 +216,7 @@ fn degenerate_logs_give_finite_answers() {
         reward_model: Some(Predictions {
             logged: vec![0.3],
             target: vec![0.4],
+            folds: None,
         }),
         ..Columns::independent(vec![0.5], vec![0.0], vec![1.0])
     };
@@ -235,6 +237,7 @@ fn degenerate_logs_give_finite_answers() {
         reward_model: Some(Predictions {
             logged: vec![0.5; 3],
             target: vec![0.5; 3],
+            folds: None,
         }),
         ..Columns::independent(vec![1.0; 3], vec![1.0; 3], vec![1.0, 0.0, 1.0])
     };
@@ -266,6 +269,7 @@ fn shrinkage_limits_have_no_zero_over_zero() {
         reward_model: Some(Predictions {
             logged: vec![0.5, 0.5],
             target: vec![0.2, 0.2],
+            folds: None,
         }),
         ..Columns::independent(vec![0.5, 0.5], vec![0.0, 1.0], vec![1.0, 1.0])
     };

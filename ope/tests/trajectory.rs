@@ -29,6 +29,7 @@ fn tiny_log() -> Columns {
         value_model: Some(Predictions {
             logged: vec![2.0, 1.0, 3.0, 1.0, 0.5],
             target: vec![1.5, 1.25, 2.0, 2.0, 0.25],
+            folds: None,
         }),
     }
 }

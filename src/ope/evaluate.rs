@@ -9,8 +9,8 @@ use onboard_ope::{
     BootstrapConfig, Estimator, InverseProbabilityWeighting, Log, Method, ModelConfig, ModelInput,
     OpeError, Pdis, PerDecisionEstimator, TRAJECTORY_ESTIMATORS, UnitStats, bootstrap_intervals,
     default_per_decision, default_trajectory, evaluate_per_decision, interval, min_replicates,
-    parse_per_decision, parse_trajectory, per_decision::DEFAULT_SPECS, reward_model,
-    unsupported_mass, value_model, warnings, weight_diagnostics,
+    model_interval, parse_per_decision, parse_trajectory, per_decision::DEFAULT_SPECS,
+    reward_model, unsupported_mass, value_model, warnings, weight_diagnostics,
 };
 
 /// Which quantity an estimator estimates.
@@ -338,7 +338,11 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
     };
     let mut rows = Vec::with_capacity(chosen.len());
     for (k, ((family, estimator), stats)) in families.iter().zip(&chosen).zip(&stats).enumerate() {
-        let t = interval(*estimator, stats, Method::StudentT, plan.level)?;
+        let estimate = stats.estimate(*estimator)?;
+        let t = match model_interval(*estimator, &columns, estimate, plan.level) {
+            Some(model) => model?,
+            None => interval(*estimator, stats, Method::StudentT, plan.level)?,
+        };
         let bernstein = if estimator.is_importance_weighted() {
             interval(*estimator, stats, Method::EmpiricalBernstein, plan.level)?.bounds
         } else {

@@ -44,9 +44,11 @@ pub const NO_INTERVAL: &str = "no interval: the bootstrap was off (--bootstrap 0
      empirical Bernstein bound, the estimator is not an importance-weighted mean";
 
 /// What the intervals of the model-based estimators do not hold.
-pub const MODEL_NOTE: &str = "the intervals of dm and fqe hold the spread over users only, not the \
-     error of their fitted model (the bootstrap does not refit it): `onboard ope-bench` shows \
-     how far a model-based estimate can be from the truth";
+pub const MODEL_NOTE: &str = "fqe's t interval is a jackknife over the folds of its cross-fitted \
+     model (each fold's model is the model refitted without it), so it holds the model's variance \
+     but not its bias; the intervals of dm and fqe's bootstrap hold the spread over users only (the \
+     bootstrap does not refit the model): `onboard ope-bench` shows how far a model-based \
+     estimate can be from the truth";
 
 /// The families `evaluation` has estimates of, in order.
 fn families(evaluation: &Evaluation) -> Vec<Family> {

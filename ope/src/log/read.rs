@@ -829,6 +829,7 @@ fn group(
         reward_model: optional(&rows.q_hat).map(|logged| Predictions {
             logged,
             target: permute(&rows.q_hat_target),
+            folds: None,
         }),
         starts,
     })

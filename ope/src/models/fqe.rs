@@ -1,7 +1,7 @@
 //! Fitted Q evaluation by backward induction over the time steps.
 
 use super::crossfit::{Design, Folds, fit_stage, map_rows};
-use crate::columns::Predictions;
+use crate::columns::{FoldPredictions, Predictions};
 use crate::error::OpeError;
 
 /// The cross-fitted value model of `design`'s log (see
@@ -28,6 +28,7 @@ pub(super) fn fit(design: &Design, folds: &Folds, ridge: f64) -> Result<Predicti
     let mut out = Predictions {
         logged: vec![0.0; n],
         target: vec![0.0; n],
+        folds: None,
     };
     for rows in at_step.iter().rev() {
         let stage = fit_stage(
@@ -59,5 +60,14 @@ pub(super) fn fit(design: &Design, folds: &Folds, ridge: f64) -> Result<Predicti
             out.target[i] = row[folds.of_row(i)];
         }
     }
+    let firsts = &input.starts[..input.starts.len().saturating_sub(1)];
+    out.folds = Some(FoldPredictions {
+        count: k,
+        of_unit: firsts.iter().map(|&s| folds.of_row(s)).collect(),
+        first: firsts
+            .iter()
+            .flat_map(|&s| value[s * k..(s + 1) * k].iter().copied())
+            .collect(),
+    });
     Ok(out)
 }

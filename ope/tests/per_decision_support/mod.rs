@@ -120,6 +120,7 @@ pub fn exact_log(rounds: usize) -> Columns {
         reward_model: Some(Predictions {
             logged,
             target: expected,
+            folds: None,
         }),
         ..Columns::independent(propensity, target, reward)
     }
