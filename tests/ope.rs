@@ -261,3 +261,43 @@ fn ope_bench_reports_every_estimator_against_the_truth() {
     assert!(out.join("report.html").exists());
     assert!(out.join("ope-bench-per-trajectory.svg").exists());
 }
+
+/// Every column the reader ignores is named in a warning, a `position` column
+/// (OBP's one row per slot) with what that means, while the columns onboard writes
+/// for people (`signup_day`, `prob:…`) and those it reads are not.
+#[test]
+fn columns_nothing_reads_are_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("slots.csv");
+    std::fs::write(
+        &log,
+        "item,position,pscore,click,pi_e,campaign,signup_day,prob:a\n\
+         a,0,0.5,1,0.9,x,0,0.5\nb,1,0.5,0,0.1,x,0,0.5\na,0,0.5,0,0.9,y,0,0.5\nb,1,0.5,1,0.1,y,0,0.5\n",
+    )
+    .expect("write");
+    let output = onboard(&[
+        "ope",
+        log.to_str().expect("utf-8"),
+        "--columns",
+        "action=item,propensity=pscore,reward=click",
+        "--estimators",
+        "ips",
+        "--bootstrap",
+        "0",
+        "--out",
+        dir.path().join("out").to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("warning: the log's columns 'position', 'campaign' are not read"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a position column (one row per slot"),
+        "{text}"
+    );
+    for read in ["'item'", "'pscore'", "'signup_day'", "'prob:a'", "'pi_e'"] {
+        assert!(!text.contains(read), "{read} named in\n{text}");
+    }
+}

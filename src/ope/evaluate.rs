@@ -378,6 +378,9 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
     {
         notes.push(note);
     }
+    if let Some(note) = ignored_note(&log.ignored_columns) {
+        notes.push(note);
+    }
     let trajectory_ess = if log.independent() {
         None
     } else {
@@ -406,6 +409,33 @@ pub fn evaluate(log: &Log, target: Target<'_>, plan: &EvaluationPlan) -> Result<
         skipped,
         warnings: notes,
     })
+}
+
+/// Most ignored columns a warning names one by one.
+const IGNORED_SHOWN: usize = 10;
+
+/// What to say of the log's columns that nothing reads, if any.
+fn ignored_note(ignored: &[String]) -> Option<String> {
+    if ignored.is_empty() {
+        return None;
+    }
+    let mut named = ignored[..ignored.len().min(IGNORED_SHOWN)].join("', '");
+    if ignored.len() > IGNORED_SHOWN {
+        named.push_str(&format!("' and {} more", ignored.len() - IGNORED_SHOWN));
+    } else {
+        named.push('\'');
+    }
+    let mut note = format!(
+        "the log's columns '{named} are not read (docs/log-schema.md names the columns onboard \
+         reads; --columns maps a file's own names to them)"
+    );
+    if ignored.iter().any(|c| c == "position") {
+        note.push_str(
+            "; a position column (one row per slot, as the Open Bandit Pipeline logs) is not \
+             supported: each row is taken as a decision of its own",
+        );
+    }
+    Some(note)
 }
 
 /// The behaviour's own value on `log`: its mean reward per decision and, for a log of

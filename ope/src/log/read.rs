@@ -162,6 +162,10 @@ pub struct Log {
     pub pi_e: Option<Vec<f64>>,
     /// A reward model's predictions, where the log carries them.
     pub reward_model: Option<Predictions>,
+    /// The file's columns that nothing reads, as the file names them: neither a
+    /// schema column nor one the schema writes for people (`signup_day`, `prob:…`),
+    /// nor a feature the evaluation reads.
+    pub ignored_columns: Vec<String>,
 }
 
 impl Log {
@@ -213,6 +217,7 @@ struct Header {
     features: Vec<usize>,
     feature_names: Vec<String>,
     names: Vec<String>,
+    ignored: Vec<String>,
 }
 
 impl Header {
@@ -283,21 +288,51 @@ impl Header {
                 })
                 .unzip(),
         };
+        let action = need(schema::ACTION, "the logged action")?;
+        let propensity = need(
+            schema::PROPENSITY,
+            "the behaviour's probability of the logged action",
+        )?;
+        let reward = need(schema::REWARD, "the reward of each decision")?;
+        let (end, pi_e) = (find(schema::END), find(schema::PI_E));
+        let read: Vec<usize> = [
+            user,
+            age,
+            Some(action),
+            Some(propensity),
+            Some(reward),
+            end,
+            pi_e,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(q_hat.into_iter().flat_map(|(q, t)| [q, t]))
+        .chain(features.iter().copied())
+        .collect();
+        let ignored = names
+            .iter()
+            .enumerate()
+            .filter(|(i, name)| {
+                let schema_name = map.schema_name(name);
+                !read.contains(i)
+                    && schema_name != schema::SIGNUP_DAY
+                    && !schema_name.starts_with(schema::PROBABILITY_PREFIX)
+            })
+            .map(|(_, name)| shown(name))
+            .collect();
         Ok(Self {
             user,
             age,
-            action: need(schema::ACTION, "the logged action")?,
-            propensity: need(
-                schema::PROPENSITY,
-                "the behaviour's probability of the logged action",
-            )?,
-            reward: need(schema::REWARD, "the reward of each decision")?,
-            end: find(schema::END),
-            pi_e: find(schema::PI_E),
+            action,
+            propensity,
+            reward,
+            end,
+            pi_e,
             q_hat,
             features,
             feature_names,
             names,
+            ignored,
         })
     }
 }
@@ -773,14 +808,16 @@ impl<'a> Parser<'a> {
                 .map(|&a| std::mem::take(&mut self.action_names[a as usize]))
                 .collect();
         }
-        group(
+        let mut log = group(
             self.path,
             self.header.user.is_some(),
             self.header.feature_names,
             self.rows,
             self.users,
             self.action_names,
-        )
+        )?;
+        log.ignored_columns = self.header.ignored;
+        Ok(log)
     }
 }
 
@@ -832,6 +869,7 @@ fn group(
             folds: None,
         }),
         starts,
+        ignored_columns: Vec::new(),
     })
 }
 
