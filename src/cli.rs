@@ -231,7 +231,7 @@ enum Command {
     },
     /// Estimates what a target policy would have earned from a log of another
     /// policy's decisions: per-decision (DM, IPS, clipped IPS, SNIPS, DR, SNDR,
-    /// Switch-DR, DR-OS, sub-Gaussian IPS) and per-trajectory (trajectory IS, PDIS,
+    /// Switch-DR, DR-OS, sub-Gaussian IPS and DR) and per-trajectory (trajectory IS, PDIS,
     /// WPDIS, sequential DR, weighted DR, FQE) estimators with intervals and
     /// diagnostics, each beside the behaviour's own value. Then it checks every
     /// estimator on the log's twin (logs simulated like it, against the

@@ -67,6 +67,7 @@ fn a_log_of_a_behaviour_evaluates_a_target_with_every_estimator() {
         "switch-dr",
         "dr-os",
         "sg-ips",
+        "sg-dr",
         "clipped-ips",
         "pdis",
         "wpdis",
@@ -82,7 +83,7 @@ fn a_log_of_a_behaviour_evaluates_a_target_with_every_estimator() {
     }
     assert!(text.contains("effective sample size"), "{text}");
     let table = csv_rows(&out.join("ope.csv"));
-    assert_eq!(table.len(), 15);
+    assert_eq!(table.len(), 16);
     for row in &table {
         for field in row.iter().skip(2) {
             assert!(
@@ -252,7 +253,7 @@ fn ope_bench_reports_every_estimator_against_the_truth() {
     let text = stdout(&output);
     assert!(text.contains("truth"), "{text}");
     let table = csv_rows(&out.join("ope-bench.csv"));
-    assert_eq!(table.len(), 15);
+    assert_eq!(table.len(), 16);
     for row in &table {
         for field in row.iter().skip(2).filter(|f| !f.is_empty()) {
             assert!(field.parse::<f64>().is_ok_and(f64::is_finite), "{row:?}");

@@ -39,8 +39,8 @@ pub use models::{ModelConfig, ModelInput, reward_model, value_model};
 pub use per_decision::{
     DirectMethod, DoublyRobust, DoublyRobustWithShrinkage, InverseProbabilityWeighting,
     PerDecisionEstimator, SelfNormalizedDoublyRobust, SelfNormalizedInverseProbabilityWeighting,
-    SubGaussianInverseProbabilityWeighting, SwitchDoublyRobust, default_per_decision,
-    evaluate_per_decision, parse_per_decision,
+    SubGaussianDoublyRobust, SubGaussianInverseProbabilityWeighting, SwitchDoublyRobust,
+    default_per_decision, evaluate_per_decision, parse_per_decision,
 };
 pub use trajectory::{
     Fqe, Pdis, SeqDr, TRAJECTORY_ESTIMATORS, TrajectoryIs, Wdr, Wpdis, default_trajectory,

@@ -24,7 +24,7 @@ fn hand_log(starts: Vec<usize>) -> Columns {
 }
 
 /// The estimates by hand, in the order of `SPECS`.
-const SPECS: [&str; 9] = [
+const SPECS: [&str; 10] = [
     "dm",
     "ips",
     "clipped-ips:2",
@@ -34,9 +34,10 @@ const SPECS: [&str; 9] = [
     "switch-dr:2",
     "dr-os:3",
     "sg-ips:0.5",
+    "sg-dr:0.5",
 ];
 
-fn by_hand() -> [f64; 9] {
+fn by_hand() -> [f64; 10] {
     [
         // Σ q̂(x, π_e) = 0.55 + 0.3 + 0.45 + 0.7 = 2.0.
         2.0 / 4.0,
@@ -56,6 +57,8 @@ fn by_hand() -> [f64; 9] {
         (2.0 + 0.6 + 3.0 / 13.0) / 4.0,
         // ŵ = w / (0.5 + 0.5 w) = 1, 1.5, 2/3, 1.5; Σ ŵ r = 1 + 0 + 2/3 + 1.5 = 19/6.
         19.0 / 24.0,
+        // The same ŵ; ŵ (r − q̂) = 0.4, −0.3, 1/3, 0.9: Σ = 1 + 1/3.
+        (2.0 + 1.0 + 1.0 / 3.0) / 4.0,
     ]
 }
 
@@ -124,7 +127,7 @@ fn the_fused_pass_equals_each_estimator_alone() {
 }
 
 #[test]
-fn the_default_set_has_nine_named_estimators() {
+fn the_default_set_has_ten_named_estimators() {
     let names: Vec<String> = default_per_decision().iter().map(|e| e.name()).collect();
     assert_eq!(
         names,
@@ -137,7 +140,8 @@ fn the_default_set_has_nine_named_estimators() {
             "sndr",
             "switch-dr(λ=10)",
             "dr-os(λ=400)",
-            "sg-ips(λ=0.1)"
+            "sg-ips(λ=0.1)",
+            "sg-dr(λ=0.1)"
         ]
     );
     let weighted: Vec<bool> = default_per_decision()
@@ -146,7 +150,9 @@ fn the_default_set_has_nine_named_estimators() {
         .collect();
     assert_eq!(
         weighted,
-        [false, true, true, false, false, false, false, false, true]
+        [
+            false, true, true, false, false, false, false, false, true, false
+        ]
     );
 }
 
@@ -223,7 +229,7 @@ fn degenerate_logs_give_finite_answers() {
     // Weight 0: IPS-type 0, SNIPS 0/0 = 0, DR-type q̂(x, π_e), SNDR 0.4 + 0/0.
     assert_eq!(
         assert_finite(&one_row),
-        [0.4, 0.0, 0.0, 0.0, 0.4, 0.4, 0.4, 0.4, 0.0]
+        [0.4, 0.0, 0.0, 0.0, 0.4, 0.4, 0.4, 0.4, 0.0, 0.4]
     );
 
     let mut zero_rewards = hand_log(vec![0, 2, 4]);
@@ -252,6 +258,7 @@ fn degenerate_logs_give_finite_answers() {
         2.0 / 3.0,
         2.0 / 3.0,
         0.5 + 400.0 / 401.0 / 6.0,
+        2.0 / 3.0,
         2.0 / 3.0,
     ];
     for ((value, expected), spec) in assert_finite(&single_action)

@@ -16,6 +16,7 @@ mod dr;
 mod dr_os;
 mod fused;
 mod ips;
+mod sg_dr;
 mod sg_ips;
 mod sndr;
 mod snips;
@@ -27,6 +28,7 @@ pub use dr::DoublyRobust;
 pub use dr_os::DoublyRobustWithShrinkage;
 pub use fused::{Chunk, Row, evaluate_per_decision};
 pub use ips::InverseProbabilityWeighting;
+pub use sg_dr::SubGaussianDoublyRobust;
 pub use sg_ips::SubGaussianInverseProbabilityWeighting;
 pub use sndr::SelfNormalizedDoublyRobust;
 pub use snips::SelfNormalizedInverseProbabilityWeighting;
@@ -66,6 +68,14 @@ pub(crate) fn clip(w: f64, lambda: f64) -> f64 {
 }
 
 /// The estimate of a mean per decision from the means of `[Σ term, rows]`.
+/// The power-mean correction of a weight, `w / (1 − λ + λ w)` (sub-Gaussian IPS
+/// and DR); a weight of 0 stays 0, also at `λ = 1`.
+#[inline(always)]
+pub(crate) fn sub_gaussian(w: f64, lambda: f64) -> f64 {
+    let d = 1.0 - lambda + lambda * w;
+    if d > 0.0 { w / d } else { 0.0 }
+}
+
 pub(crate) fn mean_per_decision(means: &[f64]) -> f64 {
     ratio(means[0], means[1])
 }

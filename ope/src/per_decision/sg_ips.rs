@@ -1,6 +1,8 @@
 //! Sub-Gaussian inverse probability weighting.
 
-use super::{PerDecisionEstimator, check_lambda, fused, mean_per_decision, with_lambda};
+use super::{
+    PerDecisionEstimator, check_lambda, fused, mean_per_decision, sub_gaussian, with_lambda,
+};
 use crate::columns::Columns;
 use crate::error::OpeError;
 use crate::estimator::{Estimator, UnitStats};
@@ -46,11 +48,7 @@ impl PerDecisionEstimator for SubGaussianInverseProbabilityWeighting {
 
     fn chunk_stats(&self, chunk: &fused::Chunk<'_>, out: &mut [f64]) {
         let lambda = self.lambda;
-        chunk.sum(out, 2, 0, |w, r| {
-            let d = 1.0 - lambda + lambda * w;
-            let w = if d > 0.0 { w / d } else { 0.0 };
-            [w * r]
-        });
+        chunk.sum(out, 2, 0, |w, r| [sub_gaussian(w, lambda) * r]);
         chunk.count(out, 2, 1);
     }
 }

@@ -1,19 +1,20 @@
 //! Per-decision estimators by name, and the default set.
 //!
 //! The default hyperparameters bound every row's weight by about 10, so the default
-//! set compares four ways of taming the same tail: `clipped-ips(λ=10)` caps `w` at
+//! set compares five ways of taming the same tail: `clipped-ips(λ=10)` caps `w` at
 //! 10; `switch-dr(λ=10)` hands the rows with `w > 10` to the model; `dr-os(λ=400)`
 //! shrinks `w` to at most `√400 / 2 = 10` (weights up to about 6 lose less than
-//! 10 %); `sg-ips(λ=0.1)` keeps `ŵ < 1/λ = 10`. A weight of 10 means the target is
-//! ten times likelier than the behaviour to take the logged action: beyond that a
-//! handful of rows start to dominate a log of thousands. OBP's own defaults
-//! (`λ = ∞` for clipping and switching, `λ = 0` for DR-OS and sub-Gaussian IPS)
-//! reduce these estimators to IPS, DR or DM, which the set holds already.
+//! 10 %); `sg-ips(λ=0.1)` and `sg-dr(λ=0.1)` keep `ŵ < 1/λ = 10`. A weight of 10
+//! means the target is ten times likelier than the behaviour to take the logged
+//! action: beyond that a handful of rows start to dominate a log of thousands. OBP's
+//! own defaults (`λ = ∞` for clipping and switching, `λ = 0` for DR-OS and the
+//! sub-Gaussian ones) reduce these estimators to IPS, DR or DM, which the set holds
+//! already.
 
 use super::{
     DirectMethod, DoublyRobust, DoublyRobustWithShrinkage, InverseProbabilityWeighting,
     PerDecisionEstimator, SelfNormalizedDoublyRobust, SelfNormalizedInverseProbabilityWeighting,
-    SubGaussianInverseProbabilityWeighting, SwitchDoublyRobust,
+    SubGaussianDoublyRobust, SubGaussianInverseProbabilityWeighting, SwitchDoublyRobust,
 };
 use crate::error::OpeError;
 
@@ -23,18 +24,18 @@ pub const DEFAULT_CLIP: f64 = 10.0;
 pub const DEFAULT_SWITCH: f64 = 10.0;
 /// Default shrinkage of `dr-os`.
 pub const DEFAULT_SHRINKAGE: f64 = 400.0;
-/// Default `λ` of `sg-ips`.
+/// Default `λ` of `sg-ips` and `sg-dr`.
 pub const DEFAULT_SUB_GAUSSIAN: f64 = 0.1;
 
 /// The specs [`parse_per_decision`] knows, as its errors list them.
-const KNOWN: &str =
-    "dm, ips, clipped-ips[:λ], snips, dr[:λ], sndr, switch-dr[:λ], dr-os[:λ], sg-ips[:λ]";
+const KNOWN: &str = "dm, ips, clipped-ips[:λ], snips, dr[:λ], sndr, switch-dr[:λ], dr-os[:λ], sg-ips[:λ], sg-dr[:λ]";
 
 /// Parses a per-decision estimator from `name` or `name:λ`: `dm`, `ips`,
 /// `clipped-ips[:λ]` (λ in [0, ∞], default [`DEFAULT_CLIP`]), `snips`, `dr[:λ]`
 /// (clipping, λ in [0, ∞], default ∞), `sndr`, `switch-dr[:λ]` (λ in [0, ∞], default
 /// [`DEFAULT_SWITCH`]), `dr-os[:λ]` (λ in [0, ∞], default [`DEFAULT_SHRINKAGE`]),
-/// `sg-ips[:λ]` (λ in [0, 1], default [`DEFAULT_SUB_GAUSSIAN`]). `λ` may be `inf`.
+/// `sg-ips[:λ]` and `sg-dr[:λ]` (λ in [0, 1], default [`DEFAULT_SUB_GAUSSIAN`]).
+/// `λ` may be `inf`.
 pub fn parse_per_decision(spec: &str) -> Result<Box<dyn PerDecisionEstimator>, OpeError> {
     let fail = |why: String| OpeError::Parameter(format!("estimator spec '{spec}': {why}"));
     let (name, lambda) = match spec.trim().split_once(':') {
@@ -70,6 +71,8 @@ pub fn parse_per_decision(spec: &str) -> Result<Box<dyn PerDecisionEstimator>, O
             SubGaussianInverseProbabilityWeighting::new(lambda.unwrap_or(DEFAULT_SUB_GAUSSIAN))
                 .map(|e| Box::new(e) as _)
         }
+        "sg-dr" => SubGaussianDoublyRobust::new(lambda.unwrap_or(DEFAULT_SUB_GAUSSIAN))
+            .map(|e| Box::new(e) as _),
         _ => {
             return Err(fail(format!(
                 "unknown per-decision estimator '{name}' (known: {KNOWN})"
@@ -80,7 +83,7 @@ pub fn parse_per_decision(spec: &str) -> Result<Box<dyn PerDecisionEstimator>, O
 }
 
 /// The specs of the default set, in table order.
-pub const DEFAULT_SPECS: [&str; 9] = [
+pub const DEFAULT_SPECS: [&str; 10] = [
     "dm",
     "ips",
     "clipped-ips",
@@ -90,12 +93,13 @@ pub const DEFAULT_SPECS: [&str; 9] = [
     "switch-dr",
     "dr-os",
     "sg-ips",
+    "sg-dr",
 ];
 
-/// The nine per-decision estimators of [`DEFAULT_SPECS`] with the default
+/// The ten per-decision estimators of [`DEFAULT_SPECS`] with the default
 /// hyperparameters: `dm`, `ips`, `clipped-ips(λ=10)`, `snips`, `dr`, `sndr`,
-/// `switch-dr(λ=10)`, `dr-os(λ=400)`, `sg-ips(λ=0.1)` (why these, in the module's
-/// documentation).
+/// `switch-dr(λ=10)`, `dr-os(λ=400)`, `sg-ips(λ=0.1)`, `sg-dr(λ=0.1)` (why these, in
+/// the module's documentation).
 pub fn default_per_decision() -> Vec<Box<dyn PerDecisionEstimator>> {
     DEFAULT_SPECS
         .into_iter()
