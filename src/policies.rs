@@ -17,6 +17,16 @@ use std::path::Path;
 /// the untrained agent, acting on its prior, on purpose.
 pub const PRIOR_PREFIX: &str = "prior:";
 
+/// How tables and sentences name the policy of `spec`: a policy file by its file
+/// name, anything else (a built-in name, a constant action) as it is.
+pub fn policy_label(spec: &str) -> String {
+    let path = Path::new(spec);
+    match path.file_name() {
+        Some(name) if path.is_file() => name.to_string_lossy().into_owned(),
+        _ => spec.to_string(),
+    }
+}
+
 /// The policy `spec` names for `model`: an action, `random`, a saved learner, or an
 /// agent configuration. A configuration of an agent that learns is refused unless
 /// written with [`PRIOR_PREFIX`]: untrained, it acts on its prior (LinUCB like

@@ -4,7 +4,9 @@
 //! [`outputs`]), and `onboard ope-bench` checks every estimator against the
 //! simulator's truth ([`bench`]); `onboard ope` runs such a benchmark on the log's
 //! twin ([`twin`], from the log's [`provenance`]) to recommend an estimator, or to
-//! say that the log cannot answer. The estimators themselves live in
+//! say that the log cannot answer; `onboard ope-plan` finds, before anything is
+//! logged, the exploration and users a log needs ([`plan`]). The estimators
+//! themselves live in
 //! [`onboard_ope`], which knows only columns.
 
 pub mod bench;
@@ -12,6 +14,7 @@ pub mod evaluate;
 pub mod log_command;
 pub mod logging;
 pub mod outputs;
+pub mod plan;
 pub mod provenance;
 pub mod twin;
 

@@ -246,11 +246,7 @@ impl Twin {
 
     /// What the twin was, in words; a behaviour from a file by the file's name.
     pub fn describe(&self) -> String {
-        let behaviour = std::path::Path::new(&self.plan.behaviour);
-        let name = match behaviour.file_name() {
-            Some(name) if behaviour.is_file() => name.to_string_lossy().into_owned(),
-            _ => self.plan.behaviour.clone(),
-        };
+        let name = crate::policies::policy_label(&self.plan.behaviour);
         format!(
             "{} simulated logs like this one ({name} with ε = {}, {} users)",
             self.plan.reps, self.plan.epsilon, self.bench.users
