@@ -304,15 +304,16 @@ impl Twin {
         };
         match self.recommended(other).first() {
             Some(r) if family == Family::PerTrajectory => sentence.push_str(&format!(
-                " What it can answer: the {} (prefer {}). For the whole window, log more users \
-                 or more exploration; `onboard ope-bench` tries a design before it is logged.",
+                " What it can answer: the {} (prefer {}). For the whole window, `onboard \
+                 ope-plan` finds the exploration and users a log needs.",
                 quantity(other),
                 r.row.name
             )),
-            _ => sentence.push_str(
-                " Log more users or more exploration; `onboard ope-bench` tries a design \
-                 before it is logged.",
+            _ if family == Family::PerTrajectory => sentence.push_str(
+                " `onboard ope-plan` finds the exploration and users a log needs to answer \
+                 it.",
             ),
+            _ => sentence.push_str(" Log more users, or a behaviour closer to the target."),
         }
         sentence
     }
