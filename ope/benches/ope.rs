@@ -64,9 +64,9 @@ fn fused(c: &mut Criterion) {
     let mut group = c.benchmark_group("per_decision_one_thread");
     group.throughput(Throughput::Elements(ROWS as u64));
     for (name, columns) in [
-        ("nine_estimators_1M_rows_30k_units", log(clustered_starts())),
+        ("ten_estimators_1M_rows_30k_units", log(clustered_starts())),
         (
-            "nine_estimators_1M_independent_rows",
+            "ten_estimators_1M_independent_rows",
             log((0..=ROWS).collect()),
         ),
     ] {
@@ -84,7 +84,7 @@ fn bootstrap(c: &mut Criterion) {
     let estimators = default_per_decision();
     let mut group = c.benchmark_group("bootstrap_default_pool");
     group.sample_size(10);
-    group.bench_function("nine_estimators_1000_replicates_1M_rows_30k_units", |b| {
+    group.bench_function("ten_estimators_1000_replicates_1M_rows_30k_units", |b| {
         b.iter(|| {
             let stats: Vec<_> = evaluate_per_decision(&columns, &estimators)
                 .expect("valid columns")
