@@ -139,8 +139,9 @@ fn training(c: &mut Criterion) {
     config.learning_starts = 1_000;
     let users = 5_000;
     // One cohort through the training loop; the frozen policy's evaluation at the
-    // end, on one validation and one test user, is negligible next to it.
-    let plan = TrainingPlan::episodic(1, users, 1, 0);
+    // end, on two validation and two test users (the fewest with an interval), is
+    // negligible next to it.
+    let plan = TrainingPlan::episodic(1, users, 2, 0);
     let seeds = RunSeeds::new(1);
     // Every user lives to the horizon.
     let user_days = users as u64 * u64::from(model.horizon());
