@@ -185,13 +185,21 @@ pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<Be
     plan.check()?;
     let seed = plan.seed.unwrap_or(scenario.seed);
     let model = Arc::new(Model::new(scenario)?);
-    let horizon = model.horizon() as usize;
-    let hidden = indicatif::ProgressBar::hidden();
-    // Per trajectory: the target run on its own cohort.
-    let mut target = policy_from_spec(&plan.target, &model, seed)?;
+    let truths = (
+        truth_per_decision(&model, plan, seed)?,
+        truth_per_trajectory(&model, plan, seed)?,
+    );
+    bench_with_truths(&model, plan, seed, truths, quiet)
+}
+
+/// The per-trajectory truth: the target run on its own cohort of `truth_users`.
+/// It depends on the target, the truth cohort and `seed` only, so designs that
+/// share them share it.
+pub fn truth_per_trajectory(model: &Arc<Model>, plan: &BenchPlan, seed: u64) -> Result<Truth> {
+    let mut target = policy_from_spec(&plan.target, model, seed)?;
     let mut on_policy = vec![0.0; plan.truth_users];
     simulate_log(
-        Arc::clone(&model),
+        Arc::clone(model),
         derive_seed(seed, &[TRUTH_TARGET]),
         plan.truth_users,
         &mut Behaviour {
@@ -203,15 +211,21 @@ pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<Be
             on_policy[row.user as usize] += row.reward;
             Ok(())
         },
-        &hidden,
+        &indicatif::ProgressBar::hidden(),
     )?;
-    let per_trajectory = mean_and_error(&on_policy);
-    // Per decision: the behaviour's states, each stepped under the target's actions.
-    let mut behaviour = policy_from_spec(&plan.behaviour, &model, seed)?;
+    Ok(mean_and_error(&on_policy))
+}
+
+/// The per-decision truth: the behaviour's states (with its exploration), each
+/// stepped under the target's actions. It does not depend on the users per log.
+pub fn truth_per_decision(model: &Arc<Model>, plan: &BenchPlan, seed: u64) -> Result<Truth> {
+    let horizon = model.horizon() as usize;
+    let mut target = policy_from_spec(&plan.target, model, seed)?;
+    let mut behaviour = policy_from_spec(&plan.behaviour, model, seed)?;
     let mut counterfactual = vec![0.0; plan.truth_users];
     let mut probabilities = Array2::zeros((0, 0));
     simulate_log(
-        Arc::clone(&model),
+        Arc::clone(model),
         derive_seed(seed, &[TRUTH_BEHAVIOUR]),
         plan.truth_users,
         &mut Behaviour {
@@ -235,16 +249,27 @@ pub fn run_bench(scenario: Scenario, plan: &BenchPlan, quiet: bool) -> Result<Be
             }
         },
         |_| Ok(()),
-        &hidden,
+        &indicatif::ProgressBar::hidden(),
     )?;
-    let per_decision = mean_and_error(&counterfactual);
+    Ok(mean_and_error(&counterfactual))
+}
+
+/// The benchmark of `plan` (checked) against truths already simulated, per decision
+/// and per trajectory.
+pub fn bench_with_truths(
+    model: &Arc<Model>,
+    plan: &BenchPlan,
+    seed: u64,
+    (per_decision, per_trajectory): (Truth, Truth),
+    quiet: bool,
+) -> Result<BenchResult> {
     let progress = crate::progress::bar(plan.reps as u64, "", "log", quiet);
     progress.set_message("ope-bench");
     let evaluations: Vec<Evaluation> = (0..plan.reps)
         .into_par_iter()
         .map(|rep| {
             let log_seed = derive_seed(seed, &[REPLICATE, rep as u64]);
-            let evaluation = replicate(&model, plan, log_seed, rep);
+            let evaluation = replicate(model, plan, log_seed, rep);
             progress.inc(1);
             evaluation
         })

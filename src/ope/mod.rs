@@ -64,16 +64,6 @@ pub struct TwinOptions {
     pub tolerance: f64,
 }
 
-impl Default for TwinOptions {
-    fn default() -> Self {
-        Self {
-            reps: twin::DEFAULT_REPS,
-            truth_users: twin::DEFAULT_TRUTH_USERS,
-            tolerance: twin::DEFAULT_TOLERANCE,
-        }
-    }
-}
-
 /// What `onboard ope` found: the evaluation, the twin's verdict and the folder.
 #[derive(Debug, Clone)]
 pub struct OpeOutcome {

@@ -3,7 +3,7 @@
 //! estimated within ±X %, with intervals that cover.
 //!
 //! Every design of a grid (exploration share ε × users) is simulated as
-//! [`run_bench`] does: logs of the behaviour with that ε and that many users,
+//! [`run_bench`](super::bench::run_bench) does, with the truths simulated once: logs of the behaviour with that ε and that many users,
 //! each evaluated and compared with the simulator's truth. A design *answers* when
 //! some per-trajectory estimator's interval covered the truth as a correct one does
 //! ([`least_coverage`]) and `z · RMSE ≤ X % · |truth|` (`z` the normal quantile of
@@ -12,16 +12,19 @@
 //! with the same luck and designs differ by ε and size alone. The cheapest design
 //! that answers is the fewest users, then the least exploration.
 
-use super::bench::{BenchPlan, BenchResult, run_bench};
+use super::bench::{
+    BenchPlan, BenchResult, bench_with_truths, truth_per_decision, truth_per_trajectory,
+};
 use super::evaluate::{EvaluationPlan, Family};
 use super::outputs::figure;
 use super::twin::least_coverage;
 use crate::output::cell;
 use crate::report::{Page, escape};
 use anyhow::{Result, bail};
-use onboard_envs::Scenario;
+use onboard_envs::{Model, Scenario};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What `onboard ope-plan` simulates.
 #[derive(Debug, Clone)]
@@ -211,12 +214,23 @@ pub fn run_plan(scenario: Scenario, grid: &PlanGrid, quiet: bool) -> Result<Plan
     let designs_count = (grid.epsilons.len() * grid.users.len()) as u64;
     let progress = crate::progress::bar(designs_count, "", "design", quiet);
     progress.set_message("ope-plan");
+    let seed = grid.seed.unwrap_or(scenario.seed);
+    let model = Arc::new(Model::new(scenario)?);
+    // The target's truth is every design's; the behaviour's states, each ε's.
+    let first = grid.bench_plan(grid.epsilons[0], grid.users[0]);
+    let per_trajectory = truth_per_trajectory(&model, &first, seed)?;
     let mut designs = Vec::new();
-    let mut truth = f64::NAN;
     for &epsilon in &grid.epsilons {
+        let per_decision =
+            truth_per_decision(&model, &grid.bench_plan(epsilon, grid.users[0]), seed)?;
         for &users in &grid.users {
-            let bench = run_bench(scenario.clone(), &grid.bench_plan(epsilon, users), true)?;
-            truth = bench.per_trajectory.value;
+            let bench = bench_with_truths(
+                &model,
+                &grid.bench_plan(epsilon, users),
+                seed,
+                (per_decision, per_trajectory),
+                true,
+            )?;
             let best = best_covering(&bench, grid.evaluation.level, z);
             let answers = best.as_ref().is_some_and(|b| b.precision <= grid.within);
             designs.push(Design {
@@ -230,7 +244,7 @@ pub fn run_plan(scenario: Scenario, grid: &PlanGrid, quiet: bool) -> Result<Plan
     }
     progress.finish_and_clear();
     Ok(PlanResult {
-        truth,
+        truth: per_trajectory.value,
         designs,
         within: grid.within,
         reps: grid.reps,
